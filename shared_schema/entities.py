@@ -1,0 +1,31 @@
+"""The entities of SYNC.md and the fields every record carries whatever its form."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ENTITIES",
+    "REVIEW_FIELDS",
+    "REVIEW_STATES",
+    "ROLES",
+    "SYSTEM_FIELDS",
+]
+
+ENTITIES: tuple[str, ...] = (
+    "residential_area",
+    "model",
+    "visit",
+    "evidence",
+    "initiative",
+    "activity",
+)
+
+# Fields every record has in its `fields` map, beside the form's own.
+SYSTEM_FIELDS: frozenset[str] = frozenset(
+    {"unit", "form_id", "form_version", "review_state", "review_comment"}
+)
+
+# Only commune staff and above may set these (SYNC.md: `forbidden_field` otherwise).
+REVIEW_FIELDS: frozenset[str] = frozenset({"review_state", "review_comment"})
+REVIEW_STATES: tuple[str, ...] = ("pending", "approved", "returned")
+
+ROLES: tuple[str, ...] = ("field_officer", "commune_staff", "district_staff", "admin")
