@@ -126,10 +126,9 @@ def merge(state: RecordState | None, change: Change) -> MergeResult:
         is_new = True
     else:
         is_new = False
-        if state.entity != change.entity:
-            return _reject(state, ChangeErrorCode.INVALID_CHANGE, "entity")
 
     if state.deleted:
+        # Deletes win, whatever entity a late change names.
         if change.op == "upsert":
             return _reject(state, ChangeErrorCode.RECORD_DELETED)
         # A second delete: the tombstone keeps the larger HLC, nothing else moves.
@@ -138,6 +137,8 @@ def merge(state: RecordState | None, change: Change) -> MergeResult:
             return MergeResult(state=state, status="applied")
         return MergeResult(state=replace(state, rev=state.rev + 1, deleted_hlc=new_hlc), status="applied")
 
+    if state.entity != change.entity:
+        return _reject(state, ChangeErrorCode.INVALID_CHANGE, "entity")
     new_rev = state.rev + 1
     if change.op == "delete":
         tomb = replace(state, rev=new_rev, deleted=True, deleted_hlc=change.hlc)

@@ -1,0 +1,1 @@
+"""DKST Field server: the SYNC.md contract on FastAPI, SQLite by default and PostgreSQL at scale."""

@@ -1,0 +1,69 @@
+"""Reference data: health, forms, units."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+
+from server.api.deps import CurrentPrincipal, EngineDep
+from server.db.engine import read_tx
+from server.errors import ApiError, error_responses
+from server.services.units import units_in_scope
+from shared_schema import __version__
+from shared_schema.errors import ErrorCode
+from shared_schema.forms import load_default_forms
+from shared_schema.wire import FormSummary, Health, UnitOut
+
+router = APIRouter()
+AUTH_ERRORS = (ErrorCode.UNAUTHORIZED,)
+
+
+@router.get("/health", response_model=Health, tags=["meta"], summary="Liveness; no auth")
+def health() -> Health:
+    return Health(version=__version__)
+
+
+@router.get(
+    "/forms",
+    response_model=list[FormSummary],
+    tags=["reference"],
+    responses=error_responses(*AUTH_ERRORS),
+    summary="Every form version this server knows",
+)
+def list_forms(_who: CurrentPrincipal) -> list[FormSummary]:
+    return [
+        FormSummary(form_id=f.form_id, version=f.version, entity=f.entity, sha256=f.sha256, title=f.title)
+        for f in load_default_forms().all()
+    ]
+
+
+@router.get(
+    "/forms/{form_id}/{version}",
+    tags=["reference"],
+    responses=error_responses(*AUTH_ERRORS, ErrorCode.NOT_FOUND),
+    summary="One immutable form version",
+)
+def get_form(form_id: str, version: str, _who: CurrentPrincipal) -> dict[str, Any]:
+    if not version.isdigit() or len(version) > 9:
+        raise ApiError(ErrorCode.NOT_FOUND)
+    form = load_default_forms().get(form_id, int(version))
+    if form is None:
+        raise ApiError(ErrorCode.NOT_FOUND)
+    return form.model_dump(mode="json")
+
+
+@router.get(
+    "/units",
+    response_model=list[UnitOut],
+    tags=["reference"],
+    responses=error_responses(*AUTH_ERRORS),
+    summary="The administrative units in the caller's scope",
+)
+async def list_units(who: CurrentPrincipal, engine: EngineDep) -> list[dict[str, object]]:
+    def _q() -> list[dict[str, object]]:
+        with read_tx(engine) as conn:
+            return units_in_scope(conn, who.scope)
+
+    return await run_in_threadpool(_q)

@@ -1,0 +1,91 @@
+"""POST /sync/push and GET /sync/pull."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from server.api.deps import CurrentPrincipal, EngineDep, SettingsDep, parse_json, read_body
+from server.db.engine import read_tx, write_tx
+from server.errors import ApiError, error_responses, lang_of
+from server.services import sync as sync_service
+from shared_schema.errors import ErrorCode
+from shared_schema.wire import PullResponse, PushRequest, PushResponse
+
+router = APIRouter(tags=["sync"])
+
+_PUSH_KEYS = {"device_id", "changes"}
+
+
+@router.post(
+    "/sync/push",
+    response_model=PushResponse,
+    responses=error_responses(
+        ErrorCode.INVALID_REQUEST, ErrorCode.UNAUTHORIZED, ErrorCode.BATCH_TOO_LARGE, ErrorCode.BODY_TOO_LARGE
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}},
+        }
+    },
+    summary="Send a batch of changes; one result per change, in order",
+)
+async def push(request: Request, who: CurrentPrincipal, engine: EngineDep, settings: SettingsDep) -> Response:
+    # Parsed by hand with orjson and checked per change: one bad change is a result, not a 422.
+    body = parse_json(await read_body(request, settings.max_body_bytes))
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("device_id"), str)
+        or not isinstance(body.get("changes"), list)
+        or set(body) - _PUSH_KEYS
+    ):
+        raise ApiError(ErrorCode.INVALID_REQUEST, {"reason": "expected {device_id: str, changes: [...]}"})
+    if body["device_id"] != who.device_id:
+        raise ApiError(ErrorCode.INVALID_REQUEST, {"reason": "device_id is not the token's device"})
+    raw_changes: list[Any] = body["changes"]
+    if len(raw_changes) > settings.max_batch:
+        raise ApiError(ErrorCode.BATCH_TOO_LARGE, {"limit": settings.max_batch})
+    lang = lang_of(request)
+
+    def _apply() -> list[dict[str, Any]]:
+        with write_tx(engine) as conn:
+            return sync_service.push(conn, settings, who, raw_changes, lang=lang)
+
+    results = await run_in_threadpool(_apply)
+    return Response(orjson.dumps({"results": results}), media_type="application/json")
+
+
+@router.get(
+    "/sync/pull",
+    response_model=PullResponse,
+    responses=error_responses(
+        ErrorCode.INVALID_REQUEST, ErrorCode.INVALID_CURSOR, ErrorCode.UNAUTHORIZED, ErrorCode.INVALID_LIMIT
+    ),
+    summary="Records in scope changed after the cursor, in commit order",
+)
+async def pull(
+    who: CurrentPrincipal, engine: EngineDep, cursor: str | None = None, limit: str | None = None
+) -> Response:
+    n = 1000
+    if limit is not None:
+        if not limit.strip().lstrip("-").isdigit() or len(limit) > 9:
+            raise ApiError(ErrorCode.INVALID_LIMIT)
+        n = int(limit)
+        if not 1 <= n <= 1000:
+            raise ApiError(ErrorCode.INVALID_LIMIT)
+
+    def _q() -> bytes:
+        with read_tx(engine) as conn:
+            recs, next_cursor, has_more = sync_service.pull(conn, who, cursor=cursor, limit=n)
+        return orjson.dumps({"records": recs, "next_cursor": next_cursor, "has_more": has_more})
+
+    return Response(await run_in_threadpool(_q), media_type="application/json")
+
+
+# Keep the request model in the OpenAPI components (referenced above).
+_ = PushRequest

@@ -1,0 +1,92 @@
+"""The FastAPI application: ``create_app()`` builds it from settings; uvicorn runs it.
+
+Run: ``dkst serve`` or ``uvicorn --factory server.app:create_app``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from server.api.routes import admin, auth, reference, sync
+from server.config import Settings
+from server.db.engine import make_engine
+from server.db.migrate import upgrade
+from server.errors import error_response, install_error_handlers
+from shared_schema import __version__
+from shared_schema.errors import ErrorCode
+
+API = "/api/v1"
+log = logging.getLogger("dkst.server")
+
+
+class ContentLengthLimit:
+    """Refuse a declared body over the limit before reading a byte of it (a 2 GB Content-Length)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for name, value in scope.get("headers", []):
+                if name == b"content-length":
+                    try:
+                        too_big = int(value) > self.limit
+                    except ValueError:
+                        too_big = False
+                    if too_big:
+                        resp = error_response(None, ErrorCode.BODY_TOO_LARGE, {"limit": self.limit})
+                        await resp(scope, receive, send)
+                        return
+        await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.db_url)
+    upgrade(engine)
+
+    app = FastAPI(
+        title="DKST Field API",
+        version=__version__,
+        description=(
+            "Đồng bộ dữ liệu khảo sát mô hình “Đoàn kết sáng tạo” — the sync contract of SYNC.md (v1)."
+        ),
+        openapi_url=f"{API}/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    install_error_handlers(app, retry_after=settings.retry_after_seconds)
+    for module in (reference, auth, sync, admin):
+        app.include_router(module.router, prefix=API)
+    try:  # attachments land in their own module; mounted when present
+        from server.api.routes import attachments
+
+        app.include_router(attachments.router, prefix=API)
+    except ImportError:
+        pass
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    # Attachments take up to a file's size in one chunk; JSON bodies the body limit.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(ContentLengthLimit, limit=max(settings.max_body_bytes, settings.max_file_bytes))
+
+    @app.on_event("shutdown")
+    def _dispose() -> None:
+        engine.dispose()
+
+    return app
+
+

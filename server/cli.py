@@ -1,0 +1,221 @@
+"""Server commands of `dkst`: serve, units import, users, devices, demo, migrate.
+
+Every command takes ``--data-dir`` (default: ``$DKST_DATA_DIR``, then ``./data``); the database is
+``DATABASE_URL`` when set, else ``<data-dir>/dkst.sqlite``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from server.config import Settings
+
+DataDir = Annotated[
+    Path,
+    typer.Option("--data-dir", envvar="DKST_DATA_DIR", help="Data directory (database, attachments)."),
+]
+DEFAULT_DATA = Path("data")
+
+users_app = typer.Typer(help="Người dùng / users.", no_args_is_help=True)
+devices_app = typer.Typer(help="Thiết bị / devices.", no_args_is_help=True)
+
+
+def _settings(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir)
+
+
+def _engine(data_dir: Path):  # type: ignore[no-untyped-def]
+    from server.db.engine import make_engine
+    from server.db.migrate import upgrade
+
+    settings = _settings(data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.db_url)
+    upgrade(engine)
+    return engine
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def serve(
+    data_dir: DataDir = DEFAULT_DATA,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Run the API server (migrates the database first).
+
+    Example:
+        dkst serve --data-dir data --port 8000
+    """
+    import uvicorn
+
+    os.environ["DKST_DATA_DIR"] = str(data_dir)
+    _engine(data_dir).dispose()
+    typer.echo(f"DKST Field API on http://{host}:{port}/docs  (data: {data_dir})")
+    uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+
+
+def migrate(data_dir: DataDir = DEFAULT_DATA) -> None:
+    """Bring the database schema up to date.
+
+    Example:
+        dkst migrate --data-dir data
+    """
+    _engine(data_dir).dispose()
+    typer.echo("database is up to date")
+
+
+def units_import(
+    source: Annotated[str, typer.Option(help="legacy (until mid-2025) or current (since the 2025 reform).")],
+    under: Annotated[str | None, typer.Option(help="Only this unit's subtree (and its ancestors).")] = None,
+    data_dir: DataDir = DEFAULT_DATA,
+) -> None:
+    """Import administrative units into the server's database.
+
+    Example:
+        dkst units import --source legacy --under 662
+    """
+    from server.db.engine import write_tx
+    from server.services.units import import_units
+    from shared_schema.units import UnknownUnitError
+
+    if source not in ("legacy", "current"):
+        _fail("--source must be legacy or current")
+    engine = _engine(data_dir)
+    try:
+        with write_tx(engine) as conn:
+            n = import_units(conn, source=source, under=under)
+    except UnknownUnitError as exc:
+        _fail(str(exc))
+    typer.echo(f"imported {n} units")
+
+
+def _read_password(prompt: bool) -> str:
+    if sys.stdin.isatty() and prompt:
+        return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+@users_app.command("add")
+def users_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="field_officer, commune_staff, district_staff or admin.")],
+    unit: Annotated[list[str], typer.Option(help="Unit code (repeat for several).")],
+    data_dir: DataDir = DEFAULT_DATA,
+) -> None:
+    """Add a user bound to one or more units. The password is read from stdin or a prompt.
+
+    Example:
+        echo 'a long secret' | dkst users add lan --role field_officer --unit 24643
+    """
+    from server.db.engine import write_tx
+    from server.services.auth import UserError, add_user
+
+    password = _read_password(prompt=True)
+    engine = _engine(data_dir)
+    try:
+        with write_tx(engine) as conn:
+            add_user(conn, username=username, password=password, role=role, unit_codes=unit)
+    except UserError as exc:
+        _fail(str(exc))
+    typer.echo(f"added {username} ({role}, {', '.join(unit)})")
+
+
+@users_app.command("revoke")
+def users_revoke(username: str, data_dir: DataDir = DEFAULT_DATA) -> None:
+    """Disable a user; every token of theirs is refused at once.
+
+    Example:
+        dkst users revoke lan
+    """
+    from server.db.engine import write_tx
+    from server.services.auth import revoke_user
+
+    with write_tx(_engine(data_dir)) as conn:
+        if not revoke_user(conn, username):
+            _fail(f"no user {username!r}")
+    typer.echo(f"revoked {username}")
+
+
+@users_app.command("list")
+def users_list(data_dir: DataDir = DEFAULT_DATA) -> None:
+    """List users with their role, units and state.
+
+    Example:
+        dkst users list
+    """
+    from server.db.engine import read_tx
+    from server.services.auth import list_users
+
+    with read_tx(_engine(data_dir)) as conn:
+        for u in list_users(conn):
+            state = "disabled" if u["disabled"] else "active"
+            typer.echo(f"{u['username']:<20} {u['role']:<15} {','.join(u['units']):<20} {state}")  # type: ignore[arg-type]
+
+
+@devices_app.command("list")
+def devices_list(data_dir: DataDir = DEFAULT_DATA) -> None:
+    """List devices that have logged in.
+
+    Example:
+        dkst devices list
+    """
+    from server.db.engine import read_tx
+    from server.services.auth import list_devices
+
+    with read_tx(_engine(data_dir)) as conn:
+        for d in list_devices(conn):
+            state = "revoked" if d["revoked"] else "active"
+            typer.echo(f"{d['device_id']:<40} {d['username'] or '-':<20} {d['last_seen']}  {state}")
+
+
+@devices_app.command("revoke")
+def devices_revoke(device_id: str, data_dir: DataDir = DEFAULT_DATA) -> None:
+    """Revoke a device; every token bound to it is refused at once.
+
+    Example:
+        dkst devices revoke phone-7f3a
+    """
+    from server.db.engine import write_tx
+    from server.services.auth import revoke_device
+
+    with write_tx(_engine(data_dir)) as conn:
+        if not revoke_device(conn, device_id):
+            _fail(f"no device {device_id!r}")
+    typer.echo(f"revoked {device_id}")
+
+
+def demo(data_dir: DataDir = DEFAULT_DATA) -> None:
+    """Load the demo: Cư Jút district (662), its 8 communes, one user per role, sample records.
+
+    Prints the demo users' passwords once. Safe to run again (it only adds what is missing).
+
+    Example:
+        dkst demo --data-dir data
+    """
+    from server.services.demo import load_demo
+
+    engine = _engine(data_dir)
+    for line in load_demo(engine, _settings(data_dir)):
+        typer.echo(line)
+
+
+def register(app: typer.Typer) -> None:
+    from dkst.reference import units_app
+
+    app.command("serve")(serve)
+    app.command("migrate")(migrate)
+    app.command("demo")(demo)
+    units_app.command("import")(units_import)
+    app.add_typer(users_app, name="users")
+    app.add_typer(devices_app, name="devices")

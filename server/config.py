@@ -1,0 +1,42 @@
+"""Settings from the environment (``DKST_*``; ``DATABASE_URL`` too), one object for the process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MiB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DKST_", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "DKST_DATABASE_URL")
+    )
+    token_ttl_seconds: int = 14 * 24 * 3600
+    max_body_bytes: int = 64 * MiB
+    max_file_bytes: int = 25 * MiB
+    max_batch: int = 1000
+    clock_skew_seconds: int = 24 * 3600
+    login_fail_limit_user: int = 10
+    login_fail_limit_ip: int = 100
+    login_window_seconds: int = 15 * 60
+    retry_after_seconds: int = 5
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'dkst.sqlite').resolve()}"
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite")

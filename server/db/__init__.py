@@ -1,0 +1,1 @@
+"""Storage: tables, engine, transactions, migrations. Services take a connection as ``conn=``."""

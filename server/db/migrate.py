@@ -1,0 +1,41 @@
+"""Run Alembic migrations programmatically; the server migrates itself on start."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, insert, select, text
+
+from server.db.engine import write_tx
+from server.db.schema import server_meta
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATION_LOCK = 0x444B5355
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the database to the newest schema; safe when several processes start at once."""
+    cfg = alembic_config(str(engine.url))
+    with write_tx(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        _ensure_secret(conn)
+
+
+def _ensure_secret(conn) -> None:  # type: ignore[no-untyped-def]
+    # Signs pull cursors; kept in the database so that every API process shares it.
+    if conn.execute(select(server_meta.c.value).where(server_meta.c.key == "cursor_key")).first():
+        return
+    conn.execute(insert(server_meta).values(key="cursor_key", value=secrets.token_hex(32)))

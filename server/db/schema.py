@@ -1,0 +1,187 @@
+"""The server's tables (SQLAlchemy Core). Alembic migrations in ``server/migrations`` create them.
+
+- ``changes`` is the append-only change log: every accepted change with its original ``change_id``
+  and ``hlc`` (so a commune hub can forward it to another server unchanged), who sent it from which
+  device and when. It is the audit log and the idempotency memory of push.
+- ``records.seq`` is the ``seq`` of the last change applied to the record; pull walks it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+server_meta = Table(
+    "server_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+units = Table(
+    "units",
+    metadata,
+    Column("code", String(16), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("level", String(32), nullable=False),
+    Column("parent", String(16), nullable=True, index=True),
+    Column("source", String(16), nullable=False),
+)
+
+# Every (ancestor, descendant) pair, the unit itself included: scope checks are one join.
+unit_closure = Table(
+    "unit_closure",
+    metadata,
+    Column("ancestor", String(16), primary_key=True),
+    Column("descendant", String(16), primary_key=True),
+    Index("ix_unit_closure_descendant", "descendant"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+user_units = Table(
+    "user_units",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("unit", String(16), primary_key=True),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("device_id", String(64), primary_key=True),
+    Column("revoked", Boolean, nullable=False, default=False),
+    Column("first_seen", String(32), nullable=False),
+    Column("last_seen", String(32), nullable=False),
+    Column("last_user_id", Integer, nullable=True),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("device_id", String(64), nullable=False, index=True),
+    Column("created_at", String(32), nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(128), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Index("ix_login_failures_username_at", "username", "at"),
+    Index("ix_login_failures_address_at", "address", "at"),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("record_id", String(36), primary_key=True),
+    Column("entity", String(32), nullable=False),
+    Column("unit", String(16), nullable=True),
+    Column("rev", Integer, nullable=False),
+    Column("fields", Text, nullable=False),  # JSON object
+    Column("meta", Text, nullable=False),  # JSON: field -> [hlc, rev]
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("deleted_hlc", String(96), nullable=True),
+    Column("form_id", String(64), nullable=True),
+    Column("form_version", Integer, nullable=True),
+    Column("created_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Index("ix_records_seq", "seq"),
+    Index("ix_records_unit_entity", "unit", "entity"),
+)
+
+changes = Table(
+    "changes",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("change_id", String(36), nullable=False, unique=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("record_id", String(36), nullable=False, index=True),
+    Column("entity", String(32), nullable=False),
+    Column("op", String(8), nullable=False),
+    Column("base_rev", Integer, nullable=True),
+    Column("hlc", String(96), nullable=False),
+    Column("fields", Text, nullable=False),
+    Column("device_id", String(64), nullable=False),
+    Column("user_id", Integer, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("rev", Integer, nullable=False),
+    Column("conflicts", Text, nullable=False),  # JSON list of field names
+    Column("received_at", String(32), nullable=False),
+)
+
+# Losing values of conflicts, kept for a reviewer.
+conflicts = Table(
+    "conflicts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("record_id", String(36), nullable=False, index=True),
+    Column("field", String(128), nullable=False),
+    Column("change_id", String(36), nullable=False),
+    Column("losing_value", Text, nullable=False),
+    Column("losing_hlc", String(96), nullable=False),
+    Column("winning_value", Text, nullable=False),
+    Column("winning_hlc", String(96), nullable=False),
+    Column("rev", Integer, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("resolved_at", String(32), nullable=True),
+    Column("resolved_by", Integer, nullable=True),
+)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("media_type", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("received", BigInteger, nullable=False),
+    Column("complete", Boolean, nullable=False, default=False),
+    Column("created_at", String(32), nullable=False),
+    Column("completed_at", String(32), nullable=True),
+)
+
+# Which users uploaded (or started uploading) a file: a file is visible to its uploaders.
+attachment_uploaders = Table(
+    "attachment_uploaders",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("user_id", Integer, primary_key=True),
+    Column("started_at", String(32), nullable=False),
+)
+
+# Evidence records name files by hash: the join that makes a file visible in a scope.
+evidence_files = Table(
+    "evidence_files",
+    metadata,
+    Column("record_id", String(36), primary_key=True),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("unit", String(16), nullable=True),
+)

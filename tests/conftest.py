@@ -1,0 +1,45 @@
+"""Shared fixtures. Kivy needs its environment set before its first import (TRAPS.md)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+os.environ.setdefault("KIVY_USE_DEFAULTCONFIG", "1")
+os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[object]:
+    """A PostgreSQL server for the session: ``DKST_TEST_PG_URL``'s, or a throwaway one."""
+    from tests.support.pg import start_cluster
+
+    if os.environ.get("DKST_TEST_PG_URL"):
+        yield None
+        return
+    cluster = start_cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: object) -> str:
+    """A fresh, empty PostgreSQL database for one test."""
+    if pg_cluster is None:
+        return os.environ["DKST_TEST_PG_URL"]
+    return pg_cluster.create_database()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def database_url(request: pytest.FixtureRequest) -> str | None:
+    """Run a server test once on SQLite (None: the embedded default) and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return None
+    return str(request.getfixturevalue("pg_url"))

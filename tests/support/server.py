@@ -1,0 +1,138 @@
+"""Run the real server as a uvicorn subprocess on 127.0.0.1 for integration tests.
+
+    with running_server(tmp_path) as srv:          # SQLite in tmp_path
+        add_user(srv, "lan", "field_officer", "24643", "mật khẩu dài")
+        requests.post(srv.url + "/api/v1/auth/token", ...)
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from tests.support.pg import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+CU_JUT = "662"
+# Communes of Cư Jút (legacy codes).
+EA_TLING, DAK_WIL = "24640", "24643"
+
+
+@dataclass
+class LiveServer:
+    url: str
+    data_dir: Path
+    database_url: str | None
+    proc: subprocess.Popen[bytes]
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def api(self) -> str:
+        return self.url + "/api/v1"
+
+    def settings(self):  # type: ignore[no-untyped-def]
+        from server.config import Settings
+
+        return Settings(data_dir=self.data_dir, database_url=self.database_url)
+
+
+def server_env(data_dir: Path, database_url: str | None, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["DKST_DATA_DIR"] = str(data_dir)
+    env.pop("DATABASE_URL", None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env.update(extra or {})
+    return env
+
+
+def dkst(*args: str, env: dict[str, str], input: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dkst", *args], env=env, input=input, text=True, capture_output=True, check=check
+    )
+
+
+def start_server(data_dir: Path, database_url: str | None, env: dict[str, str], port: int | None = None) -> LiveServer:
+    port = port or free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env,
+        cwd=str(ROOT),
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            if httpx.get(url + "/api/v1/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("server did not start in 60 s")
+        time.sleep(0.1)
+    return LiveServer(url, data_dir, database_url, proc, env)
+
+
+def stop_server(srv: LiveServer) -> None:
+    srv.proc.terminate()
+    try:
+        srv.proc.wait(10)
+    except subprocess.TimeoutExpired:
+        srv.proc.kill()
+        srv.proc.wait()
+
+
+@contextmanager
+def running_server(
+    tmp_path: Path,
+    database_url: str | None = None,
+    *,
+    units_under: str | None = CU_JUT,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[LiveServer]:
+    """Migrate, import the units of ``units_under`` (legacy source), start uvicorn; stop on exit."""
+    data_dir = tmp_path / "server-data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = server_env(data_dir, database_url, extra_env)
+    if units_under:
+        dkst("units", "import", "--source", "legacy", "--under", units_under, "--data-dir", str(data_dir), env=env)
+    srv = start_server(data_dir, database_url, env)
+    try:
+        yield srv
+    finally:
+        stop_server(srv)
+
+
+def add_user(srv: LiveServer, username: str, role: str, unit: str | list[str], password: str) -> None:
+    """Create a user straight in the server's database (the CLI path is tested on its own)."""
+    from server.db.engine import make_engine, write_tx
+    from server.services.auth import add_user as _add
+
+    engine = make_engine(srv.settings().db_url)
+    try:
+        with write_tx(engine) as conn:
+            _add(conn, username=username, password=password, role=role,
+                 unit_codes=[unit] if isinstance(unit, str) else unit)
+    finally:
+        engine.dispose()
+
+
+def login(srv: LiveServer, username: str, password: str, device_id: str) -> httpx.Client:
+    """An httpx client with a bearer token for ``username`` on ``device_id``."""
+    r = httpx.post(srv.api + "/auth/token", data={"username": username, "password": password, "device_id": device_id})
+    r.raise_for_status()
+    client = httpx.Client(base_url=srv.api, headers={"Authorization": "Bearer " + r.json()["access_token"]}, timeout=60)
+    return client
