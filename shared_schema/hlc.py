@@ -24,7 +24,9 @@ __all__ = [
 ]
 
 DEVICE_ID_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
-_HLC_RE = re.compile(r"(\d{13})-(\d{4})-([A-Za-z0-9_.:-]{1,64})")
+# [0-9], not \d: \d also matches other scripts' digits ("١"), which int() accepts but which
+# would sort above every ASCII HLC and win every conflict.
+_HLC_RE = re.compile(r"([0-9]{13})-([0-9]{4})-([A-Za-z0-9_.:-]{1,64})")
 MAX_COUNTER = 9999
 MAX_MS = 10**13 - 1
 
