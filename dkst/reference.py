@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -102,13 +102,6 @@ def units_list(
     typer.echo(_table(rows))
 
 
-def _text(value: Any, lang: str) -> str:
-    """One language of an I18nText-like value (or the value itself when it is plain text)."""
-    if value is None:
-        return ""
-    return str(getattr(value, lang, value))
-
-
 @forms_app.command("list")
 def forms_list() -> None:
     """List every form definition: id, version, entity, number of fields, title.
@@ -122,7 +115,7 @@ def forms_list() -> None:
     forms = sorted(load_default_forms().all(), key=lambda f: (f.form_id, f.version))
     rows = [["form_id", "version", "entity", "fields", "title (vi / en)"]]
     for f in forms:
-        title = f"{_text(f.title, 'vi')} / {_text(f.title, 'en')}"
+        title = f"{f.title.vi} / {f.title.en}"
         rows.append([f.form_id, str(f.version), f.entity, str(len(f.fields)), title])
     typer.echo(_table(rows))
 
@@ -138,8 +131,8 @@ def forms_show(
 
     \b
     Example:
-        dkst forms show model
-        dkst forms show model --version 1
+        dkst forms show dkst_model
+        dkst forms show dkst_model --version 1
     """
     from shared_schema.forms import load_default_forms
 
@@ -147,7 +140,7 @@ def forms_show(
     if version is None:
         versions = [f.version for f in forms.all() if f.form_id == form_id]
         if not versions:
-            raise _fail(f"unknown form {form_id!r}")
+            raise _fail(f"unknown form {form_id!r} (see: dkst forms list)")
         version = max(versions)
     try:
         form = forms.get(form_id, version)
@@ -155,9 +148,9 @@ def forms_show(
         form = None
     if form is None:
         raise _fail(f"unknown form {form_id!r} version {version}")
-    typer.echo(f"{form.form_id} v{form.version} ({form.entity}): {_text(form.title, 'vi')}")
+    typer.echo(f"{form.form_id} v{form.version} ({form.entity}): {form.title.vi}")
     typer.echo(f"sha256 {form.sha256}")
     rows = [["name", "type", "required", "label"]]
     for fd in form.fields:
-        rows.append([fd.name, fd.type, "yes" if fd.required else "no", _text(fd.label, "vi")])
+        rows.append([fd.name, fd.type, "yes" if fd.required else "no", fd.label.vi])
     typer.echo(_table(rows))

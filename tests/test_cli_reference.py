@@ -84,19 +84,6 @@ def test_units_help_has_example() -> None:
     assert "--under 662" in result.stdout
 
 
-def _forms_available() -> bool:
-    try:
-        from shared_schema.forms import load_default_forms
-
-        return bool(load_default_forms().all())
-    except ImportError:
-        return False
-
-
-needs_forms = pytest.mark.skipif(not _forms_available(), reason="shared_schema.forms not there yet")
-
-
-@needs_forms
 def test_forms_list() -> None:
     from shared_schema.forms import load_default_forms
 
@@ -116,7 +103,6 @@ def test_forms_list() -> None:
         )
 
 
-@needs_forms
 def test_forms_show() -> None:
     from shared_schema.forms import load_default_forms
 
@@ -135,7 +121,6 @@ def test_forms_show() -> None:
     assert latest.returncode == 0, latest.stderr
 
 
-@needs_forms
 def test_forms_show_unknown() -> None:
     result = dkst("forms", "show", "no-such-form")
     assert result.returncode == 2
