@@ -1,0 +1,53 @@
+"""The field app without its screens: local store, outbox, sync client, photos and location.
+
+Nothing here imports Kivy (``mobile.ui`` does) or the server (only HTTP and SYNC.md lie between).
+"""
+
+from mobile.core.device import Device, LoginFailed, NotLoggedIn, account_paths
+from mobile.core.http import ApiError, NeedsLogin, ServerUnreachable
+from mobile.core.location import (
+    Fix,
+    FixQuality,
+    LocationProvider,
+    LocationUnavailable,
+    ManualLocationProvider,
+    PlyerLocationProvider,
+    StaticLocationProvider,
+    classify,
+    default_provider,
+)
+from mobile.core.media import MediaStore, StoredFile, UnsupportedFile
+from mobile.core.records import Issue, LocalRecord, RecordNotFound, Records, SaveResult
+from mobile.core.store import Settings, Store
+from mobile.core.sync import Progress, SyncReport
+
+__all__ = [
+    "ApiError",
+    "Device",
+    "Fix",
+    "FixQuality",
+    "Issue",
+    "LocalRecord",
+    "LocationProvider",
+    "LocationUnavailable",
+    "LoginFailed",
+    "ManualLocationProvider",
+    "MediaStore",
+    "NeedsLogin",
+    "NotLoggedIn",
+    "PlyerLocationProvider",
+    "Progress",
+    "RecordNotFound",
+    "Records",
+    "SaveResult",
+    "ServerUnreachable",
+    "Settings",
+    "StaticLocationProvider",
+    "Store",
+    "StoredFile",
+    "SyncReport",
+    "UnsupportedFile",
+    "account_paths",
+    "classify",
+    "default_provider",
+]

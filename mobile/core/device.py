@@ -1,0 +1,312 @@
+"""The field app's one object: an account (server + username) on a data directory.
+
+Layout of a data directory (one per phone, or per ``--data-dir`` on a desktop)::
+
+    DIR/device.json                          {"device_id", "current": {"server", "username"}}
+    DIR/accounts/<host_port>/<user>.sqlite   records, outbox, cursor, forms, units, settings
+    DIR/accounts/<host_port>/<user>.files/   evidence files, <sha256[:2]>/<sha256>
+
+One file per server and user: two officers sharing a phone, or one officer on a test and a real
+server, never see each other's records or send each other's outbox. The device id belongs to the
+data directory (the phone), because the server binds tokens to devices. Host and user names are
+reduced to safe characters before they become path parts.
+
+A ``Device`` and its SQLite connection belong to one thread; a UI runs sync on a second
+``Device`` opened on the same directory (WAL lets them read and write side by side).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from mobile.core.clock import DeviceClock, wall_ms
+from mobile.core.forms import FormCatalog
+from mobile.core.http import ApiClient, ApiError, RetryPolicy
+from mobile.core.location import Fix
+from mobile.core.media import MediaStore, StoredFile
+from mobile.core.outbox import Outbox
+from mobile.core.records import Records, SaveResult
+from mobile.core.store import Store, utc_now
+from mobile.core.sync import Progress, Synchronizer, SyncReport
+from shared_schema.errors import ErrorCode
+from shared_schema.hlc import DEVICE_ID_RE
+
+__all__ = ["Device", "LoginFailed", "NotLoggedIn", "account_paths"]
+
+
+class NotLoggedIn(RuntimeError):
+    """No account on this data directory yet: log in first."""
+
+
+class LoginFailed(RuntimeError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+_SAFE = re.compile(r"[^a-z0-9._-]")
+
+
+def _host_part(server: str) -> str:
+    parts = urlsplit(server if "://" in server else f"http://{server}")
+    host = (parts.hostname or "server").lower()
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return _SAFE.sub("_", f"{host}_{port}")
+
+
+def _user_part(username: str) -> str:
+    text = quote(username, safe="")  # every byte that could be a path separator is escaped
+    return text if text not in ("", ".", "..") else f"_{text}_"
+
+
+@dataclass(frozen=True)
+class AccountPaths:
+    database: Path
+    files: Path
+
+
+def account_paths(data_dir: str | Path, server: str, username: str) -> AccountPaths:
+    base = Path(data_dir) / "accounts" / _host_part(server)
+    user = _user_part(username)
+    return AccountPaths(base / f"{user}.sqlite", base / f"{user}.files")
+
+
+def _read_device_json(data_dir: Path) -> dict[str, Any]:
+    path = data_dir / "device.json"
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _write_device_json(data_dir: Path, data: Mapping[str, Any]) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=".device-")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=1)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, data_dir / "device.json")
+
+
+class Device:
+    def __init__(
+        self,
+        data_dir: str | Path,
+        server: str,
+        username: str,
+        *,
+        device_id: str,
+        wall: Callable[[], int] = wall_ms,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.server = server.rstrip("/")
+        self.username = username
+        self.device_id = device_id
+        paths = account_paths(self.data_dir, self.server, username)
+        self.store = Store(paths.database)
+        self.clock = DeviceClock(self.store, device_id, wall=wall)
+        self.forms = FormCatalog(self.store)
+        self.records = Records(self.store, self.forms, self.clock)
+        self.outbox = Outbox(self.store, self.clock)
+        self.media = MediaStore(paths.files, self.store)
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(
+        cls,
+        data_dir: str | Path,
+        *,
+        server: str | None = None,
+        username: str | None = None,
+        wall: Callable[[], int] = wall_ms,
+    ) -> Device:
+        """The current account of ``data_dir`` (or the one named)."""
+        data_dir = Path(data_dir)
+        meta = _read_device_json(data_dir)
+        current = meta.get("current") or {}
+        server = server or current.get("server")
+        username = username or current.get("username")
+        if not server or not username or not meta.get("device_id"):
+            raise NotLoggedIn(f"no account in {data_dir}: run `dkst device login` first")
+        return cls(data_dir, server, username, device_id=meta["device_id"], wall=wall)
+
+    @classmethod
+    def login(
+        cls,
+        data_dir: str | Path,
+        *,
+        server: str,
+        username: str,
+        password: str,
+        device_id: str | None = None,
+        wall: Callable[[], int] = wall_ms,
+    ) -> Device:
+        """Log in (``POST /auth/token``) and make this account the data directory's current one."""
+        data_dir = Path(data_dir)
+        meta = _read_device_json(data_dir)
+        device_id = device_id or meta.get("device_id") or f"dkst-{uuid.uuid4().hex[:16]}"
+        if not DEVICE_ID_RE.fullmatch(device_id):
+            raise ValueError("device id must match [A-Za-z0-9_.:-]{1,64}")
+        device = cls(data_dir, server, username, device_id=device_id, wall=wall)
+        try:
+            device._token(password)
+        except BaseException:
+            device.close()
+            raise
+        meta.update(
+            {"device_id": device_id, "current": {"server": device.server, "username": username}}
+        )
+        _write_device_json(data_dir, meta)
+        return device
+
+    def _client(self, *, token: str | None) -> ApiClient:
+        s = self.store.settings()
+        return ApiClient(
+            self.server,
+            token=token,
+            gzip_requests=s.gzip,
+            retry=RetryPolicy(s.retry_max_attempts, s.retry_base_s, s.retry_cap_s),
+            on_server_time=self.clock.observe_server_time,
+        )
+
+    def _token(self, password: str) -> None:
+        client = self._client(token=None)
+        try:
+            resp = client.request(
+                "POST",
+                "/auth/token",
+                auth=False,
+                data={
+                    "grant_type": "password",
+                    "username": self.username,
+                    "password": password,
+                    "device_id": self.device_id,
+                },
+            )
+        except ApiError as exc:
+            if exc.code in (
+                ErrorCode.INVALID_CREDENTIALS,
+                ErrorCode.ACCOUNT_DISABLED,
+                ErrorCode.DEVICE_REVOKED,
+                ErrorCode.RATE_LIMITED,
+            ):
+                raise LoginFailed(exc.code, exc.message) from exc
+            raise
+        finally:
+            client.close()
+        body = resp.json()
+        with self.store.transaction():
+            self.store.set_state("token", body["access_token"])
+            self.store.set_state("token_obtained_at", utc_now())
+            self.store.set_state("token_expires_in", body.get("expires_in"))
+            self.store.set_state("user", body.get("user"))
+            self.store.set_state("device_id", self.device_id)
+            self.store.set_state("server_url", self.server)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Device:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ work
+    @property
+    def user(self) -> dict[str, Any]:
+        return self.store.get_state("user") or {}
+
+    def sync(
+        self, progress: Callable[[Progress], None] | None = None, *, upload: bool = True
+    ) -> SyncReport:
+        """Push, pull, upload; safe to rerun. Raises ``NeedsLogin`` or ``ServerUnreachable``."""
+        token = self.store.get_state("token")
+        client = self._client(token=token)
+        try:
+            sync = Synchronizer(
+                store=self.store,
+                client=client,
+                device_id=self.device_id,
+                records=self.records,
+                outbox=self.outbox,
+                forms=self.forms,
+                media=self.media,
+                progress=progress,
+            )
+            return sync.run(upload=upload)
+        finally:
+            client.close()
+
+    def add_evidence(
+        self,
+        source: str | Path | bytes,
+        *,
+        parent_field: str,
+        parent_id: str,
+        caption: str = "",
+        extra: Mapping[str, Any] | None = None,
+        finalize: bool = True,
+    ) -> tuple[StoredFile, SaveResult]:
+        """Store a photo or document and record it as evidence of a visit or model."""
+        s = self.store.settings()
+        stored = self.media.add(source, max_side=s.photo_max_side, jpeg_quality=s.jpeg_quality)
+        parent = self.records.get(parent_id)
+        values: dict[str, Any] = {
+            parent_field: parent_id,
+            "sha256": stored.sha256,
+            "media_type": stored.media_type,
+            "size": stored.size,
+            "caption": caption,
+        }
+        form = self.forms.latest("evidence")
+        names = {f.name for f in form.fields}
+        if stored.taken_at and "captured_at" in names:
+            values["captured_at"] = stored.taken_at
+        if stored.gps and "location" in names:
+            values["location"] = stored.gps
+        values.update(extra or {})
+        values = {k: v for k, v in values.items() if k in names or k in {"unit"}}
+        result = self.records.create("evidence", values, unit=parent.unit, finalize=finalize)
+        return stored, result
+
+    def location_value(self, fix: Fix) -> dict[str, Any]:
+        return fix.geopoint()
+
+    def status(self) -> dict[str, Any]:
+        counts = self.outbox.counts()
+        files = dict(
+            self.store.conn.execute(
+                "SELECT state, count(*) FROM attachments GROUP BY state"
+            ).fetchall()
+        )
+        drafts = self.store.conn.execute(
+            "SELECT count(*) FROM records WHERE draft_fields IS NOT NULL"
+        ).fetchone()[0]
+        return {
+            "server": self.server,
+            "username": self.username,
+            "device_id": self.device_id,
+            "logged_in": bool(self.store.get_state("token")),
+            "records": self.records.count(),
+            "drafts": drafts,
+            "outbox": counts.__dict__,
+            "files": {
+                "pending": files.get("pending", 0),
+                "done": files.get("done", 0),
+                "failed": files.get("failed", 0),
+            },
+            "last_sync_at": self.store.get_state("last_sync_at"),
+            "clock_offset_ms": self.clock.offset_ms,
+            "rejected": [r.__dict__ for r in self.outbox.rejected()],
+        }

@@ -1,0 +1,199 @@
+"""The outbox: changes saved on the device and not yet known to be on the server.
+
+A row is marked ``sent`` only when the server's result for it has been read, in the same
+transaction as the rest of that batch's results. A sync cut before that resends the row; the
+server answers ``duplicate`` (same ``change_id``), so nothing is applied twice and nothing is lost.
+
+Rejected rows stay, with the server's codes and messages, and are not sent again until the officer
+edits the record (the fix supersedes them) or discards them. Two rejection codes say nothing about
+the officer's answers but about the device, and are fixed here without them: ``clock_skew`` and
+``device_mismatch`` rows get a new HLC (and a new ``change_id``, so the server never sees one id
+with two contents) and go back to pending — see ``mobile.core.clock``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from mobile.core.clock import DeviceClock
+from mobile.core.store import Store, utc_now
+from shared_schema.errors import ChangeErrorCode
+from shared_schema.hlc import parse_hlc
+
+__all__ = ["AUTO_RESTAMP", "Outbox", "OutboxCounts", "RejectedChange"]
+
+# Rejections caused by the device's clock or identity, not by the officer's answers.
+AUTO_RESTAMP = frozenset({ChangeErrorCode.CLOCK_SKEW, ChangeErrorCode.DEVICE_MISMATCH})
+
+
+@dataclass
+class OutboxCounts:
+    pending: int
+    sent: int
+    rejected: int
+    conflicts: int
+
+
+@dataclass
+class RejectedChange:
+    change_id: str
+    entity: str
+    record_id: str
+    op: str
+    fields: dict[str, Any]
+    errors: list[dict[str, Any]]
+    attempts: int
+
+
+class Outbox:
+    def __init__(self, store: Store, clock: DeviceClock) -> None:
+        self.store = store
+        self.clock = clock
+
+    def next_batch(self, limit: int) -> list[dict[str, Any]]:
+        """The oldest pending changes in SYNC.md's wire form, with their ``seq``."""
+        rows = self.store.conn.execute(
+            "SELECT seq, change_id, entity, record_id, op, base_rev, hlc, fields FROM outbox "
+            "WHERE state = 'pending' ORDER BY seq LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [
+            {
+                "seq": r[0],
+                "change": {
+                    "change_id": r[1],
+                    "entity": r[2],
+                    "record_id": r[3],
+                    "op": r[4],
+                    "base_rev": r[5],
+                    "hlc": r[6],
+                    "fields": json.loads(r[7]),
+                },
+            }
+            for r in rows
+        ]
+
+    def pending_count(self) -> int:
+        return int(
+            self.store.conn.execute(
+                "SELECT count(*) FROM outbox WHERE state = 'pending'"
+            ).fetchone()[0]
+        )
+
+    def note_attempt(self, seqs: list[int]) -> None:
+        with self.store.transaction():
+            now = utc_now()
+            self.store.conn.executemany(
+                "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ? WHERE seq = ?",
+                [(now, s) for s in seqs],
+            )
+
+    def apply_results(
+        self, batch: list[dict[str, Any]], results: list[dict[str, Any]]
+    ) -> tuple[int, int]:
+        """Record the server's answer for a batch; return (settled, restamped).
+
+        Results come in the order of the changes (SYNC.md); the change_id is checked too, so a
+        server bug can never mark the wrong row as sent.
+        """
+        if len(results) != len(batch):
+            raise ValueError(f"push answered {len(results)} results for {len(batch)} changes")
+        settled = 0
+        to_restamp: list[int] = []
+        now = utc_now()
+        with self.store.transaction():
+            for item, res in zip(batch, results, strict=True):
+                change = item["change"]
+                seq = item["seq"]
+                rid = res.get("change_id")
+                if rid is not None and str(rid).lower() != change["change_id"].lower():
+                    raise ValueError(f"push result for {rid} in place of {change['change_id']}")
+                status = res.get("status")
+                if status in ("applied", "conflict", "duplicate"):
+                    self.store.conn.execute(
+                        "UPDATE outbox SET state = 'sent', result_status = ?, result_rev = ?, "
+                        "conflicts = ?, errors = NULL, sent_at = ? WHERE seq = ?",
+                        (
+                            status
+                            if status != "duplicate" or not res.get("conflicts")
+                            else "conflict",
+                            res.get("rev"),
+                            json.dumps(res.get("conflicts") or []),
+                            now,
+                            seq,
+                        ),
+                    )
+                    self.clock.note_accepted(change["hlc"])
+                    settled += 1
+                elif status == "rejected":
+                    errors = [
+                        {
+                            "field": e.get("field"),
+                            "code": e.get("code"),
+                            "message": e.get("message"),
+                        }
+                        for e in (res.get("errors") or [])
+                    ]
+                    codes = {e["code"] for e in errors}
+                    self.store.conn.execute(
+                        "UPDATE outbox SET state = 'rejected', result_status = 'rejected', "
+                        "result_rev = NULL, errors = ? WHERE seq = ?",
+                        (json.dumps(errors, ensure_ascii=False), seq),
+                    )
+                    if codes and codes <= AUTO_RESTAMP:
+                        to_restamp.append(seq)
+                else:
+                    raise ValueError(f"unknown push status {status!r}")
+            if to_restamp:
+                self._restamp(to_restamp)
+        return settled, len(to_restamp)
+
+    def _restamp(self, seqs: list[int]) -> None:
+        """New HLCs for the refused rows and for every pending row stamped after the first of them.
+
+        Later pending rows carry the same bad clock; left alone they would be refused too, or
+        (if within the 24 h) would beat the re-stamped ones although saved earlier.
+        """
+        first = min(seqs)
+        rows = self.store.conn.execute(
+            "SELECT seq, hlc FROM outbox WHERE seq IN ({}) "
+            # attempts = 0: a row that may already be on the server keeps its change_id.
+            "OR (state = 'pending' AND attempts = 0 AND seq > ?) "
+            "ORDER BY seq".format(",".join("?" * len(seqs))),
+            (*seqs, first),
+        ).fetchall()
+        new_hlcs = self.clock.restamp([r[1] for r in rows])
+        for (seq, old), new in zip(rows, new_hlcs, strict=True):
+            parse_hlc(new)
+            self.store.conn.execute(
+                "UPDATE outbox SET hlc = ?, change_id = ?, state = 'pending', errors = NULL, "
+                "result_status = NULL, restamped_from = ? WHERE seq = ?",
+                (new, str(uuid.uuid4()), old, seq),
+            )
+
+    def counts(self) -> OutboxCounts:
+        by_state = dict(
+            self.store.conn.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall()
+        )
+        conflicts = self.store.conn.execute(
+            "SELECT count(*) FROM outbox WHERE result_status = 'conflict'"
+        ).fetchone()[0]
+        return OutboxCounts(
+            pending=by_state.get("pending", 0),
+            sent=by_state.get("sent", 0),
+            rejected=by_state.get("rejected", 0),
+            conflicts=int(conflicts),
+        )
+
+    def rejected(self) -> list[RejectedChange]:
+        rows = self.store.conn.execute(
+            "SELECT change_id, entity, record_id, op, fields, errors, attempts FROM outbox "
+            "WHERE state = 'rejected' ORDER BY seq"
+        ).fetchall()
+        return [
+            RejectedChange(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5] or "[]"), r[6])
+            for r in rows
+        ]

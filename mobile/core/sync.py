@@ -1,0 +1,314 @@
+"""One sync: push the outbox, pull what changed, refresh forms and units, upload evidence files.
+
+Order and why: records first (small, what reports count), files last (large; an evidence record
+may name a file the server does not have yet — SYNC.md counts it as missing until it arrives).
+The pull comes after the push so the device ends with the server's merged state of its own edits.
+
+Every step is resumable at any byte: the outbox marks a change sent only with the server's
+result in hand; the pull cursor moves in the same transaction as the page it belongs to; an upload
+asks the server how far it got (HEAD ``Upload-Offset``) before sending more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mobile.core.forms import FormCatalog
+from mobile.core.http import ApiClient, ApiError
+from mobile.core.media import MediaStore
+from mobile.core.outbox import Outbox
+from mobile.core.records import Records
+from mobile.core.store import Store, utc_now
+from shared_schema.errors import ErrorCode
+
+__all__ = ["Progress", "SyncError", "SyncReport", "Synchronizer"]
+
+MAX_RESTAMP_PASSES = 3
+
+
+@dataclass(frozen=True)
+class Progress:
+    phase: str  # push | pull | upload | done
+    records_done: int
+    records_total: int | None  # None while pulling: the server does not say how many are left
+    bytes_done: int
+    bytes_total: int
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    applied: int = 0
+    conflicts: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    restamped: int = 0
+    pulled: int = 0
+    pages: int = 0
+    forms_added: int = 0
+    files_uploaded: int = 0
+    files_failed: int = 0
+    bytes_uploaded: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+class SyncError(RuntimeError):
+    """The server answered something this client cannot go on from (not a network problem)."""
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+class Synchronizer:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        client: ApiClient,
+        device_id: str,
+        records: Records,
+        outbox: Outbox,
+        forms: FormCatalog,
+        media: MediaStore,
+        progress: ProgressFn | None = None,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.device_id = device_id
+        self.records = records
+        self.outbox = outbox
+        self.forms = forms
+        self.media = media
+        self._progress = progress or (lambda p: None)
+
+    def run(self, *, upload: bool = True) -> SyncReport:
+        report = SyncReport()
+        with self.store.transaction():
+            self.store.set_state("last_sync_started_at", utc_now())
+        self.push(report)
+        self.forms_and_units(report)
+        self.pull(report)
+        if upload:
+            self.upload_files(report)
+        with self.store.transaction():
+            self.store.set_state("last_sync_at", utc_now())
+            self.store.set_state("last_sync_report", report.__dict__)
+        self._progress(
+            Progress(
+                "done",
+                report.pushed + report.pulled,
+                None,
+                report.bytes_uploaded,
+                report.bytes_uploaded,
+            )
+        )
+        return report
+
+    # ------------------------------------------------------------------ push
+    def push(self, report: SyncReport) -> None:
+        settings = self.store.settings()
+        batch_size = settings.push_batch_size
+        total = self.outbox.pending_count()
+        done = 0
+        passes = 0
+        while True:
+            batch = self.outbox.next_batch(batch_size)
+            if not batch:
+                break
+            self.outbox.note_attempt([b["seq"] for b in batch])
+            body = {"device_id": self.device_id, "changes": [b["change"] for b in batch]}
+            try:
+                resp = self.client.request("POST", "/sync/push", json_body=body)
+            except ApiError as exc:
+                if (
+                    exc.code in (ErrorCode.BATCH_TOO_LARGE, ErrorCode.BODY_TOO_LARGE)
+                    and batch_size > 1
+                ):
+                    batch_size = max(1, batch_size // 2)  # big photos' fields, a smaller limit
+                    continue
+                raise
+            results = _json(resp).get("results")
+            if not isinstance(results, list):
+                raise SyncError("push answer has no results list")
+            _, restamped = self.outbox.apply_results(batch, results)
+            for res in results:
+                status = res.get("status")
+                report.applied += status == "applied"
+                report.conflicts += status == "conflict"
+                report.duplicates += status == "duplicate"
+                report.rejected += status == "rejected"
+            report.pushed += len(batch)
+            report.restamped += restamped
+            done += len(batch) - restamped
+            self._progress(Progress("push", done, total, 0, 0))
+            if restamped:
+                passes += 1
+                if passes > MAX_RESTAMP_PASSES:
+                    report.problems.append("changes still refused for the device clock")
+                    break
+
+    # ------------------------------------------------------------------ reference data
+    def forms_and_units(self, report: SyncReport) -> None:
+        report.forms_added = self.forms.refresh(self.client)
+        units = self.client.get_json("/units")
+        if isinstance(units, list):
+            with self.store.transaction():
+                self.store.conn.execute("DELETE FROM units")
+                self.store.conn.executemany(
+                    "INSERT OR REPLACE INTO units(code, name, level, parent) VALUES (?, ?, ?, ?)",
+                    [(u["code"], u["name"], u.get("level"), u.get("parent")) for u in units],
+                )
+
+    # ------------------------------------------------------------------ pull
+    def pull(self, report: SyncReport) -> None:
+        limit = self.store.settings().pull_page_size
+        cursor = self.store.get_state("pull_cursor")
+        done = 0
+        while True:
+            params: dict[str, Any] = {"limit": limit}
+            if cursor:
+                params["cursor"] = cursor
+            try:
+                page = self.client.get_json("/sync/pull", params=params)
+            except ApiError as exc:
+                if exc.code == ErrorCode.INVALID_CURSOR and cursor:
+                    # The server no longer knows our cursor (restored from a backup): read all
+                    # again. Upserts keep the higher rev, so this only costs bandwidth.
+                    cursor = None
+                    continue
+                raise
+            records = page.get("records")
+            next_cursor = page.get("next_cursor")
+            if not isinstance(records, list) or not isinstance(next_cursor, str):
+                raise SyncError("pull answer is not {records, next_cursor, has_more}")
+            with self.store.transaction():
+                self.records.apply_server_records(records)
+                self.store.set_state("pull_cursor", next_cursor)
+            cursor = next_cursor
+            done += len(records)
+            report.pulled += len(records)
+            report.pages += 1
+            self._progress(Progress("pull", done, None, 0, 0))
+            if not page.get("has_more"):
+                break
+
+    # ------------------------------------------------------------------ attachments
+    def upload_files(self, report: SyncReport) -> None:
+        pending = self.media.pending()
+        total = sum(p["size"] for p in pending)
+        sent_before = 0
+        for item in pending:
+            try:
+                sent = self._upload_one(
+                    item,
+                    lambda n, base=sent_before: self._progress(
+                        Progress("upload", report.files_uploaded, len(pending), base + n, total)
+                    ),
+                )
+            except ApiError as exc:
+                if exc.status in (401, 403):
+                    raise
+                # A file the server will never take (type, size): say so, do not retry forever.
+                with self.store.transaction():
+                    self.store.conn.execute(
+                        "UPDATE attachments SET state = 'failed', last_error = ?, "
+                        "attempts = attempts + 1 WHERE sha256 = ?",
+                        (json.dumps({"code": exc.code, "message": exc.message}), item["sha256"]),
+                    )
+                report.files_failed += 1
+                report.problems.append(f"file {item['sha256'][:12]}…: {exc.code}")
+                sent_before += item["size"]
+                continue
+            report.files_uploaded += 1
+            report.bytes_uploaded += sent
+            sent_before += item["size"]
+            self._progress(
+                Progress("upload", report.files_uploaded, len(pending), sent_before, total)
+            )
+
+    def _server_offset(self, sha: str) -> int | None:
+        """Bytes the server holds of this file; ``None`` when it has all of them."""
+        resp = self.client.request("HEAD", f"/attachments/{sha}", ok=(200, 404))
+        if resp.status_code == 404:
+            return 0
+        if resp.headers.get("Upload-Complete") == "?1":
+            return None
+        try:
+            return int(resp.headers.get("Upload-Offset", "0"))
+        except ValueError:
+            return 0
+
+    def _upload_one(self, item: dict[str, Any], on_bytes: Callable[[int], None]) -> int:
+        sha = item["sha256"]
+        path = self.media.root / item["path"]
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise ApiError(0, "local_file_corrupt", f"{path} no longer matches its hash")
+        total = len(data)
+        chunk = self.store.settings().upload_chunk_size
+        offset = self._server_offset(sha)
+        sent = 0
+        hash_retries = 0
+        mismatches = 0
+        while offset is not None:
+            end = min(offset + chunk, total)
+            try:
+                resp = self.client.request(
+                    "PUT",
+                    f"/attachments/{sha}",
+                    data=data[offset:end],
+                    headers={
+                        "Content-Range": f"bytes {offset}-{end - 1}/{total}",
+                        "Content-Type": item["media_type"],
+                    },
+                    ok=(200, 201, 204),
+                )
+            except ApiError as exc:
+                if exc.code == ErrorCode.OFFSET_MISMATCH and mismatches < 20:
+                    mismatches += 1
+                    # Our previous chunk arrived but its answer did not (or the server lost a
+                    # partial): continue from where the server says it is.
+                    header = exc.headers.get("Upload-Offset")
+                    offset = (
+                        int(header) if header and header.isdigit() else self._server_offset(sha)
+                    )
+                    continue
+                if exc.code == ErrorCode.HASH_MISMATCH and hash_retries < 1:
+                    hash_retries += 1  # the server discarded the partial; once more from 0
+                    offset = self._server_offset(sha)
+                    continue
+                raise
+            mismatches = 0
+            sent += end - offset
+            on_bytes(sent)
+            if resp.status_code in (200, 201):
+                offset = None
+            else:
+                header = resp.headers.get("Upload-Offset")
+                offset = int(header) if header and header.isdigit() else end
+            with self.store.transaction():
+                self.store.conn.execute(
+                    "UPDATE attachments SET uploaded = ? WHERE sha256 = ?",
+                    (total if offset is None else offset, sha),
+                )
+        with self.store.transaction():
+            self.store.conn.execute(
+                "UPDATE attachments SET state = 'done', uploaded = size, uploaded_at = ? "
+                "WHERE sha256 = ?",
+                (utc_now(), sha),
+            )
+        return sent
+
+
+def _json(resp: Any) -> dict[str, Any]:
+    try:
+        data = resp.json()
+    except ValueError as exc:
+        raise SyncError("the server's answer is not JSON") from exc
+    if not isinstance(data, dict):
+        raise SyncError("the server's answer is not a JSON object")
+    return data
