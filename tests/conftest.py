@@ -43,3 +43,29 @@ def database_url(request: pytest.FixtureRequest) -> str | None:
     if request.param == "sqlite":
         return None
     return str(request.getfixturevalue("pg_url"))
+
+
+# Users every shared live server has: (username, role, unit).
+PASSWORD = "mật-khẩu-đủ-dài"
+STANDARD_USERS = (
+    ("officer", "field_officer", "24643"),  # Xã Đắk Wil
+    ("officer2", "field_officer", "24640"),  # Thị trấn Ea T'Ling
+    ("commune", "commune_staff", "24643"),
+    ("district", "district_staff", "662"),  # Huyện Cư Jút
+    ("admin", "admin", "67"),  # Tỉnh Đắk Nông
+)
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real server process shared by a module's tests, on SQLite and on PostgreSQL, with users."""
+    from tests.support.server import add_user, running_server
+
+    url = None
+    if request.param == "postgresql":
+        cluster = request.getfixturevalue("pg_cluster")
+        url = os.environ["DKST_TEST_PG_URL"] if cluster is None else cluster.create_database()
+    with running_server(tmp_path_factory.mktemp("srv"), url) as srv:
+        for username, role, unit in STANDARD_USERS:
+            add_user(srv, username, role, unit, PASSWORD)
+        yield srv

@@ -246,7 +246,7 @@ def _check(
         form = _form_for(forms, change.fields)
         if form is None or form.entity != change.entity:
             return [_err("form_id", ChangeErrorCode.UNKNOWN_FORM, lang)]
-        return [_err(i.field, i.code, lang, i.message) for i in validate(form, change.fields)]
+        return [_err(i.field, i.code, lang, i.message) for i in validate(form, change.fields, lang=lang)]
     if not principal.in_scope(rec.unit):
         return [_err("unit", ChangeErrorCode.OUT_OF_SCOPE, lang)]
     if change.op == "delete":
@@ -265,7 +265,7 @@ def _check(
         return [_err("form_id", ChangeErrorCode.UNKNOWN_FORM, lang)]
     if "unit" in change.fields and canonical(change.fields["unit"]) != canonical(current.get("unit")):
         return [_err("unit", ChangeErrorCode.UNIT_IMMUTABLE, lang)]
-    return [_err(i.field, i.code, lang, i.message) for i in validate(form, change.fields, current=current)]
+    return [_err(i.field, i.code, lang, i.message) for i in validate(form, change.fields, current=current, lang=lang)]
 
 
 def _upsert_stmt(conn: Connection):  # type: ignore[no-untyped-def]
