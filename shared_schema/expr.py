@@ -313,17 +313,14 @@ class _Parser:
         if not self._is("op", "("):
             return self.operand()
         self._next()
-        self._enter()
-        try:
-            items = [self.expression()]
-            while self._is("op", ","):
-                self._next()
-                if self._is("op", ")"):
-                    break
-                items.append(self.expression())
-            self._expect_op(")")
-        finally:
-            self.depth -= 1
+        # Each item is an expression(), which counts the nesting level.
+        items = [self.expression()]
+        while self._is("op", ","):
+            self._next()
+            if self._is("op", ")"):
+                break
+            items.append(self.expression())
+        self._expect_op(")")
         return tuple(items)
 
     def operand(self) -> Node:
@@ -362,16 +359,12 @@ class _Parser:
             raise ExprError(f"unknown function {name.text!r}", name.pos)
         self._next()  # "("
         args: list[Node] = []
-        self._enter()
-        try:
-            if not self._is("op", ")"):
+        if not self._is("op", ")"):
+            args.append(self.expression())
+            while self._is("op", ","):
+                self._next()
                 args.append(self.expression())
-                while self._is("op", ","):
-                    self._next()
-                    args.append(self.expression())
-            self._expect_op(")")
-        finally:
-            self.depth -= 1
+        self._expect_op(")")
         if len(args) != arity:
             raise ExprError(f"{name.text}() takes {arity} argument(s), got {len(args)}", name.pos)
         return Call(name.text, tuple(args))

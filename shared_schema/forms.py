@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -27,7 +28,7 @@ from functools import cache, cached_property
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -58,6 +59,7 @@ __all__ = [
     "FormDefinition",
     "FormLoadError",
     "FormSet",
+    "I18nLabel",
     "load_default_forms",
     "load_form_file",
     "load_forms_dir",
@@ -141,9 +143,17 @@ class I18nLabel(I18nText):
         return data.model_dump() if isinstance(data, I18nText) else data
 
 
+# Callers pass plain wire ``I18nText`` (or dicts); pydantic turns them into the frozen subclass.
+# Type checkers only need to know it is an ``I18nText``.
+if TYPE_CHECKING:
+    Label = I18nText
+else:
+    Label = I18nLabel
+
+
 class Choice(_Frozen):
     value: StrictStr = Field(min_length=1, max_length=100)
-    label: I18nLabel
+    label: Label
 
     @field_validator("value")
     @classmethod
@@ -169,6 +179,15 @@ class Constraints(_Frozen):
     max_count: Count | None = None
     max_size: Count | None = None
     media_types: tuple[StrictStr, ...] | None = None
+
+    @field_validator("min", "max", mode="before")
+    @classmethod
+    def _bound(cls, value: Any) -> Any:
+        # One clear message instead of one per member of the union below.
+        ok = value is None or isinstance(value, str) or _is_number(value)
+        if not ok or (isinstance(value, float) and not math.isfinite(value)):
+            raise ValueError("must be a number, or a YYYY-MM-DD date for a date field")
+        return value
 
     def given(self) -> frozenset[str]:
         return frozenset(k for k, v in self if v is not None)
@@ -222,8 +241,8 @@ class FieldDef(_Frozen):
     name: StrictStr
     type: FieldType
     required: StrictBool = False
-    label: I18nLabel
-    hint: I18nLabel | None = None
+    label: Label
+    hint: Label | None = None
     choices: tuple[Choice, ...] | None = None
     constraints: Constraints | None = None
     relevant: StrictStr | None = None
@@ -284,7 +303,7 @@ class FormDefinition(_Frozen):
     form_id: StrictStr
     version: StrictInt
     entity: StrictStr
-    title: I18nLabel
+    title: Label
     fields: tuple[FieldDef, ...]
 
     _by_name: dict[str, FieldDef] = PrivateAttr(default_factory=dict)
@@ -451,6 +470,8 @@ def _describe(exc: ValidationError, data: Any) -> str:
     for err in exc.errors(include_url=False):
         ctx_error = (err.get("ctx") or {}).get("error")
         msg = str(ctx_error) if err["type"] == "value_error" and ctx_error else err["msg"]
+        # Tuples hold the JSON lists of a form; "tuple" would only puzzle a form's author.
+        msg = msg.replace("valid tuple", "valid list")
         # Union members add their type name to the location; it only confuses the reader.
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
         where = _where(loc, data)
