@@ -28,8 +28,14 @@ def _mount(module: str) -> None:
     except ImportError as exc:  # extras not installed: the base commands still work
         if exc.name and exc.name.split(".")[0] in {"server", "mobile"}:
             return
-        if exc.name and exc.name.split(".")[0] not in {"fastapi", "sqlalchemy", "uvicorn",
-                                                        "sqlite_utils", "requests", "PIL"}:
+        if exc.name and exc.name.split(".")[0] not in {
+            "fastapi",
+            "sqlalchemy",
+            "uvicorn",
+            "sqlite_utils",
+            "requests",
+            "PIL",
+        }:
             raise
         return
     mod.register(app)

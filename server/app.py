@@ -6,7 +6,8 @@ Run: ``dkst serve`` or ``uvicorn --factory server.app:create_app``.
 from __future__ import annotations
 
 import logging
-
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
@@ -53,7 +54,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.db_url)
     upgrade(engine)
 
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="DKST Field API",
         version=__version__,
         description=(
@@ -81,12 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Attachments take up to a file's size in one chunk; JSON bodies the body limit.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(ContentLengthLimit, limit=max(settings.max_body_bytes, settings.max_file_bytes))
-
-    @app.on_event("shutdown")
-    def _dispose() -> None:
-        engine.dispose()
+    app.add_middleware(
+        ContentLengthLimit, limit=max(settings.max_body_bytes, settings.max_file_bytes)
+    )
 
     return app
-
-

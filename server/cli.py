@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
 from server.config import Settings
 
 DataDir = Annotated[
     Path,
-    typer.Option("--data-dir", envvar="DKST_DATA_DIR", help="Data directory (database, attachments)."),
+    typer.Option(
+        "--data-dir", envvar="DKST_DATA_DIR", help="Data directory (database, attachments)."
+    ),
 ]
 DEFAULT_DATA = Path("data")
 
@@ -29,7 +32,7 @@ def _settings(data_dir: Path) -> Settings:
     return Settings(data_dir=data_dir)
 
 
-def _engine(data_dir: Path):  # type: ignore[no-untyped-def]
+def _engine(data_dir: Path) -> Engine:
     from server.db.engine import make_engine
     from server.db.migrate import upgrade
 
@@ -61,7 +64,14 @@ def serve(
     os.environ["DKST_DATA_DIR"] = str(data_dir)
     _engine(data_dir).dispose()
     typer.echo(f"DKST Field API on http://{host}:{port}/docs  (data: {data_dir})")
-    uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
 
 
 def migrate(data_dir: DataDir = DEFAULT_DATA) -> None:
@@ -75,8 +85,12 @@ def migrate(data_dir: DataDir = DEFAULT_DATA) -> None:
 
 
 def units_import(
-    source: Annotated[str, typer.Option(help="legacy (until mid-2025) or current (since the 2025 reform).")],
-    under: Annotated[str | None, typer.Option(help="Only this unit's subtree (and its ancestors).")] = None,
+    source: Annotated[
+        str, typer.Option(help="legacy (until mid-2025) or current (since the 2025 reform).")
+    ],
+    under: Annotated[
+        str | None, typer.Option(help="Only this unit's subtree (and its ancestors).")
+    ] = None,
     data_dir: DataDir = DEFAULT_DATA,
 ) -> None:
     """Import administrative units into the server's database.
@@ -109,7 +123,9 @@ def _read_password(prompt: bool) -> str:
 @users_app.command("add")
 def users_add(
     username: str,
-    role: Annotated[str, typer.Option(help="field_officer, commune_staff, district_staff or admin.")],
+    role: Annotated[
+        str, typer.Option(help="field_officer, commune_staff, district_staff or admin.")
+    ],
     unit: Annotated[list[str], typer.Option(help="Unit code (repeat for several).")],
     data_dir: DataDir = DEFAULT_DATA,
 ) -> None:

@@ -69,14 +69,27 @@ def error_response(
     message: str | None = None,
 ) -> Response:
     lang = lang_of(request) if request is not None else "vi"
-    body = {"error": {"code": code.value, "message": message or error_message(code, lang), "details": details}}
+    body = {
+        "error": {
+            "code": code.value,
+            "message": message or error_message(code, lang),
+            "details": details,
+        }
+    }
     hdrs = dict(headers or {})
     return Response(
-        orjson.dumps(body), status_code=http_status(code), media_type="application/json", headers=hdrs
+        orjson.dumps(body),
+        status_code=http_status(code),
+        media_type="application/json",
+        headers=hdrs,
     )
 
 
-_STATUS_CODES = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED, 401: ErrorCode.UNAUTHORIZED}
+_STATUS_CODES = {
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    401: ErrorCode.UNAUTHORIZED,
+}
 
 
 def install_error_handlers(app: FastAPI, *, retry_after: int) -> None:

@@ -76,22 +76,37 @@ _HTTP: dict[ErrorCode, int] = {
 # (Vietnamese, English)
 _MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_request": ("Yêu cầu không hợp lệ", "The request is not valid"),
-    "invalid_cursor": ("Con trỏ đồng bộ không hợp lệ", "The sync cursor was not issued by this server"),
-    "unauthorized": ("Chưa đăng nhập hoặc phiên đã hết hạn", "Not signed in, or the session has expired"),
+    "invalid_cursor": (
+        "Con trỏ đồng bộ không hợp lệ",
+        "The sync cursor was not issued by this server",
+    ),
+    "unauthorized": (
+        "Chưa đăng nhập hoặc phiên đã hết hạn",
+        "Not signed in, or the session has expired",
+    ),
     "invalid_credentials": ("Sai tên đăng nhập hoặc mật khẩu", "Wrong username or password"),
     "account_disabled": ("Tài khoản đã bị khóa", "The account is disabled"),
     "device_revoked": ("Thiết bị đã bị thu hồi", "The device has been revoked"),
     "forbidden": ("Vai trò của bạn không được phép làm việc này", "Your role may not do this"),
     "not_found": ("Không tìm thấy", "Not found"),
     "method_not_allowed": ("Phương thức không được hỗ trợ", "Method not allowed"),
-    "offset_mismatch": ("Phần tệp không khớp vị trí đã lưu", "The chunk does not start at the stored offset"),
+    "offset_mismatch": (
+        "Phần tệp không khớp vị trí đã lưu",
+        "The chunk does not start at the stored offset",
+    ),
     "batch_too_large": ("Lô thay đổi quá lớn", "Too many changes in one batch"),
     "file_too_large": ("Tệp quá lớn", "The file is too large"),
     "body_too_large": ("Nội dung yêu cầu quá lớn", "The request body is too large"),
     "unsupported_media_type": ("Loại tệp không được chấp nhận", "This file type is not accepted"),
     "hash_mismatch": ("Mã băm của tệp không khớp", "The file does not match its SHA-256"),
-    "invalid_limit": ("Giới hạn phải là số nguyên từ 1 đến 1000", "limit must be an integer from 1 to 1000"),
-    "rate_limited": ("Quá nhiều lần thử, vui lòng thử lại sau", "Too many attempts, try again later"),
+    "invalid_limit": (
+        "Giới hạn phải là số nguyên từ 1 đến 1000",
+        "limit must be an integer from 1 to 1000",
+    ),
+    "rate_limited": (
+        "Quá nhiều lần thử, vui lòng thử lại sau",
+        "Too many attempts, try again later",
+    ),
     "unavailable": ("Máy chủ tạm thời không sẵn sàng", "The server is temporarily unavailable"),
     "invalid_value": ("Giá trị không hợp lệ", "Invalid value"),
     "required": ("Trường bắt buộc", "This field is required"),
@@ -101,10 +116,16 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "out_of_scope": ("Ngoài phạm vi đơn vị của bạn", "Outside your units"),
     "record_deleted": ("Bản ghi đã bị xóa", "The record has been deleted"),
     "unit_immutable": ("Không được đổi đơn vị của bản ghi", "A record's unit cannot change"),
-    "forbidden_field": ("Vai trò của bạn không được sửa trường này", "Your role may not set this field"),
+    "forbidden_field": (
+        "Vai trò của bạn không được sửa trường này",
+        "Your role may not set this field",
+    ),
     "clock_skew": ("Đồng hồ thiết bị lệch quá xa", "The device clock is too far ahead"),
     "device_mismatch": ("Mã thiết bị trong HLC không khớp", "The HLC names another device"),
-    "change_id_reused": ("Mã thay đổi đã dùng cho nội dung khác", "change_id reused with other content"),
+    "change_id_reused": (
+        "Mã thay đổi đã dùng cho nội dung khác",
+        "change_id reused with other content",
+    ),
     "invalid_change": ("Thay đổi không đúng định dạng", "The change is malformed"),
 }
 

@@ -135,7 +135,9 @@ def merge(state: RecordState | None, change: Change) -> MergeResult:
         new_hlc = max(state.deleted_hlc or "", change.hlc)
         if new_hlc == state.deleted_hlc:
             return MergeResult(state=state, status="applied")
-        return MergeResult(state=replace(state, rev=state.rev + 1, deleted_hlc=new_hlc), status="applied")
+        return MergeResult(
+            state=replace(state, rev=state.rev + 1, deleted_hlc=new_hlc), status="applied"
+        )
 
     if state.entity != change.entity:
         return _reject(state, ChangeErrorCode.INVALID_CHANGE, "entity")
@@ -146,7 +148,11 @@ def merge(state: RecordState | None, change: Change) -> MergeResult:
 
     for name in IMMUTABLE_FIELDS & change.fields.keys():
         current = state.fields.get(name)
-        if not is_new and current is not None and canonical(current) != canonical(change.fields[name]):
+        if (
+            not is_new
+            and current is not None
+            and canonical(current) != canonical(change.fields[name])
+        ):
             return _reject(state, ChangeErrorCode.UNIT_IMMUTABLE, name)
 
     base = change.base_rev or 0

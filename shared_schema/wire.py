@@ -41,7 +41,9 @@ __all__ = [
 ]
 
 MAX_BATCH = 1000
-_UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_UUID_RE = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
 _CHANGE_KEYS = frozenset({"change_id", "entity", "record_id", "op", "base_rev", "hlc", "fields"})
 _MAX_BASE_REV = 2**62
 
@@ -204,7 +206,9 @@ def parse_change(
         errors.append(("op", ChangeErrorCode.INVALID_CHANGE))
     base_rev = raw.get("base_rev")
     if base_rev is not None and (
-        isinstance(base_rev, bool) or not isinstance(base_rev, int) or not 0 <= base_rev < _MAX_BASE_REV
+        isinstance(base_rev, bool)
+        or not isinstance(base_rev, int)
+        or not 0 <= base_rev < _MAX_BASE_REV
     ):
         errors.append(("base_rev", ChangeErrorCode.INVALID_CHANGE))
     hlc = raw.get("hlc")
@@ -215,9 +219,7 @@ def parse_change(
     except HLCError:
         errors.append(("hlc", ChangeErrorCode.INVALID_CHANGE))
     fields = raw.get("fields", {} if op == "delete" else None)
-    if not isinstance(fields, dict) or not _json_ok(fields):
-        errors.append(("fields", ChangeErrorCode.INVALID_CHANGE))
-    elif op == "delete" and fields:
+    if not isinstance(fields, dict) or not _json_ok(fields) or (op == "delete" and fields):
         errors.append(("fields", ChangeErrorCode.INVALID_CHANGE))
 
     if errors:

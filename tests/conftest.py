@@ -57,7 +57,9 @@ STANDARD_USERS = (
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
-def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def live_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[object]:
     """A real server process shared by a module's tests, on SQLite and on PostgreSQL, with users."""
     from tests.support.server import add_user, running_server
 

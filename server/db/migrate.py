@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Connection, Engine, insert, select, text
 
 from server.db.engine import write_tx
 from server.db.schema import server_meta
@@ -34,7 +34,7 @@ def upgrade(engine: Engine) -> None:
         _ensure_secret(conn)
 
 
-def _ensure_secret(conn) -> None:  # type: ignore[no-untyped-def]
+def _ensure_secret(conn: Connection) -> None:
     # Signs pull cursors; kept in the database so that every API process shares it.
     if conn.execute(select(server_meta.c.value).where(server_meta.c.key == "cursor_key")).first():
         return

@@ -62,7 +62,9 @@ def _token_hash(token: str) -> str:
 
 
 # ---------------------------------------------------------------------------- users
-def add_user(conn: Connection, *, username: str, password: str, role: str, unit_codes: Iterable[str]) -> int:
+def add_user(
+    conn: Connection, *, username: str, password: str, role: str, unit_codes: Iterable[str]
+) -> int:
     username = nfc(username)
     if not USERNAME_RE.fullmatch(username):
         raise UserError(f"invalid username {username!r}: letters, digits, _ . @ - (1–64)")
@@ -74,7 +76,9 @@ def add_user(conn: Connection, *, username: str, password: str, role: str, unit_
     known = set(conn.execute(select(units.c.code).where(units.c.code.in_(codes))).scalars())
     missing = [c for c in codes if c not in known]
     if missing:
-        raise UserError(f"unknown unit(s) {', '.join(missing)}: import units first (dkst units import)")
+        raise UserError(
+            f"unknown unit(s) {', '.join(missing)}: import units first (dkst units import)"
+        )
     if len(password) < 8:
         raise UserError("the password must have at least 8 characters")
     if conn.execute(select(users.c.id).where(users.c.username == username)).first():
@@ -96,8 +100,17 @@ def list_users(conn: Connection) -> list[dict[str, object]]:
     rows = conn.execute(select(users).order_by(users.c.username)).mappings().all()
     out = []
     for r in rows:
-        codes = conn.execute(select(user_units.c.unit).where(user_units.c.user_id == r["id"])).scalars()
-        out.append({"username": r["username"], "role": r["role"], "disabled": r["disabled"], "units": list(codes)})
+        codes = conn.execute(
+            select(user_units.c.unit).where(user_units.c.user_id == r["id"])
+        ).scalars()
+        out.append(
+            {
+                "username": r["username"],
+                "role": r["role"],
+                "disabled": r["disabled"],
+                "units": list(codes),
+            }
+        )
     return out
 
 
@@ -107,7 +120,9 @@ def revoke_user(conn: Connection, username: str, *, within: frozenset[str] | Non
     if row is None:
         return False
     if within is not None:
-        codes = set(conn.execute(select(user_units.c.unit).where(user_units.c.user_id == row.id)).scalars())
+        codes = set(
+            conn.execute(select(user_units.c.unit).where(user_units.c.user_id == row.id)).scalars()
+        )
         if not codes or not codes <= within:
             return False
     conn.execute(update(users).where(users.c.id == row.id).values(disabled=True))
@@ -115,7 +130,9 @@ def revoke_user(conn: Connection, username: str, *, within: frozenset[str] | Non
     return True
 
 
-def revoke_device(conn: Connection, device_id: str, *, within: frozenset[str] | None = None) -> bool:
+def revoke_device(
+    conn: Connection, device_id: str, *, within: frozenset[str] | None = None
+) -> bool:
     """Revoke a device and drop its tokens. ``within``: only a device last used by a user there."""
     row = conn.execute(select(devices).where(devices.c.device_id == device_id)).mappings().first()
     if row is None:
@@ -124,7 +141,9 @@ def revoke_device(conn: Connection, device_id: str, *, within: frozenset[str] | 
         if row["last_user_id"] is None:
             return False
         codes = set(
-            conn.execute(select(user_units.c.unit).where(user_units.c.user_id == row["last_user_id"])).scalars()
+            conn.execute(
+                select(user_units.c.unit).where(user_units.c.user_id == row["last_user_id"])
+            ).scalars()
         )
         if not codes or not codes <= within:
             return False
@@ -154,18 +173,24 @@ def scope_of(conn: Connection, unit_codes: Iterable[str]) -> frozenset[str]:
 def _rate_limited(conn: Connection, settings: Settings, username: str, address: str) -> bool:
     since = now_ms() - settings.login_window_seconds * 1000
     by_user = conn.execute(
-        select(func.count()).where(login_failures.c.username == username, login_failures.c.at >= since)
+        select(func.count()).where(
+            login_failures.c.username == username, login_failures.c.at >= since
+        )
     ).scalar_one()
     if by_user >= settings.login_fail_limit_user:
         return True
     by_addr = conn.execute(
-        select(func.count()).where(login_failures.c.address == address, login_failures.c.at >= since)
+        select(func.count()).where(
+            login_failures.c.address == address, login_failures.c.at >= since
+        )
     ).scalar_one()
     return bool(by_addr >= settings.login_fail_limit_ip)
 
 
 def record_login_failure(conn: Connection, *, username: str, address: str) -> None:
-    conn.execute(insert(login_failures).values(username=nfc(username)[:128], address=address, at=now_ms()))
+    conn.execute(
+        insert(login_failures).values(username=nfc(username)[:128], address=address, at=now_ms())
+    )
 
 
 def login(
@@ -188,7 +213,10 @@ def login(
     user = conn.execute(select(users).where(users.c.username == username)).mappings().first()
     ok = False
     try:
-        ok = _hasher.verify(user["password_hash"] if user else _DUMMY_HASH, password) and user is not None
+        ok = (
+            _hasher.verify(user["password_hash"] if user else _DUMMY_HASH, password)
+            and user is not None
+        )
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or user is None:
@@ -202,12 +230,18 @@ def login(
     if dev is None:
         conn.execute(
             insert(devices).values(
-                device_id=device_id, revoked=False, first_seen=stamp, last_seen=stamp, last_user_id=user["id"]
+                device_id=device_id,
+                revoked=False,
+                first_seen=stamp,
+                last_seen=stamp,
+                last_user_id=user["id"],
             )
         )
     else:
         conn.execute(
-            update(devices).where(devices.c.device_id == device_id).values(last_seen=stamp, last_user_id=user["id"])
+            update(devices)
+            .where(devices.c.device_id == device_id)
+            .values(last_seen=stamp, last_user_id=user["id"])
         )
     token = secrets.token_urlsafe(32)
     conn.execute(
@@ -220,8 +254,12 @@ def login(
         )
     )
     conn.execute(delete(login_failures).where(login_failures.c.username == username))
-    codes = tuple(conn.execute(select(user_units.c.unit).where(user_units.c.user_id == user["id"])).scalars())
-    principal = Principal(user["id"], user["username"], user["role"], codes, device_id, scope_of(conn, codes))
+    codes = tuple(
+        conn.execute(select(user_units.c.unit).where(user_units.c.user_id == user["id"])).scalars()
+    )
+    principal = Principal(
+        user["id"], user["username"], user["role"], codes, device_id, scope_of(conn, codes)
+    )
     return token, principal
 
 
@@ -249,7 +287,11 @@ def authenticate(conn: Connection, token: str) -> Principal:
     row = conn.execute(q).mappings().first()
     if row is None or row["disabled"] or row["revoked"] or row["expires_at"] < now_ms():
         raise ApiError(ErrorCode.UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
-    codes = tuple(conn.execute(select(user_units.c.unit).where(user_units.c.user_id == row["user_id"])).scalars())
+    codes = tuple(
+        conn.execute(
+            select(user_units.c.unit).where(user_units.c.user_id == row["user_id"])
+        ).scalars()
+    )
     return Principal(
         row["user_id"], row["username"], row["role"], codes, row["device_id"], scope_of(conn, codes)
     )

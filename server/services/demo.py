@@ -41,6 +41,7 @@ def _id(name: str) -> str:
 
 def _records() -> list[tuple[str, str, dict[str, Any]]]:
     """(entity, record_id, fields) in creation order; Vietnamese text from the seeds."""
+
     def base(entity: str, unit: str) -> dict[str, Any]:
         return {"unit": unit, "form_id": f"dkst_{entity}", "form_version": 1}
 
@@ -51,42 +52,124 @@ def _records() -> list[tuple[str, str, dict[str, Any]]]:
     ]
     out: list[tuple[str, str, dict[str, Any]]] = []
     for key, unit, name, kind, hh, pop in areas:
-        out.append(("residential_area", _id(key), {**base("residential_area", unit), "name": name,
-                                                   "kind": kind, "households": hh, "population": pop}))
+        out.append(
+            (
+                "residential_area",
+                _id(key),
+                {
+                    **base("residential_area", unit),
+                    "name": name,
+                    "kind": kind,
+                    "households": hh,
+                    "population": pop,
+                },
+            )
+        )
     models = [
-        ("model-phan-vi-sinh", "area-dakwil-thon3", DAK_WIL,
-         "Sản xuất phân vi sinh phục vụ chăm bón cho cây trồng trong nhà lưới", "2", "operating",
-         "farmers_union", 35, 1_200_000_000, {"lat": 12.6921, "lon": 107.8841, "accuracy": 6.5, "altitude": 412.0}),
-        ("model-thit-lon-sach", "area-dakwil-buon-trum", DAK_WIL,
-         "Chế biến các sản phẩm từ thịt lợn được chăn nuôi sạch theo quy trình khép kín", "2", "replicated",
-         "womens_union", 18, 850_000_000, {"lat": 12.6875, "lon": 107.8902, "accuracy": 4.0, "altitude": None}),
-        ("model-tuyen-duong-hoa", "area-eatling-tdp2", EA_TLING,
-         "Tuyến đường hoa tự quản, xanh – sạch – đẹp", "1", "building",
-         "youth_union", 60, 0, {"lat": 12.6552, "lon": 107.8190, "accuracy": 12.0, "altitude": None}),
+        (
+            "model-phan-vi-sinh",
+            "area-dakwil-thon3",
+            DAK_WIL,
+            "Sản xuất phân vi sinh phục vụ chăm bón cho cây trồng trong nhà lưới",
+            "2",
+            "operating",
+            "farmers_union",
+            35,
+            1_200_000_000,
+            {"lat": 12.6921, "lon": 107.8841, "accuracy": 6.5, "altitude": 412.0},
+        ),
+        (
+            "model-thit-lon-sach",
+            "area-dakwil-buon-trum",
+            DAK_WIL,
+            "Chế biến các sản phẩm từ thịt lợn được chăn nuôi sạch theo quy trình khép kín",
+            "2",
+            "replicated",
+            "womens_union",
+            18,
+            850_000_000,
+            {"lat": 12.6875, "lon": 107.8902, "accuracy": 4.0, "altitude": None},
+        ),
+        (
+            "model-tuyen-duong-hoa",
+            "area-eatling-tdp2",
+            EA_TLING,
+            "Tuyến đường hoa tự quản, xanh – sạch – đẹp",
+            "1",
+            "building",
+            "youth_union",
+            60,
+            0,
+            {"lat": 12.6552, "lon": 107.8190, "accuracy": 12.0, "altitude": None},
+        ),
     ]
     for key, area, unit, name, content, status, org, hh, value, loc in models:
-        out.append(("model", _id(key), {
-            **base("model", unit), "name": name, "residential_area": _id(area), "content_area": content,
-            "linked_campaigns": ["new_rural_civilized_urban", "prefer_vietnamese_goods"],
-            "lead_organization": org, "start_date": "2021-03-15", "status": status,
-            "participating_households": hh, "economic_value_vnd_per_year": value, "location": loc,
-            "description": "Mô hình do Ban công tác Mặt trận khu dân cư vận động nhân dân cùng thực hiện.",
-        }))
-    out.append(("visit", _id("visit-phan-vi-sinh-1"), {
-        **base("visit", DAK_WIL), "model": _id("model-phan-vi-sinh"), "visit_date": "2022-11-10",
-        "officer_name": "Nguyễn Thị Lan", "location": {"lat": 12.6920, "lon": 107.8843, "accuracy": 5.0, "altitude": None},
-        "score_effectiveness": 5, "score_creativity": 4, "score_replicability": 5, "score_participation": 4,
-        "score_sustainability": 4, "notes": "Hộ dân phấn khởi; đề nghị nhân rộng ra các thôn lân cận.",
-    }))
-    out.append(("initiative", _id("initiative-phan-vi-sinh"), {
-        **base("initiative", DAK_WIL), "title": "Quy trình ủ phân vi sinh từ phụ phẩm cà phê",
-        "authors": "Hội Nông dân xã Đắk Wil", "field": "agriculture", "status": "submitted",
-        "submitted_date": "2022-10-01",
-    }))
-    out.append(("activity", _id("activity-hoi-nghi-2022"), {
-        **base("activity", DAK_WIL), "kind": "conference", "title": "Hội nghị sơ kết phong trào “Đoàn kết sáng tạo”",
-        "date": "2022-11-18", "attendees": 140,
-    }))
+        out.append(
+            (
+                "model",
+                _id(key),
+                {
+                    **base("model", unit),
+                    "name": name,
+                    "residential_area": _id(area),
+                    "content_area": content,
+                    "linked_campaigns": ["new_rural_civilized_urban", "prefer_vietnamese_goods"],
+                    "lead_organization": org,
+                    "start_date": "2021-03-15",
+                    "status": status,
+                    "participating_households": hh,
+                    "economic_value_vnd_per_year": value,
+                    "location": loc,
+                    "description": "Mô hình do Ban công tác Mặt trận khu dân cư vận động nhân dân cùng thực hiện.",
+                },
+            )
+        )
+    out.append(
+        (
+            "visit",
+            _id("visit-phan-vi-sinh-1"),
+            {
+                **base("visit", DAK_WIL),
+                "model": _id("model-phan-vi-sinh"),
+                "visit_date": "2022-11-10",
+                "officer_name": "Nguyễn Thị Lan",
+                "location": {"lat": 12.6920, "lon": 107.8843, "accuracy": 5.0, "altitude": None},
+                "score_effectiveness": 5,
+                "score_creativity": 4,
+                "score_replicability": 5,
+                "score_participation": 4,
+                "score_sustainability": 4,
+                "notes": "Hộ dân phấn khởi; đề nghị nhân rộng ra các thôn lân cận.",
+            },
+        )
+    )
+    out.append(
+        (
+            "initiative",
+            _id("initiative-phan-vi-sinh"),
+            {
+                **base("initiative", DAK_WIL),
+                "title": "Quy trình ủ phân vi sinh từ phụ phẩm cà phê",
+                "authors": "Hội Nông dân xã Đắk Wil",
+                "field": "agriculture",
+                "status": "submitted",
+                "submitted_date": "2022-10-01",
+            },
+        )
+    )
+    out.append(
+        (
+            "activity",
+            _id("activity-hoi-nghi-2022"),
+            {
+                **base("activity", DAK_WIL),
+                "kind": "conference",
+                "title": "Hội nghị sơ kết phong trào “Đoàn kết sáng tạo”",
+                "date": "2022-11-18",
+                "attendees": 140,
+            },
+        )
+    )
     return out
 
 
@@ -101,22 +184,42 @@ def load_demo(engine: Engine, settings: Settings) -> Iterator[str]:
                 yield f"  {username:<15} {role:<15} {unit:<6} (đã có / exists; password unchanged)"
                 continue
             password = secrets.token_urlsafe(9)
-            auth_service.add_user(conn, username=username, password=password, role=role, unit_codes=[unit])
+            auth_service.add_user(
+                conn, username=username, password=password, role=role, unit_codes=[unit]
+            )
         yield f"  {username:<15} {role:<15} {unit:<6} {password}   {who}"
 
     clock = Clock(SEED_DEVICE)
     wanted = _records()
     with write_tx(engine) as conn:
-        have = set(conn.execute(select(records.c.record_id).where(records.c.record_id.in_([r[1] for r in wanted]))).scalars())
+        have = set(
+            conn.execute(
+                select(records.c.record_id).where(records.c.record_id.in_([r[1] for r in wanted]))
+            ).scalars()
+        )
         changes = [
-            {"change_id": str(uuid.uuid4()), "entity": entity, "record_id": rid, "op": "upsert",
-             "base_rev": None, "hlc": str(clock.now()), "fields": fields}
+            {
+                "change_id": str(uuid.uuid4()),
+                "entity": entity,
+                "record_id": rid,
+                "op": "upsert",
+                "base_rev": None,
+                "hlc": str(clock.now()),
+                "fields": fields,
+            }
             for entity, rid, fields in wanted
             if rid not in have
         ]
-        admin_id = conn.execute(select(users.c.id).where(users.c.username == "admin.daknong")).scalar_one()
+        admin_id = conn.execute(
+            select(users.c.id).where(users.c.username == "admin.daknong")
+        ).scalar_one()
         principal = auth_service.Principal(
-            admin_id, "admin.daknong", "admin", (PROVINCE,), SEED_DEVICE, auth_service.scope_of(conn, [PROVINCE])
+            admin_id,
+            "admin.daknong",
+            "admin",
+            (PROVINCE,),
+            SEED_DEVICE,
+            auth_service.scope_of(conn, [PROVINCE]),
         )
         results = push(conn, settings, principal, changes)
     applied = sum(r["status"] in ("applied", "conflict") for r in results)

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from server.clock import iso, now_ms
 from server.config import Settings
@@ -53,7 +52,9 @@ def _result(
     }
 
 
-def _err(field: str | None, code: ChangeErrorCode, lang: str, message: str | None = None) -> dict[str, Any]:
+def _err(
+    field: str | None, code: ChangeErrorCode, lang: str, message: str | None = None
+) -> dict[str, Any]:
     return {"field": field, "code": code.value, "message": message or error_message(code, lang)}
 
 
@@ -134,7 +135,13 @@ def push(
     cids = list({c.change_id for c in valid})
     seen: dict[str, tuple[str, int, list[str], str]] = {}
     for i in range(0, len(cids), 500):
-        q = select(changes.c.change_id, changes.c.content_hash, changes.c.rev, changes.c.conflicts, changes.c.status)
+        q = select(
+            changes.c.change_id,
+            changes.c.content_hash,
+            changes.c.rev,
+            changes.c.conflicts,
+            changes.c.status,
+        )
         for r in conn.execute(q.where(changes.c.change_id.in_(cids[i : i + 500]))):
             seen[r.change_id] = (r.content_hash, r.rev, orjson.loads(r.conflicts), r.status)
     rids = list({c.record_id for c in valid})
@@ -159,12 +166,14 @@ def push(
             if prior[0] == chash:
                 results.append(_result(cid, "duplicate", prior[1], prior[2]))
             else:
-                results.append(_rejected(cid, [_err("change_id", ChangeErrorCode.CHANGE_ID_REUSED, lang)]))
+                results.append(
+                    _rejected(cid, [_err("change_id", ChangeErrorCode.CHANGE_ID_REUSED, lang)])
+                )
             continue
         rec = recs.get(change.record_id)
-        problems = _check(change, rec, principal, forms, lang)
-        if problems:
-            results.append(_rejected(cid, problems))
+        check_errs = _check(change, rec, principal, forms, lang)
+        if check_errs:
+            results.append(_rejected(cid, check_errs))
             continue
         outcome = merge(rec.state if rec else None, change)
         if not outcome.accepted:
@@ -246,7 +255,9 @@ def _check(
         form = _form_for(forms, change.fields)
         if form is None or form.entity != change.entity:
             return [_err("form_id", ChangeErrorCode.UNKNOWN_FORM, lang)]
-        return [_err(i.field, i.code, lang, i.message) for i in validate(form, change.fields, lang=lang)]
+        return [
+            _err(i.field, i.code, lang, i.message) for i in validate(form, change.fields, lang=lang)
+        ]
     if not principal.in_scope(rec.unit):
         return [_err("unit", ChangeErrorCode.OUT_OF_SCOPE, lang)]
     if change.op == "delete":
@@ -263,14 +274,14 @@ def _check(
     form = _form_for(forms, current)
     if form is None:
         return [_err("form_id", ChangeErrorCode.UNKNOWN_FORM, lang)]
-    if "unit" in change.fields and canonical(change.fields["unit"]) != canonical(current.get("unit")):
+    if "unit" in change.fields and canonical(change.fields["unit"]) != canonical(
+        current.get("unit")
+    ):
         return [_err("unit", ChangeErrorCode.UNIT_IMMUTABLE, lang)]
-    return [_err(i.field, i.code, lang, i.message) for i in validate(form, change.fields, current=current, lang=lang)]
-
-
-def _upsert_stmt(conn: Connection):  # type: ignore[no-untyped-def]
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(records)
+    return [
+        _err(i.field, i.code, lang, i.message)
+        for i in validate(form, change.fields, current=current, lang=lang)
+    ]
 
 
 def _write(
@@ -286,7 +297,8 @@ def _write(
     conn.execute(insert(changes), change_rows)
     if conflict_rows:
         conn.execute(insert(conflicts), conflict_rows)
-    new_rows, upd_rows = [], []
+    new_rows: list[dict[str, Any]] = []
+    upd_rows: list[dict[str, Any]] = []
     for rid, rec in recs.items():
         if not rec.dirty:
             continue
@@ -311,8 +323,6 @@ def _write(
     if new_rows:
         conn.execute(insert(records), new_rows)
     if upd_rows:
-        from sqlalchemy import bindparam
-
         stmt = (
             update(records)
             .where(records.c.record_id == bindparam("b_record_id"))
@@ -343,7 +353,9 @@ class CursorCodec:
 
     @classmethod
     def load(cls, conn: Connection) -> CursorCodec:
-        key = conn.execute(select(server_meta.c.value).where(server_meta.c.key == "cursor_key")).scalar_one()
+        key = conn.execute(
+            select(server_meta.c.value).where(server_meta.c.key == "cursor_key")
+        ).scalar_one()
         return cls(bytes.fromhex(key))
 
     def _sig(self, seq: int) -> str:

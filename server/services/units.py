@@ -23,7 +23,10 @@ def import_units(conn: Connection, *, source: str, under: str | None = None) -> 
         conn.execute(delete(unit_closure).where(unit_closure.c.descendant.in_(part)))
     conn.execute(
         insert(units),
-        [{"code": u.code, "name": u.name, "level": u.level, "parent": u.parent, "source": source} for u in chosen.values()],
+        [
+            {"code": u.code, "name": u.name, "level": u.level, "parent": u.parent, "source": source}
+            for u in chosen.values()
+        ],
     )
     # Closure over everything now in the table, so a later import of a sibling subtree links up.
     parents = dict(conn.execute(select(units.c.code, units.c.parent)).tuples().all())

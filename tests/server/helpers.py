@@ -51,7 +51,9 @@ def change(
         "op": op,
         "base_rev": base_rev,
         "hlc": hlc_ or hlc(device_id),
-        "fields": {} if op == "delete" and fields is None else (fields if fields is not None else area_fields()),
+        "fields": {}
+        if op == "delete" and fields is None
+        else (fields if fields is not None else area_fields()),
     }
 
 
@@ -63,7 +65,9 @@ def client(srv: Any, username: str, device_id: str | None = None) -> tuple[httpx
     )
     assert r.status_code == 200, r.text
     c = httpx.Client(
-        base_url=srv.api, headers={"Authorization": "Bearer " + r.json()["access_token"]}, timeout=60
+        base_url=srv.api,
+        headers={"Authorization": "Bearer " + r.json()["access_token"]},
+        timeout=60,
     )
     return c, device_id
 
@@ -75,7 +79,9 @@ def push(c: httpx.Client, device_id: str, changes: list[dict[str, Any]]) -> list
     return results
 
 
-def pull_all(c: httpx.Client, cursor: str | None = None, limit: int = 1000) -> tuple[list[dict[str, Any]], str]:
+def pull_all(
+    c: httpx.Client, cursor: str | None = None, limit: int = 1000
+) -> tuple[list[dict[str, Any]], str]:
     records: list[dict[str, Any]] = []
     while True:
         params: dict[str, Any] = {"limit": limit}

@@ -13,7 +13,9 @@ from tests.server.helpers import change, client, error_code, push
 from tests.support.server import add_user
 
 
-def _login(srv: Any, username: str, password: str = PASSWORD, device_id: str = "phone-1", **extra: str) -> httpx.Response:
+def _login(
+    srv: Any, username: str, password: str = PASSWORD, device_id: str = "phone-1", **extra: str
+) -> httpx.Response:
     return httpx.post(
         srv.api + "/auth/token",
         data={"username": username, "password": password, "device_id": device_id, **extra},
@@ -27,14 +29,18 @@ def test_login_returns_a_device_bound_token(live_server: Any) -> None:
     assert body["token_type"] == "bearer"
     assert body["expires_in"] > 0
     assert body["user"] == {"username": "officer", "role": "field_officer", "units": ["24643"]}
-    me = httpx.get(live_server.api + "/units", headers={"Authorization": "Bearer " + body["access_token"]})
+    me = httpx.get(
+        live_server.api + "/units", headers={"Authorization": "Bearer " + body["access_token"]}
+    )
     assert me.status_code == 200
 
 
 @pytest.mark.parametrize(
     ("username", "password"), [("officer", "wrong password"), ("nobody-here", PASSWORD)]
 )
-def test_wrong_credentials_are_401_invalid_credentials(live_server: Any, username: str, password: str) -> None:
+def test_wrong_credentials_are_401_invalid_credentials(
+    live_server: Any, username: str, password: str
+) -> None:
     r = _login(live_server, username, password)
     assert r.status_code == 401
     assert error_code(r) == "invalid_credentials"
@@ -46,7 +52,12 @@ def test_wrong_credentials_are_401_invalid_credentials(live_server: Any, usernam
         {"username": "officer", "password": PASSWORD},  # no device_id
         {"username": "officer", "password": PASSWORD, "device_id": "has space"},
         {"username": "officer", "password": PASSWORD, "device_id": "x" * 65},
-        {"username": "officer", "password": PASSWORD, "device_id": "d", "grant_type": "client_credentials"},
+        {
+            "username": "officer",
+            "password": PASSWORD,
+            "device_id": "d",
+            "grant_type": "client_credentials",
+        },
         {},
     ],
 )
@@ -64,10 +75,20 @@ def test_login_json_body_is_400(live_server: Any) -> None:
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic b2ZmaWNlcjp4"}, {"Authorization": "Bearer " + "x" * 300}],
+    [
+        {},
+        {"Authorization": "Bearer nope"},
+        {"Authorization": "Basic b2ZmaWNlcjp4"},
+        {"Authorization": "Bearer " + "x" * 300},
+    ],
 )
 def test_missing_or_bad_token_is_401(live_server: Any, headers: dict[str, str]) -> None:
-    for method, path in (("GET", "/units"), ("GET", "/sync/pull"), ("POST", "/sync/push"), ("GET", "/forms")):
+    for method, path in (
+        ("GET", "/units"),
+        ("GET", "/sync/pull"),
+        ("POST", "/sync/push"),
+        ("GET", "/forms"),
+    ):
         r = httpx.request(method, live_server.api + path, headers=headers)
         assert r.status_code == 401, (path, r.text)
         assert error_code(r) == "unauthorized"
@@ -148,7 +169,10 @@ def test_expired_token_is_401(live_server: Any) -> None:
 
 def test_token_is_bound_to_its_device(live_server: Any) -> None:
     c, device = client(live_server, "officer")
-    r = c.post("/sync/push", json={"device_id": "some-other-device", "changes": [change("some-other-device")]})
+    r = c.post(
+        "/sync/push",
+        json={"device_id": "some-other-device", "changes": [change("some-other-device")]},
+    )
     assert r.status_code == 400 and error_code(r) == "invalid_request"
     assert push(c, device, [change(device)])[0]["status"] == "applied"
 

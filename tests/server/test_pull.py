@@ -29,7 +29,9 @@ def test_pages_follow_the_cursor_in_commit_order(live_server: Any) -> None:
     assert seen == ids and pages == 3
     rec = c.get("/sync/pull", params={"cursor": start, "limit": 1}).json()["records"][0]
     assert set(rec) == {"entity", "record_id", "rev", "fields", "deleted", "updated_at"}
-    assert rec["updated_at"].endswith("Z") and rec["entity"] == "residential_area" and rec["rev"] == 1
+    assert (
+        rec["updated_at"].endswith("Z") and rec["entity"] == "residential_area" and rec["rev"] == 1
+    )
 
 
 def test_an_empty_page_returns_the_cursor_it_was_given(live_server: Any) -> None:
@@ -46,7 +48,9 @@ def test_an_edited_record_comes_again_with_its_new_state(live_server: Any) -> No
     _, cursor = pull_all(c)
     push(c, dev, [change(dev, {"households": 77}, record_id=rid, base_rev=1)])
     records, _ = pull_all(c, cursor)
-    assert [(r["record_id"], r["rev"], r["fields"]["households"]) for r in records] == [(rid, 2, 77)]
+    assert [(r["record_id"], r["rev"], r["fields"]["households"]) for r in records] == [
+        (rid, 2, 77)
+    ]
 
 
 def test_scope_limits_what_is_pulled(live_server: Any) -> None:
@@ -88,7 +92,9 @@ def test_limit_bounds_are_accepted(live_server: Any, limit: str) -> None:
     assert c.get("/sync/pull", params={"limit": limit}).status_code == 200
 
 
-@pytest.mark.parametrize("cursor", ["abc", "c1.5.AAAA", "c1.-1.x", "c1.99999999999999999999999.x", "🙂"])
+@pytest.mark.parametrize(
+    "cursor", ["abc", "c1.5.AAAA", "c1.-1.x", "c1.99999999999999999999999.x", "🙂"]
+)
 def test_a_cursor_the_server_did_not_issue_is_400(live_server: Any, cursor: str) -> None:
     c, _ = client(live_server, "officer")
     r = c.get("/sync/pull", params={"cursor": cursor})

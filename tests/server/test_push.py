@@ -14,7 +14,16 @@ import httpx
 import orjson
 import pytest
 
-from tests.server.helpers import area_fields, change, client, error_code, hlc, new_id, pull_all, push
+from tests.server.helpers import (
+    area_fields,
+    change,
+    client,
+    error_code,
+    hlc,
+    new_id,
+    pull_all,
+    push,
+)
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +56,13 @@ def test_create_then_edit_is_applied_with_rising_rev(officer: tuple[httpx.Client
     assert r1[0]["status"] == "applied" and r1[0]["rev"] == 1
     assert r1[0]["conflicts"] == [] and r1[0]["errors"] == []
     r2 = push(c, dev, [change(dev, {"households": 120}, record_id=rid, base_rev=1)])
-    assert r2[0] == {"change_id": r2[0]["change_id"], "status": "applied", "rev": 2, "conflicts": [], "errors": []}
+    assert r2[0] == {
+        "change_id": r2[0]["change_id"],
+        "status": "applied",
+        "rev": 2,
+        "conflicts": [],
+        "errors": [],
+    }
 
 
 def test_results_keep_the_order_of_changes_and_one_bad_change_does_not_stop_the_others(
@@ -57,15 +72,28 @@ def test_results_keep_the_order_of_changes_and_one_bad_change_does_not_stop_the_
     batch = [change(dev), {"nonsense": True}, change(dev, area_fields(kind="castle")), change(dev)]
     results = push(c, dev, batch)
     assert [r["status"] for r in results] == ["applied", "rejected", "rejected", "applied"]
-    assert [r["change_id"] for r in results] == [batch[0]["change_id"], None, batch[2]["change_id"], batch[3]["change_id"]]
+    assert [r["change_id"] for r in results] == [
+        batch[0]["change_id"],
+        None,
+        batch[2]["change_id"],
+        batch[3]["change_id"],
+    ]
     assert results[1]["rev"] is None
-    assert results[2]["errors"][0]["code"] == "invalid_value" and results[2]["errors"][0]["field"] == "kind"
+    assert (
+        results[2]["errors"][0]["code"] == "invalid_value"
+        and results[2]["errors"][0]["field"] == "kind"
+    )
 
 
-def test_resent_batch_is_duplicate_and_changes_nothing(live_server: Any, officer: tuple[httpx.Client, str]) -> None:
+def test_resent_batch_is_duplicate_and_changes_nothing(
+    live_server: Any, officer: tuple[httpx.Client, str]
+) -> None:
     c, dev = officer
     rid = new_id()
-    batch = [change(dev, record_id=rid), change(dev, {"population": 500}, record_id=rid, base_rev=1)]
+    batch = [
+        change(dev, record_id=rid),
+        change(dev, {"population": 500}, record_id=rid, base_rev=1),
+    ]
     first = push(c, dev, batch)
     again = push(c, dev, batch)
     assert [r["status"] for r in first] == ["applied", "applied"]
@@ -80,7 +108,9 @@ def test_same_change_twice_in_one_batch_is_a_duplicate(officer: tuple[httpx.Clie
     assert [r["status"] for r in push(c, dev, [ch, ch])] == ["applied", "duplicate"]
 
 
-def test_two_copies_at_the_same_moment_apply_once(live_server: Any, officer: tuple[httpx.Client, str]) -> None:
+def test_two_copies_at_the_same_moment_apply_once(
+    live_server: Any, officer: tuple[httpx.Client, str]
+) -> None:
     c, dev = officer
     batch = [change(dev) for _ in range(50)]
     out: list[list[dict[str, Any]]] = []
@@ -114,7 +144,9 @@ def test_rejected_change_is_checked_again_when_resent(officer: tuple[httpx.Clien
     c, dev = officer
     bad = change(dev, area_fields(kind="castle"))
     assert push(c, dev, [bad])[0]["status"] == "rejected"
-    assert push(c, dev, [bad])[0]["status"] == "rejected"  # not "duplicate": only applied outcomes are kept
+    assert (
+        push(c, dev, [bad])[0]["status"] == "rejected"
+    )  # not "duplicate": only applied outcomes are kept
 
 
 def test_conflict_is_merged_and_both_values_kept(live_server: Any) -> None:
@@ -155,7 +187,9 @@ def test_conflict_is_reported_also_when_the_incoming_value_loses(live_server: An
     early = hlc(dev_a)  # A edits first (earlier HLC) but syncs last
     time.sleep(0.01)
     push(b, dev_b, [change(dev_b, {"name": "Tên mới của B"}, record_id=rid, base_rev=1)])
-    r = push(a, dev_a, [change(dev_a, {"name": "Tên cũ của A"}, record_id=rid, base_rev=1, hlc_=early)])[0]
+    r = push(
+        a, dev_a, [change(dev_a, {"name": "Tên cũ của A"}, record_id=rid, base_rev=1, hlc_=early)]
+    )[0]
     assert r["status"] == "conflict" and r["conflicts"] == ["name"]
     rec = next(x for x in pull_all(a)[0] if x["record_id"] == rid)
     assert rec["fields"]["name"] == "Tên mới của B"
@@ -166,9 +200,18 @@ def test_same_device_overwrite_or_up_to_date_base_is_no_conflict(live_server: An
     b, dev_b = client(live_server, "commune")
     rid = new_id()
     push(a, dev_a, [change(dev_a, record_id=rid)])
-    assert push(a, dev_a, [change(dev_a, {"name": "A1"}, record_id=rid, base_rev=1)])[0]["status"] == "applied"
-    assert push(a, dev_a, [change(dev_a, {"name": "A2"}, record_id=rid, base_rev=1)])[0]["status"] == "applied"
-    assert push(b, dev_b, [change(dev_b, {"name": "B"}, record_id=rid, base_rev=3)])[0]["status"] == "applied"
+    assert (
+        push(a, dev_a, [change(dev_a, {"name": "A1"}, record_id=rid, base_rev=1)])[0]["status"]
+        == "applied"
+    )
+    assert (
+        push(a, dev_a, [change(dev_a, {"name": "A2"}, record_id=rid, base_rev=1)])[0]["status"]
+        == "applied"
+    )
+    assert (
+        push(b, dev_b, [change(dev_b, {"name": "B"}, record_id=rid, base_rev=3)])[0]["status"]
+        == "applied"
+    )
 
 
 @pytest.mark.parametrize(
@@ -187,7 +230,9 @@ def test_same_device_overwrite_or_up_to_date_base_is_no_conflict(live_server: An
         (area_fields(name="x" * 10_000_000), "name", "invalid_value"),
     ],
 )
-def test_rejected_codes_on_create(officer: tuple[httpx.Client, str], fields: dict[str, Any], field: str, code: str) -> None:
+def test_rejected_codes_on_create(
+    officer: tuple[httpx.Client, str], fields: dict[str, Any], field: str, code: str
+) -> None:
     c, dev = officer
     r = push(c, dev, [change(dev, fields)])[0]
     assert r["status"] == "rejected" and r["rev"] is None
@@ -211,11 +256,22 @@ def test_form_of_another_entity_is_unknown_form(officer: tuple[httpx.Client, str
         (lambda ch, dev: {**ch, "base_rev": "1"}, "invalid_change"),
         (lambda ch, dev: {**ch, "record_id": "not-a-uuid"}, "invalid_change"),
         (lambda ch, dev: {**ch, "fields": ["name"]}, "invalid_change"),
-        (lambda ch, dev: {**ch, "hlc": ch["hlc"].rsplit("-", 1)[0] + "-someone-else"}, "device_mismatch"),
-        (lambda ch, dev: {**ch, "hlc": f"{int(time.time() * 1000) + 25 * 3600 * 1000:013d}-0000-{dev}"}, "clock_skew"),
+        (
+            lambda ch, dev: {**ch, "hlc": ch["hlc"].rsplit("-", 1)[0] + "-someone-else"},
+            "device_mismatch",
+        ),
+        (
+            lambda ch, dev: {
+                **ch,
+                "hlc": f"{int(time.time() * 1000) + 25 * 3600 * 1000:013d}-0000-{dev}",
+            },
+            "clock_skew",
+        ),
     ],
 )
-def test_rejected_codes_for_malformed_changes(officer: tuple[httpx.Client, str], mutate: Any, code: str) -> None:
+def test_rejected_codes_for_malformed_changes(
+    officer: tuple[httpx.Client, str], mutate: Any, code: str
+) -> None:
     c, dev = officer
     r = push(c, dev, [mutate(change(dev), dev)])[0]
     assert r["status"] == "rejected"
@@ -260,8 +316,13 @@ def test_edit_checks_against_the_merged_state(officer: tuple[httpx.Client, str])
     for fields, field, code in cases:
         r = push(c, dev, [change(dev, fields, record_id=rid, base_rev=1)])[0]
         assert r["status"] == "rejected", (fields, r)
-        assert (field, code) in [(e["field"], e["code"]) for e in r["errors"]], (fields, r["errors"])
-    ok = push(c, dev, [change(dev, {"unit": "24643", "households": 10}, record_id=rid, base_rev=1)])[0]
+        assert (field, code) in [(e["field"], e["code"]) for e in r["errors"]], (
+            fields,
+            r["errors"],
+        )
+    ok = push(
+        c, dev, [change(dev, {"unit": "24643", "households": 10}, record_id=rid, base_rev=1)]
+    )[0]
     assert ok["status"] == "applied"
 
 
@@ -278,8 +339,18 @@ def test_commune_staff_may_review(live_server: Any) -> None:
     s, dev_s = client(live_server, "commune")
     rid = new_id()
     push(o, dev_o, [change(dev_o, record_id=rid)])
-    r = push(s, dev_s, [change(dev_s, {"review_state": "returned", "review_comment": "Thiếu ảnh minh chứng"},
-                               record_id=rid, base_rev=1)])[0]
+    r = push(
+        s,
+        dev_s,
+        [
+            change(
+                dev_s,
+                {"review_state": "returned", "review_comment": "Thiếu ảnh minh chứng"},
+                record_id=rid,
+                base_rev=1,
+            )
+        ],
+    )[0]
     assert r["status"] == "applied"
     bad = push(s, dev_s, [change(dev_s, {"review_state": "lost"}, record_id=rid, base_rev=2)])[0]
     assert bad["status"] == "rejected" and bad["errors"][0]["code"] == "invalid_value"
@@ -293,11 +364,19 @@ def test_write_outside_scope_is_out_of_scope(live_server: Any) -> None:
     b, dev_b = client(live_server, "officer2")  # Ea T'Ling
     rid = new_id()
     push(a, dev_a, [change(dev_a, record_id=rid)])
-    for ch in (change(dev_b, {"name": "x"}, record_id=rid, base_rev=1), change(dev_b, record_id=rid, op="delete")):
+    for ch in (
+        change(dev_b, {"name": "x"}, record_id=rid, base_rev=1),
+        change(dev_b, record_id=rid, op="delete"),
+    ):
         r = push(b, dev_b, [ch])[0]
         assert r["status"] == "rejected" and r["errors"][0]["code"] == "out_of_scope"
     district, dev_d = client(live_server, "district")
-    assert push(district, dev_d, [change(dev_d, {"name": "Huyện sửa"}, record_id=rid, base_rev=1)])[0]["status"] == "applied"
+    assert (
+        push(district, dev_d, [change(dev_d, {"name": "Huyện sửa"}, record_id=rid, base_rev=1)])[0][
+            "status"
+        ]
+        == "applied"
+    )
 
 
 def test_delete_wins(officer: tuple[httpx.Client, str]) -> None:
@@ -312,7 +391,9 @@ def test_delete_wins(officer: tuple[httpx.Client, str]) -> None:
     assert rec["deleted"] is True
 
 
-def test_delete_of_unknown_record_blocks_a_late_create(live_server: Any, officer: tuple[httpx.Client, str]) -> None:
+def test_delete_of_unknown_record_blocks_a_late_create(
+    live_server: Any, officer: tuple[httpx.Client, str]
+) -> None:
     c, dev = officer
     rid = new_id()
     d = push(c, dev, [change(dev, record_id=rid, op="delete")])[0]
@@ -354,14 +435,22 @@ def test_text_is_stored_in_nfc(officer: tuple[httpx.Client, str]) -> None:
         b'{"device_id": "DEV", "changes": [NaN]}',
     ],
 )
-def test_malformed_body_is_400_and_nothing_applied(officer: tuple[httpx.Client, str], body: bytes) -> None:
+def test_malformed_body_is_400_and_nothing_applied(
+    officer: tuple[httpx.Client, str], body: bytes
+) -> None:
     c, dev = officer
-    r = c.post("/sync/push", content=body.replace(b"DEV", dev.encode()), headers={"Content-Type": "application/json"})
+    r = c.post(
+        "/sync/push",
+        content=body.replace(b"DEV", dev.encode()),
+        headers={"Content-Type": "application/json"},
+    )
     assert r.status_code == 400, r.text
     assert error_code(r) == "invalid_request"
 
 
-def test_batch_over_1000_is_413_and_nothing_applied(live_server: Any, officer: tuple[httpx.Client, str]) -> None:
+def test_batch_over_1000_is_413_and_nothing_applied(
+    live_server: Any, officer: tuple[httpx.Client, str]
+) -> None:
     c, dev = officer
     batch = [change(dev) for _ in range(1001)]
     r = c.post("/sync/push", json={"device_id": dev, "changes": batch})
@@ -374,25 +463,35 @@ def test_batch_over_1000_is_413_and_nothing_applied(live_server: Any, officer: t
 def test_gzip_body_is_accepted(officer: tuple[httpx.Client, str]) -> None:
     c, dev = officer
     body = gzip.compress(orjson.dumps({"device_id": dev, "changes": [change(dev)]}))
-    r = c.post("/sync/push", content=body, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+    r = c.post(
+        "/sync/push",
+        content=body,
+        headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+    )
     assert r.status_code == 200 and r.json()["results"][0]["status"] == "applied"
 
 
 def test_gzip_bomb_is_413(officer: tuple[httpx.Client, str]) -> None:
-    c, dev = officer
+    c, _ = officer
     bomb = gzip.compress(b'{"device_id": "' + b" " * (65 * 1024 * 1024) + b'"}', compresslevel=9)
     assert len(bomb) < 200_000
-    r = c.post("/sync/push", content=bomb, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+    r = c.post(
+        "/sync/push",
+        content=bomb,
+        headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+    )
     assert r.status_code == 413 and error_code(r) == "body_too_large"
 
 
 def test_bad_gzip_is_400(officer: tuple[httpx.Client, str]) -> None:
-    c, dev = officer
+    c, _ = officer
     r = c.post("/sync/push", content=b"not gzip", headers={"Content-Encoding": "gzip"})
     assert r.status_code == 400 and error_code(r) == "invalid_request"
 
 
-def test_a_2gb_content_length_is_refused_before_reading(live_server: Any, officer: tuple[httpx.Client, str]) -> None:
+def test_a_2gb_content_length_is_refused_before_reading(
+    live_server: Any, officer: tuple[httpx.Client, str]
+) -> None:
     c, _ = officer
     token = c.headers["Authorization"]
     u = urlparse(live_server.url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from shared_schema import __version__
 from tests.server.helpers import client, error_code
@@ -19,16 +20,46 @@ def test_health_needs_no_auth(live_server: Any) -> None:
 def test_forms_list_and_definition(live_server: Any) -> None:
     c, _ = client(live_server, "officer")
     forms = c.get("/forms").json()
-    assert {f["entity"] for f in forms} == {"residential_area", "model", "visit", "evidence", "initiative", "activity"}
+    assert {f["entity"] for f in forms} == {
+        "residential_area",
+        "model",
+        "visit",
+        "evidence",
+        "initiative",
+        "activity",
+    }
     for f in forms:
         assert set(f) == {"form_id", "version", "entity", "sha256", "title"}
         assert len(f["sha256"]) == 64 and f["title"]["vi"] and f["title"]["en"]
         d = c.get(f"/forms/{f['form_id']}/{f['version']}").json()
-        assert d["form_id"] == f["form_id"] and d["version"] == f["version"] and d["entity"] == f["entity"]
+        assert (
+            d["form_id"] == f["form_id"]
+            and d["version"] == f["version"]
+            and d["entity"] == f["entity"]
+        )
         for field in d["fields"]:
-            assert {"name", "type", "required", "label", "choices", "constraints", "relevant"} <= set(field)
-            assert field["type"] in {"text", "integer", "decimal", "date", "datetime", "select_one",
-                                     "select_multiple", "geopoint", "attachment", "unit", "reference"}
+            assert {
+                "name",
+                "type",
+                "required",
+                "label",
+                "choices",
+                "constraints",
+                "relevant",
+            } <= set(field)
+            assert field["type"] in {
+                "text",
+                "integer",
+                "decimal",
+                "date",
+                "datetime",
+                "select_one",
+                "select_multiple",
+                "geopoint",
+                "attachment",
+                "unit",
+                "reference",
+            }
     model = c.get("/forms/dkst_model/1").json()
     content = next(x for x in model["fields"] if x["name"] == "content_area")
     assert [ch["value"] for ch in content["choices"]] == ["1", "2", "3", "4", "5"]
@@ -36,18 +67,27 @@ def test_forms_list_and_definition(live_server: Any) -> None:
 
 def test_unknown_form_is_404(live_server: Any) -> None:
     c, _ = client(live_server, "officer")
-    for path in ("/forms/dkst_model/99", "/forms/nope/1", "/forms/dkst_model/one", "/forms/dkst_model/-1"):
+    for path in (
+        "/forms/dkst_model/99",
+        "/forms/nope/1",
+        "/forms/dkst_model/one",
+        "/forms/dkst_model/-1",
+    ):
         r = c.get(path)
         assert r.status_code == 404 and error_code(r) == "not_found", path
 
 
 def test_units_are_those_in_scope(live_server: Any) -> None:
     officer, _ = client(live_server, "officer")
-    assert officer.get("/units").json() == [{"code": "24643", "name": "Xã Đắk Wil", "level": "commune", "parent": "662"}]
+    assert officer.get("/units").json() == [
+        {"code": "24643", "name": "Xã Đắk Wil", "level": "commune", "parent": "662"}
+    ]
     district, _ = client(live_server, "district")
     units = district.get("/units").json()
     assert len(units) == 9 and {u["code"] for u in units} >= {"662", "24640", "24643"}
-    assert "67" not in {u["code"] for u in units}  # a parent of the caller's unit is outside its scope
+    assert "67" not in {
+        u["code"] for u in units
+    }  # a parent of the caller's unit is outside its scope
     admin, _ = client(live_server, "admin")
     assert "67" in {u["code"] for u in admin.get("/units").json()}
 
@@ -60,10 +100,36 @@ def test_unknown_path_is_404_not_found(live_server: Any) -> None:
 def test_openapi_documents_every_route_and_error(live_server: Any) -> None:
     spec = httpx.get(live_server.api + "/openapi.json").json()
     paths = spec["paths"]
-    for p in ("/api/v1/auth/token", "/api/v1/sync/push", "/api/v1/sync/pull", "/api/v1/forms", "/api/v1/units",
-              "/api/v1/health", "/api/v1/admin/users/{username}/revoke", "/api/v1/admin/devices/{device_id}/revoke"):
+    for p in (
+        "/api/v1/auth/token",
+        "/api/v1/sync/push",
+        "/api/v1/sync/pull",
+        "/api/v1/forms",
+        "/api/v1/units",
+        "/api/v1/health",
+        "/api/v1/admin/users/{username}/revoke",
+        "/api/v1/admin/devices/{device_id}/revoke",
+    ):
         assert p in paths, p
     push = paths["/api/v1/sync/push"]["post"]["responses"]
     assert {"200", "400", "401", "413", "503"} <= set(push)
     pull = paths["/api/v1/sync/pull"]["get"]["responses"]
     assert {"200", "400", "401", "422"} <= set(pull)
+
+
+@pytest.mark.pg
+def test_database_down_is_503_with_retry_after(tmp_path: Any) -> None:
+    from tests.support.pg import start_cluster
+    from tests.support.server import running_server
+
+    cluster = start_cluster()
+    try:
+        with running_server(tmp_path, cluster.create_database(), units_under="662") as srv:
+            cluster.stop()  # the database goes away under a running server
+            for path in ("/units", "/sync/pull"):
+                r = httpx.get(srv.api + path, headers={"Authorization": "Bearer some-token"})
+                assert r.status_code == 503, r.text
+                assert error_code(r) == "unavailable" and int(r.headers["Retry-After"]) > 0
+            assert httpx.get(srv.api + "/health").status_code == 200
+    finally:
+        cluster.stop()

@@ -53,13 +53,24 @@ class PgCluster:
         import psycopg
 
         name = "t_" + uuid.uuid4().hex[:12]
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as c:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as c:
             c.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
         subprocess.run(
-            _as_pg([str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"]),
+            _as_pg(
+                [
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(self.root / "data"),
+                    "-m",
+                    "immediate",
+                    "stop",
+                ]
+            ),
             capture_output=True,
         )
         shutil.rmtree(self.root, ignore_errors=True)
@@ -74,14 +85,41 @@ def start_cluster() -> PgCluster:
     data = root / "data"
     port = free_port()
     subprocess.run(
-        _as_pg([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"]),
+        _as_pg(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ]
+        ),
         check=True,
         capture_output=True,
     )
-    opts = f"-c port={port} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " \
-           f"-c full_page_writes=off -c unix_socket_directories={root} -c max_connections=200"
+    opts = (
+        f"-c port={port} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+        f"-c full_page_writes=off -c unix_socket_directories={root} -c max_connections=200"
+    )
     subprocess.run(
-        _as_pg([str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"]),
+        _as_pg(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                opts,
+                "-l",
+                str(root / "log"),
+                "-w",
+                "start",
+            ]
+        ),
         check=True,
         capture_output=True,
     )

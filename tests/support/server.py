@@ -1,8 +1,8 @@
 """Run the real server as a uvicorn subprocess on 127.0.0.1 for integration tests.
 
-    with running_server(tmp_path) as srv:          # SQLite in tmp_path
-        add_user(srv, "lan", "field_officer", "24643", "mật khẩu dài")
-        requests.post(srv.url + "/api/v1/auth/token", ...)
+with running_server(tmp_path) as srv:          # SQLite in tmp_path
+    add_user(srv, "lan", "field_officer", "24643", "mật khẩu dài")
+    requests.post(srv.url + "/api/v1/auth/token", ...)
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ class LiveServer:
         return Settings(data_dir=self.data_dir, database_url=self.database_url)
 
 
-def server_env(data_dir: Path, database_url: str | None, extra: dict[str, str] | None = None) -> dict[str, str]:
+def server_env(
+    data_dir: Path, database_url: str | None, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     env = dict(os.environ)
     env["DKST_DATA_DIR"] = str(data_dir)
     env.pop("DATABASE_URL", None)
@@ -55,17 +57,37 @@ def server_env(data_dir: Path, database_url: str | None, extra: dict[str, str] |
     return env
 
 
-def dkst(*args: str, env: dict[str, str], input: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+def dkst(
+    *args: str, env: dict[str, str], input: str | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "dkst", *args], env=env, input=input, text=True, capture_output=True, check=check
+        [sys.executable, "-m", "dkst", *args],
+        env=env,
+        input=input,
+        text=True,
+        capture_output=True,
+        check=check,
     )
 
 
-def start_server(data_dir: Path, database_url: str | None, env: dict[str, str], port: int | None = None) -> LiveServer:
+def start_server(
+    data_dir: Path, database_url: str | None, env: dict[str, str], port: int | None = None
+) -> LiveServer:
     port = port or free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "server.app:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
         env=env,
         cwd=str(ROOT),
     )
@@ -108,7 +130,17 @@ def running_server(
     data_dir.mkdir(parents=True, exist_ok=True)
     env = server_env(data_dir, database_url, extra_env)
     if units_under:
-        dkst("units", "import", "--source", "legacy", "--under", units_under, "--data-dir", str(data_dir), env=env)
+        dkst(
+            "units",
+            "import",
+            "--source",
+            "legacy",
+            "--under",
+            units_under,
+            "--data-dir",
+            str(data_dir),
+            env=env,
+        )
     srv = start_server(data_dir, database_url, env)
     try:
         yield srv
@@ -116,7 +148,9 @@ def running_server(
         stop_server(srv)
 
 
-def add_user(srv: LiveServer, username: str, role: str, unit: str | list[str], password: str) -> None:
+def add_user(
+    srv: LiveServer, username: str, role: str, unit: str | list[str], password: str
+) -> None:
     """Create a user straight in the server's database (the CLI path is tested on its own)."""
     from server.db.engine import make_engine, write_tx
     from server.services.auth import add_user as _add
@@ -124,15 +158,27 @@ def add_user(srv: LiveServer, username: str, role: str, unit: str | list[str], p
     engine = make_engine(srv.settings().db_url)
     try:
         with write_tx(engine) as conn:
-            _add(conn, username=username, password=password, role=role,
-                 unit_codes=[unit] if isinstance(unit, str) else unit)
+            _add(
+                conn,
+                username=username,
+                password=password,
+                role=role,
+                unit_codes=[unit] if isinstance(unit, str) else unit,
+            )
     finally:
         engine.dispose()
 
 
 def login(srv: LiveServer, username: str, password: str, device_id: str) -> httpx.Client:
     """An httpx client with a bearer token for ``username`` on ``device_id``."""
-    r = httpx.post(srv.api + "/auth/token", data={"username": username, "password": password, "device_id": device_id})
+    r = httpx.post(
+        srv.api + "/auth/token",
+        data={"username": username, "password": password, "device_id": device_id},
+    )
     r.raise_for_status()
-    client = httpx.Client(base_url=srv.api, headers={"Authorization": "Bearer " + r.json()["access_token"]}, timeout=60)
+    client = httpx.Client(
+        base_url=srv.api,
+        headers={"Authorization": "Bearer " + r.json()["access_token"]},
+        timeout=60,
+    )
     return client

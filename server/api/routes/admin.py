@@ -16,7 +16,9 @@ router = APIRouter(tags=["admin"])
 _ERRORS = error_responses(ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
 
 
-@router.post("/admin/users/{username}/revoke", status_code=204, responses=_ERRORS, summary="Disable a user")
+@router.post(
+    "/admin/users/{username}/revoke", status_code=204, responses=_ERRORS, summary="Disable a user"
+)
 async def revoke_user(username: str, who: CurrentPrincipal, engine: EngineDep) -> Response:
     if who.role not in auth_service.MANAGER_ROLES:
         raise ApiError(ErrorCode.FORBIDDEN)
@@ -30,7 +32,12 @@ async def revoke_user(username: str, who: CurrentPrincipal, engine: EngineDep) -
     return Response(status_code=204)
 
 
-@router.post("/admin/devices/{device_id}/revoke", status_code=204, responses=_ERRORS, summary="Revoke a device")
+@router.post(
+    "/admin/devices/{device_id}/revoke",
+    status_code=204,
+    responses=_ERRORS,
+    summary="Revoke a device",
+)
 async def revoke_device(device_id: str, who: CurrentPrincipal, engine: EngineDep) -> Response:
     if who.role not in auth_service.MANAGER_ROLES:
         raise ApiError(ErrorCode.FORBIDDEN)

@@ -45,7 +45,12 @@ async def token(
         try:
             with write_tx(engine) as conn:
                 return auth_service.login(
-                    conn, settings, username=username, password=password, device_id=device_id, address=address
+                    conn,
+                    settings,
+                    username=username,
+                    password=password,
+                    device_id=device_id,
+                    address=address,
                 )
         except ApiError as exc:
             if exc.code is ErrorCode.INVALID_CREDENTIALS:

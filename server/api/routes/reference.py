@@ -34,7 +34,9 @@ def health() -> Health:
 )
 def list_forms(_who: CurrentPrincipal) -> list[FormSummary]:
     return [
-        FormSummary(form_id=f.form_id, version=f.version, entity=f.entity, sha256=f.sha256, title=f.title)
+        FormSummary(
+            form_id=f.form_id, version=f.version, entity=f.entity, sha256=f.sha256, title=f.title
+        )
         for f in load_default_forms().all()
     ]
 

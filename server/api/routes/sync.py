@@ -25,17 +25,24 @@ _PUSH_KEYS = {"device_id", "changes"}
     "/sync/push",
     response_model=PushResponse,
     responses=error_responses(
-        ErrorCode.INVALID_REQUEST, ErrorCode.UNAUTHORIZED, ErrorCode.BATCH_TOO_LARGE, ErrorCode.BODY_TOO_LARGE
+        ErrorCode.INVALID_REQUEST,
+        ErrorCode.UNAUTHORIZED,
+        ErrorCode.BATCH_TOO_LARGE,
+        ErrorCode.BODY_TOO_LARGE,
     ),
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}},
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}
+            },
         }
     },
     summary="Send a batch of changes; one result per change, in order",
 )
-async def push(request: Request, who: CurrentPrincipal, engine: EngineDep, settings: SettingsDep) -> Response:
+async def push(
+    request: Request, who: CurrentPrincipal, engine: EngineDep, settings: SettingsDep
+) -> Response:
     # Parsed by hand with orjson and checked per change: one bad change is a result, not a 422.
     body = parse_json(await read_body(request, settings.max_body_bytes))
     if (
@@ -44,7 +51,9 @@ async def push(request: Request, who: CurrentPrincipal, engine: EngineDep, setti
         or not isinstance(body.get("changes"), list)
         or set(body) - _PUSH_KEYS
     ):
-        raise ApiError(ErrorCode.INVALID_REQUEST, {"reason": "expected {device_id: str, changes: [...]}"})
+        raise ApiError(
+            ErrorCode.INVALID_REQUEST, {"reason": "expected {device_id: str, changes: [...]}"}
+        )
     if body["device_id"] != who.device_id:
         raise ApiError(ErrorCode.INVALID_REQUEST, {"reason": "device_id is not the token's device"})
     raw_changes: list[Any] = body["changes"]
@@ -64,7 +73,10 @@ async def push(request: Request, who: CurrentPrincipal, engine: EngineDep, setti
     "/sync/pull",
     response_model=PullResponse,
     responses=error_responses(
-        ErrorCode.INVALID_REQUEST, ErrorCode.INVALID_CURSOR, ErrorCode.UNAUTHORIZED, ErrorCode.INVALID_LIMIT
+        ErrorCode.INVALID_REQUEST,
+        ErrorCode.INVALID_CURSOR,
+        ErrorCode.UNAUTHORIZED,
+        ErrorCode.INVALID_LIMIT,
     ),
     summary="Records in scope changed after the cursor, in commit order",
 )

@@ -1,0 +1,120 @@
+"""The server commands of `dkst`, run as a person would: the real console entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from tests.support.server import dkst, server_env, start_server, stop_server
+
+
+def test_units_users_devices_and_revocation_from_the_cli(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = server_env(data, None)
+    d = ["--data-dir", str(data)]
+    out = dkst("units", "import", "--source", "legacy", "--under", "662", *d, env=env)
+    assert "imported 10 units" in out.stdout
+    bad = dkst(
+        "units", "import", "--source", "legacy", "--under", "99999", *d, env=env, check=False
+    )
+    assert bad.returncode == 2 and "99999" in bad.stderr and "Traceback" not in bad.stderr
+
+    # The password comes from stdin, never from an argument.
+    added = dkst(
+        "users",
+        "add",
+        "lan",
+        "--role",
+        "field_officer",
+        "--unit",
+        "24643",
+        *d,
+        env=env,
+        input="mật khẩu của Lan\n",
+    )
+    assert "added lan" in added.stdout
+    for args, needle in (
+        (["users", "add", "lan", "--role", "field_officer", "--unit", "24643"], "exists"),
+        (["users", "add", "x", "--role", "emperor", "--unit", "24643"], "role"),
+        (["users", "add", "y", "--role", "field_officer", "--unit", "00000"], "unknown unit"),
+        (["users", "add", "z", "--role", "field_officer", "--unit", "24643"], "8 characters"),
+    ):
+        r = dkst(
+            *args,
+            *d,
+            env=env,
+            input="short\n" if args[2] == "z" else "long enough pw\n",
+            check=False,
+        )
+        assert r.returncode == 2 and needle in r.stderr, (args, r.stderr)
+    assert "lan" in dkst("users", "list", *d, env=env).stdout
+
+    srv = start_server(data, None, env)
+    try:
+        tok = httpx.post(
+            srv.api + "/auth/token",
+            data={"username": "lan", "password": "mật khẩu của Lan", "device_id": "phone-lan"},
+        )
+        assert tok.status_code == 200
+        auth = {"Authorization": "Bearer " + tok.json()["access_token"]}
+        assert httpx.get(srv.api + "/units", headers=auth).status_code == 200
+        assert "phone-lan" in dkst("devices", "list", *d, env=env).stdout
+
+        assert "revoked phone-lan" in dkst("devices", "revoke", "phone-lan", *d, env=env).stdout
+        assert httpx.get(srv.api + "/units", headers=auth).status_code == 401
+        again = httpx.post(
+            srv.api + "/auth/token",
+            data={"username": "lan", "password": "mật khẩu của Lan", "device_id": "phone-2"},
+        )
+        assert again.status_code == 200
+        auth2 = {"Authorization": "Bearer " + again.json()["access_token"]}
+        assert "revoked lan" in dkst("users", "revoke", "lan", *d, env=env).stdout
+        assert httpx.get(srv.api + "/units", headers=auth2).status_code == 401
+        assert dkst("users", "revoke", "nobody", *d, env=env, check=False).returncode == 2
+    finally:
+        stop_server(srv)
+
+
+def test_demo_loads_cu_jut_with_users_and_records(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = server_env(data, None)
+    out = dkst("demo", "--data-dir", str(data), env=env).stdout
+    assert "Cư Jút" in out
+    passwords = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[1] in (
+            "field_officer",
+            "commune_staff",
+            "district_staff",
+            "admin",
+        ):
+            passwords[parts[0]] = parts[3]
+    assert set(passwords) == {"canbo.dakwil", "mttq.dakwil", "mttq.cujut", "admin.daknong"}
+    assert "9 new" in out
+    second = dkst("demo", "--data-dir", str(data), env=env).stdout
+    assert "0 new, 9 already there" in second and "password unchanged" in second
+
+    srv = start_server(data, None, env)
+    try:
+        tok = httpx.post(
+            srv.api + "/auth/token",
+            data={
+                "username": "mttq.cujut",
+                "password": passwords["mttq.cujut"],
+                "device_id": "laptop-huyen",
+            },
+        ).json()["access_token"]
+        body = httpx.get(srv.api + "/sync/pull", headers={"Authorization": f"Bearer {tok}"}).json()
+        names = {r["fields"].get("name") for r in body["records"]}
+        assert "Sản xuất phân vi sinh phục vụ chăm bón cho cây trồng trong nhà lưới" in names
+        assert {r["entity"] for r in body["records"]} == {
+            "residential_area",
+            "model",
+            "visit",
+            "initiative",
+            "activity",
+        }
+    finally:
+        stop_server(srv)
