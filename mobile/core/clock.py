@@ -74,6 +74,21 @@ class DeviceClock:
         with self.store.transaction():
             self.store.set_state("clock_offset_ms", new)
 
+    def observe_record_time(self, ms: int) -> None:
+        """A pulled record was last written at server time ``ms``: stay after it.
+
+        Pulled records carry the server's ``updated_at``, not the winning HLC, so this is the
+        closest the device gets to HLC ``receive``: an edit made after seeing a value is stamped
+        after that value was written, even when the phone's clock (or the 1 s ``Date`` offset)
+        is behind. Caller holds the transaction.
+        """
+        if ms > int(self.store.get_state("max_seen_server_ms", 0)):
+            self.store.set_state("max_seen_server_ms", ms)
+        if ms <= self._clock.last.ms:
+            return
+        self._clock.receive(HLC(ms, 0, self.device_id))
+        self.store.set_state("clock_last", str(self._clock.last))
+
     def note_accepted(self, hlc: str) -> None:
         """Remember the highest HLC of ours the server applied (a floor for re-stamping)."""
         current = self.store.get_state("max_accepted_hlc")
@@ -88,6 +103,10 @@ class DeviceClock:
         last: HLC | None = (
             HLC(floor_hlc.ms, floor_hlc.counter, self.device_id) if floor_hlc else None
         )
+        seen = int(self.store.get_state("max_seen_server_ms", 0))
+        if seen and (last is None or last.ms < seen):
+            # Stay after every server write this device has seen (see observe_record_time).
+            last = HLC(seen, 0, self.device_id)
         for original in original_hlcs:
             corrected = parse_hlc(original).ms + self.offset_ms
             ms_now = self.corrected_wall()

@@ -30,7 +30,7 @@ from urllib.parse import quote, urlsplit
 
 from mobile.core.clock import DeviceClock, wall_ms
 from mobile.core.forms import FormCatalog
-from mobile.core.http import ApiClient, ApiError, RetryPolicy
+from mobile.core.http import ApiClient, ApiError, NeedsLogin, RetryPolicy
 from mobile.core.location import Fix
 from mobile.core.media import MediaStore, StoredFile
 from mobile.core.outbox import Outbox
@@ -245,6 +245,12 @@ class Device:
                 progress=progress,
             )
             return sync.run(upload=upload)
+        except NeedsLogin:
+            # The server no longer takes this token (expired, user or device revoked): forget it
+            # so the app shows the login screen; the outbox and records stay.
+            with self.store.transaction():
+                self.store.delete_state("token")
+            raise
         finally:
             client.close()
 
@@ -255,6 +261,7 @@ class Device:
         parent_field: str,
         parent_id: str,
         caption: str = "",
+        kind: str | None = None,
         extra: Mapping[str, Any] | None = None,
         finalize: bool = True,
     ) -> tuple[StoredFile, SaveResult]:
@@ -268,6 +275,7 @@ class Device:
             "media_type": stored.media_type,
             "size": stored.size,
             "caption": caption,
+            "kind": kind or ("document" if stored.media_type == "application/pdf" else "photo"),
         }
         form = self.forms.latest("evidence")
         names = {f.name for f in form.fields}

@@ -113,8 +113,11 @@ def _exif_time(exif: Image.Exif) -> str | None:
     offset = sub.get(_OFFSET_TIME_ORIGINAL)
     text = when.strftime("%Y-%m-%dT%H:%M:%S")
     if isinstance(offset, str) and len(offset.strip("\x00")) == 6:
-        text += offset.strip("\x00")
-    return text
+        return text + offset.strip("\x00")
+    # EXIF time is the camera's local time with no zone; a datetime field needs one (validation
+    # refuses naive times), and the phone's own zone is the best guess for its camera.
+    local = when.astimezone().strftime("%z")
+    return f"{text}{local[:3]}:{local[3:]}"
 
 
 class MediaStore:

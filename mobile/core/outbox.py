@@ -147,11 +147,10 @@ class Outbox:
                         to_restamp.append(seq)
                 else:
                     raise ValueError(f"unknown push status {status!r}")
-            if to_restamp:
-                self._restamp(to_restamp)
-        return settled, len(to_restamp)
+            restamped = self._restamp(to_restamp) if to_restamp else 0
+        return settled, restamped
 
-    def _restamp(self, seqs: list[int]) -> None:
+    def _restamp(self, seqs: list[int]) -> int:
         """New HLCs for the refused rows and for every pending row stamped after the first of them.
 
         Later pending rows carry the same bad clock; left alone they would be refused too, or
@@ -173,6 +172,7 @@ class Outbox:
                 "result_status = NULL, restamped_from = ? WHERE seq = ?",
                 (new, str(uuid.uuid4()), old, seq),
             )
+        return len(rows)
 
     def counts(self) -> OutboxCounts:
         by_state = dict(

@@ -22,6 +22,7 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from mobile.core.clock import DeviceClock
@@ -242,6 +243,31 @@ class Records:
         cur = self.store.conn.execute(sql, params)
         names = [c[0] for c in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur]
+
+    def conflicts_of(self, record_id: str) -> list[dict[str, Any]]:
+        """Fields where this device's sent value met another device's (SYNC.md ``conflict``).
+
+        ``mine`` is what this device sent, ``current`` what the record holds now; the server
+        keeps the losing value for a reviewer whichever way the merge went.
+        """
+        view = self.get(record_id).fields
+        out = []
+        for change_id, fields, conflicts in self.store.conn.execute(
+            "SELECT change_id, fields, conflicts FROM outbox "
+            "WHERE record_id = ? AND result_status = 'conflict' ORDER BY seq",
+            (record_id,),
+        ):
+            sent = json.loads(fields)
+            for name in json.loads(conflicts or "[]"):
+                out.append(
+                    {
+                        "field": name,
+                        "mine": sent.get(name),
+                        "current": view.get(name),
+                        "change_id": change_id,
+                    }
+                )
+        return out
 
     def count(self, entity: str | None = None) -> int:
         if entity is None:
@@ -573,6 +599,18 @@ class Records:
         )
         for rid in layered:
             self._recompute(rid)
+        newest = max((str(r.get("updated_at") or "") for r in records), default="")
+        if newest:
+            ms = _iso_ms(newest)
+            if ms is not None:
+                self.clock.observe_record_time(ms)
+
+
+def _iso_ms(text: str) -> int | None:
+    try:
+        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+    except ValueError:
+        return None
 
 
 def _dumps(value: Any) -> str:

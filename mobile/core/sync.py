@@ -113,7 +113,6 @@ class Synchronizer:
         settings = self.store.settings()
         batch_size = settings.push_batch_size
         total = self.outbox.pending_count()
-        done = 0
         passes = 0
         while True:
             batch = self.outbox.next_batch(batch_size)
@@ -143,7 +142,7 @@ class Synchronizer:
                 report.rejected += status == "rejected"
             report.pushed += len(batch)
             report.restamped += restamped
-            done += len(batch) - restamped
+            done = max(0, total - self.outbox.pending_count())
             self._progress(Progress("push", done, total, 0, 0))
             if restamped:
                 passes += 1
