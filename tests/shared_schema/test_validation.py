@@ -611,7 +611,7 @@ _values = st.recursive(
         )
         | st.fixed_dictionaries({"sha256": inner, "media_type": inner, "size": inner})
     ),
-    max_leaves=10,
+    max_leaves=6,
 )
 
 
@@ -624,9 +624,9 @@ def _field_names(form: FormDefinition) -> st.SearchStrategy[Any]:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_validate_never_raises(form: FormDefinition, data: st.DataObject) -> None:
-    fields = data.draw(st.dictionaries(_field_names(form), _values, max_size=12), label="fields")
+    fields = data.draw(st.dictionaries(_field_names(form), _values, max_size=8), label="fields")
     current = data.draw(
-        st.none() | st.dictionaries(_field_names(form), _values, max_size=8), label="current"
+        st.none() | st.dictionaries(_field_names(form), _values, max_size=5), label="current"
     )
     lang = data.draw(st.sampled_from(["vi", "en", "fr"]))
     issues = validate(form, fields, current=current, lang=lang)
