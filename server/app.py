@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
@@ -21,6 +22,7 @@ from server.db.migrate import upgrade
 from server.errors import error_response, install_error_handlers
 from shared_schema import __version__
 from shared_schema.errors import ErrorCode
+from shared_schema.wire import PushRequest
 
 API = "/api/v1"
 log = logging.getLogger("dkst.server")
@@ -46,6 +48,24 @@ class ContentLengthLimit:
                         await resp(scope, receive, send)
                         return
         await self.app(scope, receive, send)
+
+
+def _document_hand_parsed_bodies(app: FastAPI) -> None:
+    """Push bodies are parsed by hand (orjson, per-change checks); publish their model anyway."""
+    base = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = base()
+        schema = PushRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = spec.setdefault("components", {}).setdefault("schemas", {})
+        components.update(schema.pop("$defs", {}))
+        components["PushRequest"] = schema
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -81,6 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(attachments.router, prefix=API)
     except ImportError:
         pass
+
+    _document_hand_parsed_bodies(app)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -14,7 +14,7 @@ from server.db.engine import read_tx, write_tx
 from server.errors import ApiError, error_responses, lang_of
 from server.services import sync as sync_service
 from shared_schema.errors import ErrorCode
-from shared_schema.wire import PullResponse, PushRequest, PushResponse
+from shared_schema.wire import PullResponse, PushResponse
 
 router = APIRouter(tags=["sync"])
 
@@ -97,7 +97,3 @@ async def pull(
         return orjson.dumps({"records": recs, "next_cursor": next_cursor, "has_more": has_more})
 
     return Response(await run_in_threadpool(_q), media_type="application/json")
-
-
-# Keep the request model in the OpenAPI components (referenced above).
-_ = PushRequest
