@@ -156,16 +156,27 @@ conflicts = Table(
     Column("resolved_by", Integer, nullable=True),
 )
 
+# Complete, verified files (content-addressed: stored once whoever uploaded them).
 attachments = Table(
     "attachments",
     metadata,
     Column("sha256", String(64), primary_key=True),
     Column("media_type", String(64), nullable=False),
     Column("size", BigInteger, nullable=False),
-    Column("received", BigInteger, nullable=False),
-    Column("complete", Boolean, nullable=False, default=False),
     Column("created_at", String(32), nullable=False),
-    Column("completed_at", String(32), nullable=True),
+    Column("completed_at", String(32), nullable=False),
+)
+
+# Uploads in progress, one per (file, user): offsets and totals never leak across users.
+attachment_uploads = Table(
+    "attachment_uploads",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("user_id", Integer, primary_key=True),
+    Column("media_type", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("received", BigInteger, nullable=False),
+    Column("started_at", String(32), nullable=False),
 )
 
 # Which users uploaded (or started uploading) a file: a file is visible to its uploaders.

@@ -16,13 +16,9 @@ already stored (another user uploaded it) the verified partial is simply dropped
 added to ``attachment_uploaders``. Complete files are therefore stored once; while a duplicate
 upload is in progress its bytes sit in that user's partial only.
 
-Where the per-user upload state lives. The schema has one ``attachments`` row per file and no
-per-user offset, so an upload in progress is an ``attachments`` row whose key is
-:func:`upload_key` — the SHA-256 of ``(sha256, user_id)``, which can never be a real file's hash in
-practice — with ``complete = false``; a real file's hash names only complete rows. Joins of
-``evidence_files.sha256`` to ``attachments.sha256`` therefore only ever meet complete files. (A
-dedicated ``attachment_uploads(sha256, user_id, …)`` table would say this more plainly; the
-functions ``_upload_row``/``_start_upload`` are the only places that would change.)
+Where the state lives. ``attachments`` holds complete, verified files only; an upload in progress
+is an ``attachment_uploads`` row keyed by ``(sha256, user_id)`` with its declared type, total and
+received offset, so one user's progress is never seen by another.
 
 Concurrency and crashes. The database row is the authority for an upload's offset. A chunk is first
 spooled to an anonymous temporary file with no lock held; then, in one write transaction that locks
@@ -36,7 +32,6 @@ is on disk. A complete file is moved into place with ``os.replace`` only after i
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import tempfile
@@ -51,7 +46,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 
 from server.clock import iso
-from server.db.schema import attachment_uploaders, attachments, evidence_files
+from server.db.schema import attachment_uploaders, attachment_uploads, attachments, evidence_files
 from server.errors import ApiError
 from server.services.auth import Principal
 from server.storage import BlobStore, PartKey
@@ -75,7 +70,6 @@ __all__ = [
     "precheck_put",
     "readable_file",
     "sniff",
-    "upload_key",
 ]
 
 # Enough leading bytes to tell every accepted format apart (MP4 needs 12: size, "ftyp", brand).
@@ -360,11 +354,6 @@ class ChunkReceiver:
 
 
 # ---------------------------------------------------------------------------- database
-def upload_key(sha256: str, user_id: int) -> str:
-    """The ``attachments`` key of one user's upload in progress (see the module docstring)."""
-    return hashlib.sha256(f"dkst-upload\0{sha256}\0{user_id}".encode()).hexdigest()
-
-
 def _insert_ignore(conn: Connection, table: Any, values: dict[str, Any]) -> None:
     """INSERT that does nothing when the primary key exists (also against a concurrent insert)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
@@ -372,15 +361,14 @@ def _insert_ignore(conn: Connection, table: Any, values: dict[str, Any]) -> None
 
 
 def _complete_row(conn: Connection, sha256: str) -> Row[Any] | None:
-    q = select(attachments).where(attachments.c.sha256 == sha256, attachments.c.complete.is_(True))
-    return conn.execute(q).first()
+    return conn.execute(select(attachments).where(attachments.c.sha256 == sha256)).first()
 
 
 def _upload_row(
     conn: Connection, sha256: str, user_id: int, *, lock: bool = False
 ) -> Row[Any] | None:
-    q = select(attachments).where(
-        attachments.c.sha256 == upload_key(sha256, user_id), attachments.c.complete.is_(False)
+    q = select(attachment_uploads).where(
+        attachment_uploads.c.sha256 == sha256, attachment_uploads.c.user_id == user_id
     )
     if lock:
         q = q.with_for_update()
@@ -392,14 +380,14 @@ def _start_upload(
 ) -> None:
     _insert_ignore(
         conn,
-        attachments,
+        attachment_uploads,
         {
-            "sha256": upload_key(sha256, user_id),
+            "sha256": sha256,
+            "user_id": user_id,
             "media_type": media_type,
             "size": total,
             "received": 0,
-            "complete": False,
-            "created_at": iso(),
+            "started_at": iso(),
         },
     )
 
@@ -520,15 +508,15 @@ def commit_chunk(
 
     with store.open_append(part, received) as f:
         shutil.copyfileobj(chunk, f, 1024 * 1024)
-    key = upload_key(sha256, who.user_id)
+    mine = (attachment_uploads.c.sha256 == sha256) & (attachment_uploads.c.user_id == who.user_id)
     values: dict[str, Any] = {"received": rng.end + 1}
     if rng.start == 0 and media_type:
         values["media_type"] = media_type
     if not rng.is_last:
-        conn.execute(update(attachments).where(attachments.c.sha256 == key).values(**values))
+        conn.execute(update(attachment_uploads).where(mine).values(**values))
         return PutResult(PutStatus.ACCEPTED, rng.end + 1)
 
-    conn.execute(delete(attachments).where(attachments.c.sha256 == key))
+    conn.execute(delete(attachment_uploads).where(mine))
     if not store.finalize(part):
         return PutResult(PutStatus.HASH_MISMATCH, 0)
     stamp = iso()
@@ -539,15 +527,13 @@ def commit_chunk(
             "sha256": sha256,
             "media_type": values.get("media_type", up.media_type),
             "size": rng.total,
-            "received": rng.total,
-            "complete": True,
-            "created_at": up.created_at,
+            "created_at": up.started_at,
             "completed_at": stamp,
         },
     )
     _insert_ignore(
         conn,
         attachment_uploaders,
-        {"sha256": sha256, "user_id": who.user_id, "started_at": up.created_at},
+        {"sha256": sha256, "user_id": who.user_id, "started_at": up.started_at},
     )
     return PutResult(PutStatus.CREATED, rng.total)

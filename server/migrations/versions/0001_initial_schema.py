@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 11:25:44.337013
+Create Date: 2026-11-22 11:40:52.067552
 """
 from alembic import op
 import sqlalchemy as sa
@@ -22,14 +22,21 @@ def upgrade() -> None:
     sa.Column('started_at', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('sha256', 'user_id')
     )
+    op.create_table('attachment_uploads',
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('media_type', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('received', sa.BigInteger(), nullable=False),
+    sa.Column('started_at', sa.String(length=32), nullable=False),
+    sa.PrimaryKeyConstraint('sha256', 'user_id')
+    )
     op.create_table('attachments',
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('media_type', sa.String(length=64), nullable=False),
     sa.Column('size', sa.BigInteger(), nullable=False),
-    sa.Column('received', sa.BigInteger(), nullable=False),
-    sa.Column('complete', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.String(length=32), nullable=False),
-    sa.Column('completed_at', sa.String(length=32), nullable=True),
+    sa.Column('completed_at', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('sha256')
     )
     op.create_table('changes',
@@ -218,5 +225,6 @@ def downgrade() -> None:
 
     op.drop_table('changes')
     op.drop_table('attachments')
+    op.drop_table('attachment_uploads')
     op.drop_table('attachment_uploaders')
     # ### end Alembic commands ###
