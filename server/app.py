@@ -62,6 +62,15 @@ def _document_hand_parsed_bodies(app: FastAPI) -> None:
         components = spec.setdefault("components", {}).setdefault("schemas", {})
         components.update(schema.pop("$defs", {}))
         components["PushRequest"] = schema
+        # Request validation errors answer 400 invalid_request (server/errors.py), never 422.
+        for ops in spec.get("paths", {}).values():
+            for op in ops.values():
+                resp = op.get("responses", {}).get("422", {})
+                ref = str(resp.get("content", {}).get("application/json", {}).get("schema", {}))
+                if "HTTPValidationError" in ref:
+                    del op["responses"]["422"]
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
         app.openapi_schema = spec
         return spec
 

@@ -34,7 +34,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     StrictBool,
     StrictInt,
     StrictStr,
@@ -285,7 +284,7 @@ class FieldDef(_Frozen):
                 raise ValueError(f"default {self.default!r} is not valid: {problem}")
         return self
 
-    @property
+    @cached_property
     def choice_values(self) -> tuple[str, ...]:
         return tuple(c.value for c in self.choices or ())
 
@@ -306,7 +305,6 @@ class FormDefinition(_Frozen):
     title: Label
     fields: tuple[FieldDef, ...]
 
-    _by_name: dict[str, FieldDef] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> FormDefinition:
@@ -341,11 +339,14 @@ class FormDefinition(_Frozen):
                 raise ValueError(f"fields[{i}] {f.name!r}: relevant refers to the field itself")
         return self
 
-    def model_post_init(self, context: Any, /) -> None:
-        self._by_name.update((f.name, f) for f in self.fields)
+    # A plain cached attribute: pydantic's private attributes go through a slow __getattr__, and
+    # validation looks fields up ~17 times per change.
+    @cached_property
+    def fields_by_name(self) -> dict[str, FieldDef]:
+        return {f.name: f for f in self.fields}
 
     def field(self, name: str) -> FieldDef | None:
-        return self._by_name.get(name) if isinstance(name, str) else None
+        return self.fields_by_name.get(name) if isinstance(name, str) else None
 
     @property
     def field_names(self) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import zlib
 from typing import Annotated, Any
 
@@ -27,6 +28,9 @@ def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
+
+# ASCII digits only (path and query numbers): str.isdigit() also takes "³", which int() refuses.
+DIGITS = re.compile(r"[0-9]{1,9}")
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]

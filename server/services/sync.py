@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,7 @@ from shared_schema.wire import parse_change
 __all__ = ["CursorCodec", "pull", "push"]
 
 _FORM_KEYS = ("form_id", "form_version")
+_SEQ_RE = re.compile(r"[0-9]{1,18}")
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -367,7 +369,7 @@ class CursorCodec:
 
     def decode(self, cursor: str) -> int:
         parts = cursor.split(".")
-        if len(parts) != 3 or parts[0] != "c1" or not parts[1].isdigit() or len(parts[1]) > 19:
+        if len(parts) != 3 or parts[0] != "c1" or not _SEQ_RE.fullmatch(parts[1]):
             raise ApiError(ErrorCode.INVALID_CURSOR)
         seq = int(parts[1])
         if not hmac.compare_digest(parts[2], self._sig(seq)):

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from server.api.deps import CurrentPrincipal, EngineDep
+from server.api.deps import DIGITS, CurrentPrincipal, EngineDep
 from server.db.engine import read_tx
 from server.errors import ApiError, error_responses
 from server.services.units import units_in_scope
@@ -48,7 +48,7 @@ def list_forms(_who: CurrentPrincipal) -> list[FormSummary]:
     summary="One immutable form version",
 )
 def get_form(form_id: str, version: str, _who: CurrentPrincipal) -> dict[str, Any]:
-    if not version.isdigit() or len(version) > 9:
+    if not DIGITS.fullmatch(version):
         raise ApiError(ErrorCode.NOT_FOUND)
     form = load_default_forms().get(form_id, int(version))
     if form is None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from server.api.deps import CurrentPrincipal, EngineDep, SettingsDep, parse_json, read_body
+from server.api.deps import DIGITS, CurrentPrincipal, EngineDep, SettingsDep, parse_json, read_body
 from server.db.engine import read_tx, write_tx
 from server.errors import ApiError, error_responses, lang_of
 from server.services import sync as sync_service
@@ -85,7 +85,7 @@ async def pull(
 ) -> Response:
     n = 1000
     if limit is not None:
-        if not limit.strip().lstrip("-").isdigit() or len(limit) > 9:
+        if not DIGITS.fullmatch(limit):
             raise ApiError(ErrorCode.INVALID_LIMIT)
         n = int(limit)
         if not 1 <= n <= 1000:
