@@ -109,6 +109,20 @@ def _error_from(resp: requests.Response) -> ApiError:
     return cls(resp.status_code, str(code), message, details, headers=resp.headers)
 
 
+def _truncated(method: str, resp: requests.Response) -> bool:
+    """A response whose header block was cut short.
+
+    http.client does not fail when the connection drops inside the headers: it returns what it
+    got (often a bare "200") with an empty body. Every response of the server is framed by
+    Content-Length or chunked encoding, so one with neither was cut. (HEAD is exempt and safe:
+    a cut HEAD at worst restarts an upload at 0, which the server corrects with offset_mismatch.)
+    """
+    if method == "HEAD" or resp.status_code in (204, 304):
+        return False
+    headers = resp.headers
+    return "Content-Length" not in headers and "Transfer-Encoding" not in headers
+
+
 _RETRY_EXC = (
     requests.ConnectionError,
     requests.Timeout,
@@ -194,6 +208,14 @@ class ApiClient:
                 # A half-read keep-alive connection must not be reused.
                 self.session.close()
             else:
+                if _truncated(method, resp):
+                    last_problem = "response cut inside its headers"
+                    self.session.close()
+                    attempt += 1
+                    if attempt >= self.retry.max_attempts:
+                        raise ServerUnreachable(f"{method} {path}: {last_problem}")
+                    self._sleep(self.retry.delay(attempt - 1))
+                    continue
                 self._note_date(resp)
                 if resp.status_code in ok:
                     return resp

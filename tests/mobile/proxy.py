@@ -100,9 +100,15 @@ class CuttingProxy:
 
 
 def _kill(sock: socket.socket) -> None:
-    """Close with RST (linger 0): the peer sees a reset, like a dropped mobile link."""
+    """Drop a connection at once, like a mobile link that goes away.
+
+    ``shutdown`` first: on Linux a plain ``close`` does not wake the other pump thread blocked in
+    ``recv`` on the same socket, so the peer would see nothing until its read timeout.
+    """
     with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
     with contextlib.suppress(OSError):
         sock.close()
 
