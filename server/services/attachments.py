@@ -51,6 +51,7 @@ from server.errors import ApiError
 from server.services.auth import Principal
 from server.storage import BlobStore, PartKey
 from shared_schema.errors import ErrorCode
+from shared_schema.forms import MEDIA_TYPES
 
 __all__ = [
     "ALLOWED_MEDIA_TYPES",
@@ -98,16 +99,7 @@ _DECLARED_FAMILY: dict[str, str] = {
 }
 ALLOWED_MEDIA_TYPES: tuple[str, ...] = tuple(_DECLARED_FAMILY)
 # The types stored and served (the canonical type of what the bytes are).
-STORED_MEDIA_TYPES: tuple[str, ...] = (
-    "image/jpeg",
-    "image/png",
-    "image/webp",
-    "application/pdf",
-    "audio/mp4",
-    "audio/aac",
-    "audio/mpeg",
-    "audio/ogg",
-)
+STORED_MEDIA_TYPES: tuple[str, ...] = MEDIA_TYPES  # the evidence form's media_type choices
 # ISO base media brands of audio files written by phones and recorders (M4A, 3GPP, plain MP4).
 _MP4_AUDIO_BRANDS = frozenset(
     {
