@@ -305,7 +305,6 @@ class FormDefinition(_Frozen):
     title: Label
     fields: tuple[FieldDef, ...]
 
-
     @model_validator(mode="after")
     def _consistent(self) -> FormDefinition:
         if not NAME_RE.fullmatch(self.form_id):

@@ -18,6 +18,7 @@ Why this exists beside ``shared_schema.hlc.Clock``:
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 
@@ -112,7 +113,7 @@ class DeviceClock:
             ms_now = self.corrected_wall()
             # Never ahead of (corrected) now: the original time may itself be nonsense.
             target = min(corrected, ms_now)
-            step = Clock(self.device_id, wall=lambda t=target: t, last=last)
+            step = Clock(self.device_id, wall=functools.partial(int, target), last=last)
             stamped = step.now()
             out.append(str(stamped))
             last = stamped

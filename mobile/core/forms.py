@@ -52,9 +52,10 @@ class FormCatalog:
         if row is not None:
             form = form_from_json(json.loads(row[0]))
         else:
-            form = self.bundled.get(form_id, int(version))
-            if form is None:
+            bundled = self.bundled.get(form_id, int(version))
+            if bundled is None:
                 raise UnknownForm(f"form {form_id} v{version} is not on this device")
+            form = bundled
         self._cache[key] = form
         return form
 

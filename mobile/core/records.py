@@ -17,6 +17,7 @@ together or not at all.
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 import uuid
@@ -156,11 +157,11 @@ class Records:
     def _to_record(self, row: Mapping[str, Any]) -> LocalRecord:
         outbox = self.store.conn.execute(_VISIBLE_ROWS, (row["record_id"], row["rev"])).fetchall()
         states = {o[2] for o in outbox}
-        errors: list[dict[str, Any]] = []
+        errors: builtins.list[dict[str, Any]] = []
         for o in outbox:
             if o[2] == "rejected" and o[4]:
                 errors.extend(json.loads(o[4]))
-        conflicts: list[str] = []
+        conflicts: builtins.list[str] = []
         for (c,) in self.store.conn.execute(
             "SELECT conflicts FROM outbox WHERE record_id = ? AND result_status = 'conflict'",
             (row["record_id"],),
@@ -199,7 +200,7 @@ class Records:
         limit: int = 100,
         offset: int = 0,
         include_deleted: bool = False,
-    ) -> list[LocalRecord]:
+    ) -> builtins.list[LocalRecord]:
         """Records by title; ``search`` matches every word, diacritics and case ignored."""
         rows = self.search_rows(
             entity, search=search, limit=limit, offset=offset, include_deleted=include_deleted
@@ -214,9 +215,9 @@ class Records:
         limit: int = 100,
         offset: int = 0,
         include_deleted: bool = False,
-    ) -> list[dict[str, Any]]:
-        where: list[str] = []
-        params: list[Any] = []
+    ) -> builtins.list[dict[str, Any]]:
+        where: builtins.list[str] = []
+        params: builtins.list[Any] = []
         if entity is not None:
             where.append("r.entity = ?")
             params.append(entity)
@@ -244,7 +245,7 @@ class Records:
         names = [c[0] for c in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur]
 
-    def conflicts_of(self, record_id: str) -> list[dict[str, Any]]:
+    def conflicts_of(self, record_id: str) -> builtins.list[dict[str, Any]]:
         """Fields where this device's sent value met another device's (SYNC.md ``conflict``).
 
         ``mine`` is what this device sent, ``current`` what the record holds now; the server
@@ -427,7 +428,7 @@ class Records:
 
     def _layers(
         self, row: Mapping[str, Any], *, with_rejected: bool
-    ) -> list[tuple[str, dict[str, Any]]]:
+    ) -> builtins.list[tuple[str, dict[str, Any]]]:
         out = []
         for op, fields, state, *_ in self.store.conn.execute(
             _VISIBLE_ROWS, (row["record_id"], row["rev"])
@@ -462,7 +463,7 @@ class Records:
             return self.forms.get(str(form_id), int(version))
         return self.forms.latest(row["entity"])
 
-    def _issues(self, record_id: str) -> list[Issue]:
+    def _issues(self, record_id: str) -> builtins.list[Issue]:
         row = self._row(record_id)
         assert row is not None
         view = json.loads(row["fields"])
@@ -530,7 +531,7 @@ class Records:
         )
 
     # ------------------------------------------------------------------ from the server
-    def apply_server_records(self, records: list[Mapping[str, Any]]) -> None:
+    def apply_server_records(self, records: builtins.list[Mapping[str, Any]]) -> None:
         """Upsert pulled records (caller holds the transaction), keeping local layers on top."""
         if not records:
             return
@@ -558,7 +559,7 @@ class Records:
                 )
             )
         now = utc_now()
-        plain: list[tuple[Any, ...]] = []
+        plain: builtins.list[tuple[Any, ...]] = []
         for rec in records:
             fields = rec.get("fields") or {}
             deleted = bool(rec.get("deleted"))

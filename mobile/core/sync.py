@@ -202,12 +202,14 @@ class Synchronizer:
         sent_before = 0
         for item in pending:
             try:
-                sent = self._upload_one(
-                    item,
-                    lambda n, base=sent_before: self._progress(
+                base = sent_before
+
+                def on_bytes(n: int, base: int = base) -> None:
+                    self._progress(
                         Progress("upload", report.files_uploaded, len(pending), base + n, total)
-                    ),
-                )
+                    )
+
+                sent = self._upload_one(item, on_bytes)
             except ApiError as exc:
                 if exc.status in (401, 403):
                     raise

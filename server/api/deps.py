@@ -11,6 +11,7 @@ import orjson
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from server.config import Settings
 from server.db.engine import read_tx
@@ -63,11 +64,15 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise ApiError(ErrorCode.INVALID_REQUEST, {"header": "Content-Length"}) from None
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(ErrorCode.BODY_TOO_LARGE, {"limit": limit})
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ApiError(ErrorCode.BODY_TOO_LARGE, {"limit": limit})
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # A weak link dropped mid-body: nothing was applied; the device will send again.
+        raise ApiError(ErrorCode.INVALID_REQUEST, {"reason": "client disconnected"}) from None
     body = b"".join(chunks)
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding in ("", "identity"):
