@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -116,6 +116,13 @@ def install_error_handlers(app: FastAPI, *, retry_after: int) -> None:
         return error_response(
             request, ErrorCode.UNAVAILABLE, None, {"Retry-After": str(retry_after)}
         )
+
+    @app.exception_handler(DataError)
+    async def _bad_data(request: Request, exc: DataError) -> Response:
+        # The last line of defence: a value the database cannot hold (a NUL in text on
+        # PostgreSQL, a number out of range) is the client's error, never a 500.
+        log.warning("value refused by the database: %s", exc.orig)
+        return error_response(request, ErrorCode.INVALID_REQUEST, {"reason": "unstorable value"})
 
     @app.exception_handler(DBAPIError)
     async def _db_error(request: Request, exc: DBAPIError) -> Response:

@@ -116,6 +116,8 @@ def list_users(conn: Connection) -> list[dict[str, object]]:
 
 def revoke_user(conn: Connection, username: str, *, within: frozenset[str] | None = None) -> bool:
     """Disable a user and drop their tokens. ``within``: only a user whose units all lie there."""
+    if not USERNAME_RE.fullmatch(username):
+        return False
     row = conn.execute(select(users.c.id).where(users.c.username == username)).first()
     if row is None:
         return False
@@ -134,6 +136,8 @@ def revoke_device(
     conn: Connection, device_id: str, *, within: frozenset[str] | None = None
 ) -> bool:
     """Revoke a device and drop its tokens. ``within``: only a device last used by a user there."""
+    if not DEVICE_ID_RE.fullmatch(device_id):
+        return False
     row = conn.execute(select(devices).where(devices.c.device_id == device_id)).mappings().first()
     if row is None:
         return False
@@ -187,10 +191,14 @@ def _rate_limited(conn: Connection, settings: Settings, username: str, address: 
     return bool(by_addr >= settings.login_fail_limit_ip)
 
 
+def _failure_key(username: str) -> str:
+    """The username as counted for rate limits: NFC, bounded, and storable (no NUL)."""
+    return nfc(username).replace("\x00", "\ufffd")[:128]
+
+
 def record_login_failure(conn: Connection, *, username: str, address: str) -> None:
-    conn.execute(
-        insert(login_failures).values(username=nfc(username)[:128], address=address, at=now_ms())
-    )
+    key = _failure_key(username)
+    conn.execute(insert(login_failures).values(username=key, address=address, at=now_ms()))
 
 
 def login(
@@ -205,12 +213,14 @@ def login(
     """Check credentials and issue a token bound to ``device_id``. Raises :class:`ApiError`."""
     if not DEVICE_ID_RE.fullmatch(device_id):
         raise ApiError(ErrorCode.INVALID_REQUEST, {"field": "device_id"})
-    username = nfc(username)[:128]
+    username = _failure_key(username)
     if _rate_limited(conn, settings, username, address):
         raise ApiError(
             ErrorCode.RATE_LIMITED, headers={"Retry-After": str(settings.login_window_seconds)}
         )
-    user = conn.execute(select(users).where(users.c.username == username)).mappings().first()
+    user = None
+    if USERNAME_RE.fullmatch(username):  # no other name can exist; do not ask the database
+        user = conn.execute(select(users).where(users.c.username == username)).mappings().first()
     ok = False
     try:
         ok = (

@@ -189,3 +189,33 @@ def test_login_is_rate_limited_per_username(live_server: Any) -> None:
     assert int(r.headers["Retry-After"]) > 0
     # Another user from the same address is not locked out by this one.
     assert _login(live_server, "officer").status_code == 200
+
+
+@pytest.mark.parametrize("name", ["a\x00b", "ä" * 100, "\ufffd"])
+def test_odd_usernames_are_plain_401_never_500(live_server: Any, name: str) -> None:
+    r = _login(live_server, name, "whatever")
+    assert r.status_code == 401 and error_code(r) == "invalid_credentials"
+
+
+def test_odd_names_in_admin_paths_are_404(live_server: Any) -> None:
+    district, _ = client(live_server, "district")
+    for path in (
+        "/admin/users/a%00b/revoke",
+        "/admin/devices/a%00b/revoke",
+        "/admin/devices/%F0%9F%99%82/revoke",
+    ):
+        r = district.post(path)
+        assert r.status_code == 404 and error_code(r) == "not_found", path
+
+
+def test_login_is_rate_limited_per_address(tmp_path: Any) -> None:
+    from tests.support.server import running_server
+
+    # The limit is a setting (100 by default); a small one keeps the test quick.
+    with running_server(tmp_path, extra_env={"DKST_LOGIN_FAIL_LIMIT_IP": "5"}) as srv:
+        add_user(srv, "lan", "field_officer", "24643", PASSWORD)
+        for i in range(5):
+            assert _login(srv, f"guess-{i}", "wrong").status_code == 401
+        r = _login(srv, "lan")
+        assert r.status_code == 429 and error_code(r) == "rate_limited"
+        assert int(r.headers["Retry-After"]) > 0
