@@ -20,7 +20,15 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from server.clock import iso, now_ms
 from server.config import Settings
 from server.db.engine import lock_change_log
-from server.db.schema import changes, conflicts, evidence_files, records, server_meta, unit_closure
+from server.db.schema import (
+    changes,
+    conflicts,
+    evidence_files,
+    records,
+    server_meta,
+    unit_closure,
+    units,
+)
 from server.errors import ApiError
 from server.services.auth import REVIEWER_ROLES, Principal
 from shared_schema.entities import REVIEW_FIELDS
@@ -152,6 +160,12 @@ def push(
         for row in conn.execute(select(records).where(records.c.record_id.in_(rids[i : i + 500]))):
             recs[row.record_id] = _load_state(row)
     next_seq = (conn.execute(select(func.max(changes.c.seq))).scalar() or 0) + 1
+    named = {c.fields["unit"] for c in valid if isinstance(c.fields.get("unit"), str)}
+    communes = frozenset(
+        conn.execute(
+            select(units.c.code).where(units.c.code.in_(named), units.c.level == "commune")
+        ).scalars()
+    )
 
     stamp = iso()
     change_rows: list[dict[str, Any]] = []
@@ -173,7 +187,7 @@ def push(
                 )
             continue
         rec = recs.get(change.record_id)
-        check_errs = _check(change, rec, principal, forms, lang)
+        check_errs = _check(change, rec, principal, forms, lang, communes)
         if check_errs:
             results.append(_rejected(cid, check_errs))
             continue
@@ -239,7 +253,12 @@ def push(
 
 
 def _check(
-    change: Change, rec: _Rec | None, principal: Principal, forms: FormSet, lang: str
+    change: Change,
+    rec: _Rec | None,
+    principal: Principal,
+    forms: FormSet,
+    lang: str,
+    communes: frozenset[str],
 ) -> list[dict[str, Any]]:
     """Scope, form and field checks of one change against the record's merged state."""
     if rec is not None and rec.state.deleted:
@@ -254,6 +273,8 @@ def _check(
             return [_err("unit", ChangeErrorCode.INVALID_VALUE, lang)]
         if not principal.in_scope(unit):
             return [_err("unit", ChangeErrorCode.OUT_OF_SCOPE, lang)]
+        if unit not in communes:  # records belong to a commune, not to a district or province
+            return [_err("unit", ChangeErrorCode.INVALID_VALUE, lang)]
         form = _form_for(forms, change.fields)
         if form is None or form.entity != change.entity:
             return [_err("form_id", ChangeErrorCode.UNKNOWN_FORM, lang)]

@@ -511,3 +511,13 @@ def test_wrong_method_is_405(officer: tuple[httpx.Client, str]) -> None:
     c, _ = officer
     r = c.get("/sync/push")
     assert r.status_code == 405 and error_code(r) == "method_not_allowed"
+
+
+def test_records_belong_to_a_commune(live_server: Any) -> None:
+    c, dev = client(live_server, "district")
+    r = push(c, dev, [change(dev, area_fields(unit="662"))])[0]  # the district itself
+    assert r["status"] == "rejected" and (r["errors"][0]["field"], r["errors"][0]["code"]) == (
+        "unit",
+        "invalid_value",
+    )
+    assert push(c, dev, [change(dev, area_fields(unit="24640"))])[0]["status"] == "applied"
