@@ -54,7 +54,8 @@ class UserError(ValueError):
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    # NFC: a keyboard that types "ế" decomposed must still match the password as it was set.
+    return _hasher.hash(nfc(password))
 
 
 def _token_hash(token: str) -> str:
@@ -224,10 +225,10 @@ def login(
     ok = False
     try:
         ok = (
-            _hasher.verify(user["password_hash"] if user else _DUMMY_HASH, password)
+            _hasher.verify(user["password_hash"] if user else _DUMMY_HASH, nfc(password))
             and user is not None
         )
-    except (VerificationError, InvalidHashError):
+    except (VerificationError, InvalidHashError, UnicodeError):
         ok = False
     if not ok or user is None:
         raise ApiError(ErrorCode.INVALID_CREDENTIALS)

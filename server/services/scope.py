@@ -76,5 +76,4 @@ def iter_records(
         q = q.where(records.c.deleted.is_(False))
     q = q.order_by(records.c.entity, records.c.record_id)
     result = conn.execution_options(stream_results=True, yield_per=batch).execute(q)
-    for row in result:
-        yield row  # type: ignore[misc]
+    yield from result  # type: ignore[misc]

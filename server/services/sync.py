@@ -283,6 +283,10 @@ def _check(
         ]
     if not principal.in_scope(rec.unit):
         return [_err("unit", ChangeErrorCode.OUT_OF_SCOPE, lang)]
+    if rec.state.entity != change.entity:
+        return [
+            _err("entity", ChangeErrorCode.INVALID_CHANGE, lang)
+        ]  # a record_id of another entity
     if change.op == "delete":
         return []
     current = rec.state.fields
@@ -292,8 +296,6 @@ def _check(
             errs.append(_err(key, ChangeErrorCode.INVALID_VALUE, lang))
     if errs:
         return errs
-    if rec.state.entity != change.entity:
-        return [_err("entity", ChangeErrorCode.INVALID_CHANGE, lang)]
     form = _form_for(forms, current)
     if form is None:
         return [_err("form_id", ChangeErrorCode.UNKNOWN_FORM, lang)]

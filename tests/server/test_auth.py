@@ -219,3 +219,12 @@ def test_login_is_rate_limited_per_address(tmp_path: Any) -> None:
         r = _login(srv, "lan")
         assert r.status_code == 429 and error_code(r) == "rate_limited"
         assert int(r.headers["Retry-After"]) > 0
+
+
+def test_a_decomposed_password_logs_in(live_server: Any) -> None:
+    import unicodedata
+
+    name = f"u{uuid.uuid4().hex[:8]}"
+    add_user(live_server, name, "field_officer", "24643", "Mật khẩu Đoàn Kết")
+    nfd = unicodedata.normalize("NFD", "Mật khẩu Đoàn Kết")
+    assert _login(live_server, name, nfd).status_code == 200
