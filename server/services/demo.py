@@ -118,6 +118,7 @@ def _records() -> list[tuple[str, str, dict[str, Any]]]:
                     "start_date": "2021-03-15",
                     "status": status,
                     "participating_households": hh,
+                    "participating_people": hh * 4,
                     "economic_value_vnd_per_year": value,
                     "location": loc,
                     "description": "Mô hình do Ban công tác Mặt trận khu dân cư vận động nhân dân cùng thực hiện.",
