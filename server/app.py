@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server.api.routes import admin, auth, reference, reports, sync
+from server.api.routes import admin, auth, exports, reference, reports, sync
 from server.config import Settings
 from server.db.engine import make_engine
 from server.db.migrate import upgrade
@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     install_error_handlers(app, retry_after=settings.retry_after_seconds)
-    for module in (reference, auth, sync, admin, reports):
+    for module in (reference, auth, sync, admin, reports, exports):
         app.include_router(module.router, prefix=API)
     try:  # attachments land in their own module; mounted when present
         from server.api.routes import attachments
