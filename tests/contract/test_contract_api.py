@@ -400,7 +400,6 @@ def test_units_scope(c: dict[str, Client]) -> None:
 
 
 def test_reports_summary_scope(c: dict[str, Client]) -> None:
-    # SERVER BUG: GET /reports/summary (SYNC.md "Reports and downloads") answers 404 for every unit.
     a, d = c["a"], c["district"]
     create_ra(a)
     r = a.get("/reports/summary", params={"unit": DAK_WIL})
@@ -426,13 +425,11 @@ def test_reports_summary_scope(c: dict[str, Client]) -> None:
     ],
 )
 def test_reports_and_exports_exist_and_need_auth(live_server: Any, path: str) -> None:
-    # SERVER BUG: "Reports and downloads" of SYNC.md are not implemented: every one of these
-    # paths is 404 not_found, with or without a token (expected 401 without one).
+    # Every endpoint but health needs a token, also the downloads.
     assert_error(httpx.get(live_server.api + path), 401, "unauthorized")
 
 
 def test_exports_scope(c: dict[str, Client]) -> None:
-    # SERVER BUG: GET /exports/{name} is not implemented (404 for every unit, even in scope).
     a = c["a"]
     r = a.get("/exports/models.geojson", params={"unit": DAK_WIL})
     assert r.status_code == 200, r.text
