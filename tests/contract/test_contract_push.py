@@ -222,10 +222,8 @@ def test_invalid_change(c: dict[str, Client], mutate: Any) -> None:
 
 
 def test_record_id_of_another_entity_is_invalid_change(c: dict[str, Client]) -> None:
-    # SERVER BUG: a change naming an existing residential_area's record_id as a "model" and
-    # carrying form fields comes back as invalid_value on form_id, not invalid_change (SYNC.md:
-    # "invalid_change is a change that is itself malformed (... or a record_id that exists as
-    # another entity)"). Without form fields it is invalid_change as it should be.
+    # SYNC.md: "invalid_change is a change that is itself malformed (... or a record_id that
+    # exists as another entity)" — also when it carries the other form's fields.
     a = c["a"]
     ra, _ = create_ra(a)
     other, _ = create_ra(a)
