@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi_offline import FastAPIOffline
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -88,7 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(
+    # Swagger UI served from the package, not a CDN: a commune hub may have no internet.
+    app = FastAPIOffline(
         lifespan=lifespan,
         title="DKST Field API",
         version=__version__,
@@ -98,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=f"{API}/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        static_url="/docs-static",
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
@@ -42,12 +43,17 @@ def _auth_sync(engine: Engine, token: str) -> Principal:
         return authenticate(conn, token)
 
 
-async def current_principal(request: Request, engine: EngineDep) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+# Declares the bearer scheme in OpenAPI (the "Authorize" button of /docs); errors stay ours.
+_bearer = HTTPBearer(auto_error=False, description="The access_token from POST /auth/token")
+
+
+async def current_principal(
+    engine: EngineDep,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials.strip():
         raise ApiError(ErrorCode.UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
-    return await run_in_threadpool(_auth_sync, engine, token.strip())
+    return await run_in_threadpool(_auth_sync, engine, creds.credentials.strip())
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -133,3 +133,14 @@ def test_database_down_is_503_with_retry_after(tmp_path: Any) -> None:
             assert httpx.get(srv.api + "/health").status_code == 200
     finally:
         cluster.stop()
+
+
+def test_docs_work_without_internet(live_server: Any) -> None:
+    page = httpx.get(live_server.url + "/docs")
+    assert page.status_code == 200
+    assert "/docs-static/swagger-ui-bundle.js" in page.text
+    assert "cdn." not in page.text and "https://" not in page.text  # nothing fetched from a CDN
+    js = httpx.get(live_server.url + "/docs-static/swagger-ui-bundle.js")
+    assert js.status_code == 200 and len(js.content) > 100_000
+    spec = httpx.get(live_server.api + "/openapi.json").json()
+    assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
