@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -22,20 +21,6 @@ from tests.contract import (
 from tests.support.server import add_user
 
 SHA0 = "0" * 64
-
-
-@pytest.fixture(scope="module")
-def c(live_server: Any) -> Iterator[dict[str, Client]]:
-    clients = {
-        "a": Client(live_server, "officer", "dev-a"),
-        "o2": Client(live_server, "officer2", "dev-o2"),
-        "commune": Client(live_server, "commune", "dev-commune"),
-        "district": Client(live_server, "district", "dev-district"),
-        "admin": Client(live_server, "admin", "dev-admin"),
-    }
-    yield clients
-    for cl in clients.values():
-        cl.close()
 
 
 def login(srv: Any, **data: str) -> httpx.Response:

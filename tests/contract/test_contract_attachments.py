@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -29,20 +27,6 @@ MAX_FILE = 25 * 1024 * 1024
 def blob(magic: bytes = PNG, size: int = 4000) -> tuple[bytes, str]:
     data = magic + os.urandom(size - len(magic))
     return data, hashlib.sha256(data).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def c(live_server: Any) -> Iterator[dict[str, Client]]:
-    clients = {
-        "a": Client(live_server, "officer", "dev-a"),
-        "b": Client(live_server, "officer", "dev-b"),
-        "o2": Client(live_server, "officer2", "dev-o2"),
-        "commune": Client(live_server, "commune", "dev-commune"),
-        "district": Client(live_server, "district", "dev-district"),
-    }
-    yield clients
-    for cl in clients.values():
-        cl.close()
 
 
 def put(

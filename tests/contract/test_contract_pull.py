@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -20,21 +19,6 @@ from tests.contract import (
     ra_fields,
     uid,
 )
-
-
-@pytest.fixture(scope="module")
-def c(live_server: Any) -> Iterator[dict[str, Client]]:
-    clients = {
-        "a": Client(live_server, "officer", "dev-a"),
-        "b": Client(live_server, "officer", "dev-b"),
-        "o2": Client(live_server, "officer2", "dev-o2"),
-        "commune": Client(live_server, "commune", "dev-commune"),
-        "district": Client(live_server, "district", "dev-district"),
-        "admin": Client(live_server, "admin", "dev-admin"),
-    }
-    yield clients
-    for cl in clients.values():
-        cl.close()
 
 
 def test_pull_shape_and_record_shape(c: dict[str, Client]) -> None:

@@ -6,7 +6,6 @@ import concurrent.futures
 import gzip
 import json
 import unicodedata
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,21 +25,6 @@ from tests.contract import (
     ra_fields,
     uid,
 )
-
-
-@pytest.fixture(scope="module")
-def c(live_server: Any) -> Iterator[dict[str, Client]]:
-    clients = {
-        "a": Client(live_server, "officer", "dev-a"),
-        "b": Client(live_server, "officer", "dev-b"),
-        "o2": Client(live_server, "officer2", "dev-o2"),
-        "commune": Client(live_server, "commune", "dev-commune"),
-        "district": Client(live_server, "district", "dev-district"),
-        "admin": Client(live_server, "admin", "dev-admin"),
-    }
-    yield clients
-    for cl in clients.values():
-        cl.close()
 
 
 def state(cl: Client, rid: str) -> dict[str, Any]:

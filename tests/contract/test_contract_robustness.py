@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,17 +22,6 @@ CHANGE_CODES = {
     "out_of_scope", "record_deleted", "unit_immutable", "forbidden_field", "clock_skew",
     "device_mismatch", "change_id_reused", "invalid_change",
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def c(live_server: Any) -> Iterator[dict[str, Client]]:
-    clients = {
-        "a": Client(live_server, "officer", "dev-a"),
-        "admin": Client(live_server, "admin", "dev-admin"),
-    }
-    yield clients
-    for cl in clients.values():
-        cl.close()
 
 
 ODD_VALUES = [
