@@ -18,9 +18,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.api.routes import admin, auth, exports, reference, reports, sync
 from server.config import Settings
-from server.db.engine import make_engine
+from server.db.engine import make_engine, read_tx
 from server.db.migrate import upgrade
 from server.errors import error_response, install_error_handlers
+from server.services.sync import CursorCodec
 from shared_schema import __version__
 from shared_schema.errors import ErrorCode
 from shared_schema.wire import PushRequest
@@ -83,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.db_url)
     upgrade(engine)
+    with read_tx(engine) as conn:  # read once, not on every pull
+        cursor_codec = CursorCodec.load(conn)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -104,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.cursor_codec = cursor_codec
     install_error_handlers(app, retry_after=settings.retry_after_seconds)
     for module in (reference, auth, sync, admin, reports, exports):
         app.include_router(module.router, prefix=API)

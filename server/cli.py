@@ -61,8 +61,8 @@ def serve(
     """
     import uvicorn
 
+    # create_app() migrates on start (in every worker); nothing to do twice here.
     os.environ["DKST_DATA_DIR"] = str(data_dir)
-    _engine(data_dir).dispose()
     typer.echo(f"DKST Field API on http://{host}:{port}/docs  (data: {data_dir})")
     uvicorn.run(
         "server.app:create_app",

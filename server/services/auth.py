@@ -97,19 +97,27 @@ def add_user(
     return int(user_id)
 
 
+def units_of(conn: Connection, user_id: int) -> tuple[str, ...]:
+    """The unit codes a user is bound to."""
+    q = select(user_units.c.unit).where(user_units.c.user_id == user_id).order_by(user_units.c.unit)
+    return tuple(conn.execute(q).scalars())
+
+
+def _all_within(conn: Connection, user_id: int, within: frozenset[str]) -> bool:
+    codes = set(units_of(conn, user_id))
+    return bool(codes) and codes <= within
+
+
 def list_users(conn: Connection) -> list[dict[str, object]]:
     rows = conn.execute(select(users).order_by(users.c.username)).mappings().all()
     out = []
     for r in rows:
-        codes = conn.execute(
-            select(user_units.c.unit).where(user_units.c.user_id == r["id"])
-        ).scalars()
         out.append(
             {
                 "username": r["username"],
                 "role": r["role"],
                 "disabled": r["disabled"],
-                "units": list(codes),
+                "units": list(units_of(conn, r["id"])),
             }
         )
     return out
@@ -122,12 +130,8 @@ def revoke_user(conn: Connection, username: str, *, within: frozenset[str] | Non
     row = conn.execute(select(users.c.id).where(users.c.username == username)).first()
     if row is None:
         return False
-    if within is not None:
-        codes = set(
-            conn.execute(select(user_units.c.unit).where(user_units.c.user_id == row.id)).scalars()
-        )
-        if not codes or not codes <= within:
-            return False
+    if within is not None and not _all_within(conn, row.id, within):
+        return False
     conn.execute(update(users).where(users.c.id == row.id).values(disabled=True))
     conn.execute(delete(tokens).where(tokens.c.user_id == row.id))
     return True
@@ -142,16 +146,10 @@ def revoke_device(
     row = conn.execute(select(devices).where(devices.c.device_id == device_id)).mappings().first()
     if row is None:
         return False
-    if within is not None:
-        if row["last_user_id"] is None:
-            return False
-        codes = set(
-            conn.execute(
-                select(user_units.c.unit).where(user_units.c.user_id == row["last_user_id"])
-            ).scalars()
-        )
-        if not codes or not codes <= within:
-            return False
+    if within is not None and (
+        row["last_user_id"] is None or not _all_within(conn, row["last_user_id"], within)
+    ):
+        return False
     conn.execute(update(devices).where(devices.c.device_id == device_id).values(revoked=True))
     conn.execute(delete(tokens).where(tokens.c.device_id == device_id))
     return True
@@ -265,9 +263,7 @@ def login(
         )
     )
     conn.execute(delete(login_failures).where(login_failures.c.username == username))
-    codes = tuple(
-        conn.execute(select(user_units.c.unit).where(user_units.c.user_id == user["id"])).scalars()
-    )
+    codes = units_of(conn, user["id"])
     principal = Principal(
         user["id"], user["username"], user["role"], codes, device_id, scope_of(conn, codes)
     )
@@ -298,11 +294,7 @@ def authenticate(conn: Connection, token: str) -> Principal:
     row = conn.execute(q).mappings().first()
     if row is None or row["disabled"] or row["revoked"] or row["expires_at"] < now_ms():
         raise ApiError(ErrorCode.UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
-    codes = tuple(
-        conn.execute(
-            select(user_units.c.unit).where(user_units.c.user_id == row["user_id"])
-        ).scalars()
-    )
+    codes = units_of(conn, row["user_id"])
     return Principal(
         row["user_id"], row["username"], row["role"], codes, row["device_id"], scope_of(conn, codes)
     )

@@ -378,6 +378,7 @@ class CursorCodec:
 
     @classmethod
     def load(cls, conn: Connection) -> CursorCodec:
+        """The deployment's key (made by the first migration run, shared by every process)."""
         key = conn.execute(
             select(server_meta.c.value).where(server_meta.c.key == "cursor_key")
         ).scalar_one()
@@ -401,9 +402,8 @@ class CursorCodec:
 
 
 def pull(
-    conn: Connection, principal: Principal, *, cursor: str | None, limit: int
+    conn: Connection, principal: Principal, codec: CursorCodec, *, cursor: str | None, limit: int
 ) -> tuple[list[orjson.Fragment | dict[str, Any]], str, bool]:
-    codec = CursorCodec.load(conn)
     after = codec.decode(cursor) if cursor else 0
     scope_q = select(unit_closure.c.descendant).where(unit_closure.c.ancestor.in_(principal.units))
     q = (

@@ -9,6 +9,7 @@ import httpx
 
 from shared_schema.hlc import Clock
 from tests.conftest import PASSWORD
+from tests.support.server import login
 
 _clocks: dict[str, Clock] = {}
 
@@ -58,18 +59,9 @@ def change(
 
 
 def client(srv: Any, username: str, device_id: str | None = None) -> tuple[httpx.Client, str]:
+    """A logged-in client of one of the standard users, on a new device unless one is named."""
     device_id = device_id or f"{username}-{uuid.uuid4().hex[:8]}"
-    r = httpx.post(
-        srv.api + "/auth/token",
-        data={"username": username, "password": PASSWORD, "device_id": device_id},
-    )
-    assert r.status_code == 200, r.text
-    c = httpx.Client(
-        base_url=srv.api,
-        headers={"Authorization": "Bearer " + r.json()["access_token"]},
-        timeout=60,
-    )
-    return c, device_id
+    return login(srv, username, PASSWORD, device_id), device_id
 
 
 def push(c: httpx.Client, device_id: str, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:

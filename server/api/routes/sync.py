@@ -81,7 +81,11 @@ async def push(
     summary="Records in scope changed after the cursor, in commit order",
 )
 async def pull(
-    who: CurrentPrincipal, engine: EngineDep, cursor: str | None = None, limit: str | None = None
+    request: Request,
+    who: CurrentPrincipal,
+    engine: EngineDep,
+    cursor: str | None = None,
+    limit: str | None = None,
 ) -> Response:
     n = 1000
     if limit is not None:
@@ -93,7 +97,9 @@ async def pull(
 
     def _q() -> bytes:
         with read_tx(engine) as conn:
-            recs, next_cursor, has_more = sync_service.pull(conn, who, cursor=cursor, limit=n)
+            recs, next_cursor, has_more = sync_service.pull(
+                conn, who, request.app.state.cursor_codec, cursor=cursor, limit=n
+            )
         return orjson.dumps({"records": recs, "next_cursor": next_cursor, "has_more": has_more})
 
     return Response(await run_in_threadpool(_q), media_type="application/json")
