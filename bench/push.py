@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         from tests.support.pg import start_cluster
 
         try:
-            cluster = start_cluster()
+            cluster = start_cluster(durable=True)  # fsync on: acknowledged means on disk
         except (RuntimeError, OSError) as exc:
             notes["postgresql"] = f"skipped: {exc}"
             results["postgresql"] = None

@@ -16,6 +16,8 @@ from fastapi_offline import FastAPIOffline
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server.api.openapi import document_parameters
+from server.api.options import OptionsAllow
 from server.api.routes import admin, auth, exports, reference, reports, sync
 from server.config import Settings
 from server.db.engine import make_engine, read_tx
@@ -73,6 +75,7 @@ def _document_hand_parsed_bodies(app: FastAPI) -> None:
                     del op["responses"]["422"]
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)
+        document_parameters(spec)
         app.openapi_schema = spec
         return spec
 
@@ -126,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Attachments take up to a file's size in one chunk; JSON bodies the body limit.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(OptionsAllow, spec=app.openapi)
     app.add_middleware(
         ContentLengthLimit, limit=max(settings.max_body_bytes, settings.max_file_bytes)
     )

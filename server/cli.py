@@ -61,6 +61,8 @@ def serve(
     """
     import uvicorn
 
+    from server.api.http_protocol import PROTOCOL
+
     # create_app() migrates on start (in every worker); nothing to do twice here.
     os.environ["DKST_DATA_DIR"] = str(data_dir)
     typer.echo(f"DKST Field API on http://{host}:{port}/docs  (data: {data_dir})")
@@ -71,6 +73,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        http=PROTOCOL,  # malformed requests get the JSON error shape too
     )
 
 
@@ -181,7 +184,7 @@ def users_list(data_dir: DataDir = DEFAULT_DATA) -> None:
 
 @devices_app.command("list")
 def devices_list(data_dir: DataDir = DEFAULT_DATA) -> None:
-    """List devices that have logged in.
+    """List devices that have logged in, with their users (``name!``: revoked for that user).
 
     Example:
         dkst devices list
@@ -192,12 +195,13 @@ def devices_list(data_dir: DataDir = DEFAULT_DATA) -> None:
     with read_tx(_engine(data_dir)) as conn:
         for d in list_devices(conn):
             state = "revoked" if d["revoked"] else "active"
-            typer.echo(f"{d['device_id']:<40} {d['username'] or '-':<20} {d['last_seen']}  {state}")
+            users = ",".join(d["users"]) or "-"  # type: ignore[arg-type]
+            typer.echo(f"{d['device_id']:<40} {users:<30} {d['last_seen']}  {state}")
 
 
 @devices_app.command("revoke")
 def devices_revoke(device_id: str, data_dir: DataDir = DEFAULT_DATA) -> None:
-    """Revoke a device; every token bound to it is refused at once.
+    """Revoke a device for every user; every token bound to it is refused at once.
 
     Example:
         dkst devices revoke phone-7f3a

@@ -108,6 +108,7 @@ def install_error_handlers(app: FastAPI, *, retry_after: int) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = _STATUS_CODES.get(exc.status_code, ErrorCode.INVALID_REQUEST)
+        # A 405's Allow is rewritten to every method of the path by server/api/options.py.
         return error_response(request, code, None, dict(exc.headers or {}))
 
     @app.exception_handler(OperationalError)

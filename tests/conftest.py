@@ -53,6 +53,8 @@ STANDARD_USERS = (
     ("commune", "commune_staff", "24643"),
     ("district", "district_staff", "662"),  # Huyện Cư Jút
     ("admin", "admin", "67"),  # Tỉnh Đắk Nông
+    ("officer_mil", "field_officer", "24667"),  # Xã Đắk Lao, Huyện Đắk Mil
+    ("district_mil", "district_staff", "663"),  # Huyện Đắk Mil
 )
 
 

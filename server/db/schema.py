@@ -67,6 +67,9 @@ user_units = Table(
     Column("unit", String(16), primary_key=True),
 )
 
+# A device id belongs to no one scope (SYNC.md "Identity and auth"): several users may use one
+# phone. ``revoked`` here is the server-wide revocation of ``dkst devices revoke``; a revocation over
+# HTTP reaches only the (device, user) pairs of ``device_users`` inside the caller's subtree.
 devices = Table(
     "devices",
     metadata,
@@ -74,7 +77,17 @@ devices = Table(
     Column("revoked", Boolean, nullable=False, default=False),
     Column("first_seen", String(32), nullable=False),
     Column("last_seen", String(32), nullable=False),
-    Column("last_user_id", Integer, nullable=True),
+)
+
+device_users = Table(
+    "device_users",
+    metadata,
+    Column("device_id", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("revoked", Boolean, nullable=False, default=False),
+    Column("first_seen", String(32), nullable=False),
+    Column("last_seen", String(32), nullable=False),
+    Index("ix_device_users_user_id", "user_id"),
 )
 
 tokens = Table(
@@ -122,7 +135,8 @@ changes = Table(
     "changes",
     metadata,
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
-    Column("change_id", String(36), nullable=False, unique=True),
+    # Idempotency is per user: a change_id another user sent says nothing across scopes.
+    Column("change_id", String(36), nullable=False),
     Column("content_hash", String(64), nullable=False),
     Column("record_id", String(36), nullable=False, index=True),
     Column("entity", String(32), nullable=False),
@@ -136,6 +150,7 @@ changes = Table(
     Column("rev", Integer, nullable=False),
     Column("conflicts", Text, nullable=False),  # JSON list of field names
     Column("received_at", String(32), nullable=False),
+    Index("ux_changes_change_id_user_id", "change_id", "user_id", unique=True),
 )
 
 # Losing values of conflicts, kept for a reviewer.

@@ -19,7 +19,16 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from server.clock import iso, now_ms
 from server.config import Settings
-from server.db.schema import devices, login_failures, tokens, unit_closure, units, user_units, users
+from server.db.schema import (
+    device_users,
+    devices,
+    login_failures,
+    tokens,
+    unit_closure,
+    units,
+    user_units,
+    users,
+)
 from server.errors import ApiError
 from shared_schema.entities import ROLES
 from shared_schema.errors import ErrorCode
@@ -125,6 +134,7 @@ def list_users(conn: Connection) -> list[dict[str, object]]:
 
 def revoke_user(conn: Connection, username: str, *, within: frozenset[str] | None = None) -> bool:
     """Disable a user and drop their tokens. ``within``: only a user whose units all lie there."""
+    username = nfc(username)
     if not USERNAME_RE.fullmatch(username):
         return False
     row = conn.execute(select(users.c.id).where(users.c.username == username)).first()
@@ -140,28 +150,68 @@ def revoke_user(conn: Connection, username: str, *, within: frozenset[str] | Non
 def revoke_device(
     conn: Connection, device_id: str, *, within: frozenset[str] | None = None
 ) -> bool:
-    """Revoke a device and drop its tokens. ``within``: only a device last used by a user there."""
+    """Revoke a device and drop its tokens.
+
+    ``within`` None (the server's CLI): the device for every user, now and later. ``within`` a
+    caller's subtree: only the device's users whose units all lie there (SYNC.md "Identity and
+    auth"), so no one outside a subtree can cut, or hide, a device used inside it. False when the
+    device is unknown, or when no user inside ``within`` has used it.
+    """
     if not DEVICE_ID_RE.fullmatch(device_id):
         return False
-    row = conn.execute(select(devices).where(devices.c.device_id == device_id)).mappings().first()
-    if row is None:
+    if within is None:
+        if (
+            conn.execute(
+                select(devices.c.device_id).where(devices.c.device_id == device_id)
+            ).first()
+            is None
+        ):
+            return False
+        conn.execute(update(devices).where(devices.c.device_id == device_id).values(revoked=True))
+        conn.execute(
+            update(device_users).where(device_users.c.device_id == device_id).values(revoked=True)
+        )
+        conn.execute(delete(tokens).where(tokens.c.device_id == device_id))
+        return True
+    user_ids = [
+        uid
+        for uid in conn.execute(
+            select(device_users.c.user_id).where(device_users.c.device_id == device_id)
+        ).scalars()
+        if _all_within(conn, uid, within)
+    ]
+    if not user_ids:
         return False
-    if within is not None and (
-        row["last_user_id"] is None or not _all_within(conn, row["last_user_id"], within)
-    ):
-        return False
-    conn.execute(update(devices).where(devices.c.device_id == device_id).values(revoked=True))
-    conn.execute(delete(tokens).where(tokens.c.device_id == device_id))
+    conn.execute(
+        update(device_users)
+        .where(device_users.c.device_id == device_id, device_users.c.user_id.in_(user_ids))
+        .values(revoked=True)
+    )
+    conn.execute(
+        delete(tokens).where(tokens.c.device_id == device_id, tokens.c.user_id.in_(user_ids))
+    )
     return True
 
 
 def list_devices(conn: Connection) -> list[dict[str, object]]:
+    """Every device with the users who logged in on it (``username!`` where revoked for them)."""
     q = (
-        select(devices, users.c.username)
-        .select_from(devices.outerjoin(users, users.c.id == devices.c.last_user_id))
-        .order_by(devices.c.device_id)
+        select(
+            device_users.c.device_id,
+            device_users.c.revoked,
+            device_users.c.last_seen,
+            users.c.username,
+        )
+        .select_from(device_users.join(users, users.c.id == device_users.c.user_id))
+        .order_by(device_users.c.device_id, users.c.username)
     )
-    return [dict(r) for r in conn.execute(q).mappings()]
+    by_device: dict[str, list[str]] = {}
+    for r in conn.execute(q):
+        by_device.setdefault(r.device_id, []).append(r.username + ("!" if r.revoked else ""))
+    out = []
+    for d in conn.execute(select(devices).order_by(devices.c.device_id)).mappings():
+        out.append({**dict(d), "users": by_device.get(d["device_id"], [])})
+    return out
 
 
 def scope_of(conn: Connection, unit_codes: Iterable[str]) -> frozenset[str]:
@@ -232,26 +282,8 @@ def login(
         raise ApiError(ErrorCode.INVALID_CREDENTIALS)
     if user["disabled"]:
         raise ApiError(ErrorCode.ACCOUNT_DISABLED)
-    dev = conn.execute(select(devices).where(devices.c.device_id == device_id)).mappings().first()
-    if dev is not None and dev["revoked"]:
-        raise ApiError(ErrorCode.DEVICE_REVOKED)
+    _admit_device(conn, device_id, user["id"])
     stamp = iso()
-    if dev is None:
-        conn.execute(
-            insert(devices).values(
-                device_id=device_id,
-                revoked=False,
-                first_seen=stamp,
-                last_seen=stamp,
-                last_user_id=user["id"],
-            )
-        )
-    else:
-        conn.execute(
-            update(devices)
-            .where(devices.c.device_id == device_id)
-            .values(last_seen=stamp, last_user_id=user["id"])
-        )
     token = secrets.token_urlsafe(32)
     conn.execute(
         insert(tokens).values(
@@ -270,6 +302,45 @@ def login(
     return token, principal
 
 
+def _admit_device(conn: Connection, device_id: str, user_id: int) -> None:
+    """Refuse a device revoked server-wide or for this user; else note that the user used it."""
+    dev = conn.execute(select(devices.c.revoked).where(devices.c.device_id == device_id)).first()
+    pair = conn.execute(
+        select(device_users.c.revoked).where(
+            device_users.c.device_id == device_id, device_users.c.user_id == user_id
+        )
+    ).first()
+    if (dev is not None and dev.revoked) or (pair is not None and pair.revoked):
+        raise ApiError(ErrorCode.DEVICE_REVOKED)
+    stamp = iso()
+    if dev is None:
+        conn.execute(
+            insert(devices).values(
+                device_id=device_id, revoked=False, first_seen=stamp, last_seen=stamp
+            )
+        )
+    else:
+        conn.execute(
+            update(devices).where(devices.c.device_id == device_id).values(last_seen=stamp)
+        )
+    if pair is None:
+        conn.execute(
+            insert(device_users).values(
+                device_id=device_id,
+                user_id=user_id,
+                revoked=False,
+                first_seen=stamp,
+                last_seen=stamp,
+            )
+        )
+    else:
+        conn.execute(
+            update(device_users)
+            .where(device_users.c.device_id == device_id, device_users.c.user_id == user_id)
+            .values(last_seen=stamp)
+        )
+
+
 def authenticate(conn: Connection, token: str) -> Principal:
     """The caller behind a bearer token, or ``unauthorized``."""
     if not token or len(token) > 256:
@@ -283,16 +354,27 @@ def authenticate(conn: Connection, token: str) -> Principal:
             users.c.role,
             users.c.disabled,
             devices.c.revoked,
+            device_users.c.revoked.label("pair_revoked"),
         )
         .select_from(
-            tokens.join(users, users.c.id == tokens.c.user_id).outerjoin(
-                devices, devices.c.device_id == tokens.c.device_id
+            tokens.join(users, users.c.id == tokens.c.user_id)
+            .outerjoin(devices, devices.c.device_id == tokens.c.device_id)
+            .outerjoin(
+                device_users,
+                (device_users.c.device_id == tokens.c.device_id)
+                & (device_users.c.user_id == tokens.c.user_id),
             )
         )
         .where(tokens.c.token_hash == _token_hash(token))
     )
     row = conn.execute(q).mappings().first()
-    if row is None or row["disabled"] or row["revoked"] or row["expires_at"] < now_ms():
+    if (
+        row is None
+        or row["disabled"]
+        or row["revoked"]
+        or row["pair_revoked"]
+        or row["expires_at"] < now_ms()
+    ):
         raise ApiError(ErrorCode.UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
     codes = units_of(conn, row["user_id"])
     return Principal(

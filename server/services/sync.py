@@ -145,13 +145,14 @@ def push(
     cids = list({c.change_id for c in valid})
     seen: dict[str, tuple[str, int, list[str], str]] = {}
     for i in range(0, len(cids), 500):
+        # A change_id is this user's idempotency key: another user's says nothing across scopes.
         q = select(
             changes.c.change_id,
             changes.c.content_hash,
             changes.c.rev,
             changes.c.conflicts,
             changes.c.status,
-        )
+        ).where(changes.c.user_id == principal.user_id)
         for r in conn.execute(q.where(changes.c.change_id.in_(cids[i : i + 500]))):
             seen[r.change_id] = (r.content_hash, r.rev, orjson.loads(r.conflicts), r.status)
     rids = list({c.record_id for c in valid})
@@ -260,8 +261,18 @@ def _check(
     lang: str,
     communes: frozenset[str],
 ) -> list[dict[str, Any]]:
-    """Scope, form and field checks of one change against the record's merged state."""
+    """Scope, form and field checks of one change against the record's merged state.
+
+    Scope comes first, tombstones included: out of scope is ``out_of_scope`` whatever the record's
+    state, so a write never tells another scope that a record exists or was deleted.
+    """
     if rec is not None and rec.state.deleted:
+        if rec.unit is not None and not principal.in_scope(rec.unit):
+            return [_err("unit", ChangeErrorCode.OUT_OF_SCOPE, lang)]
+        unit = change.fields.get("unit")
+        if rec.unit is None and isinstance(unit, str) and not principal.in_scope(unit):
+            # A tombstone of a record never seen has no unit: the late create names one.
+            return [_err("unit", ChangeErrorCode.OUT_OF_SCOPE, lang)]
         return []  # merge answers record_deleted (upsert) or keeps the tombstone (delete)
     if rec is None:
         if change.op == "delete":

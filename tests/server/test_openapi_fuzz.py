@@ -320,3 +320,83 @@ def test_fuzz_server_is_alive(live: LiveServer) -> None:
     """After all the fuzzing the server still answers (no crashed worker, no stuck write lock)."""
     r = httpx.get(live.api + "/health", timeout=10)
     assert r.status_code == 200
+
+
+# ---------------------------------------------------------------------------- strict: positive data, each role
+# What the schema calls valid, the server accepts: a schema-valid request is never refused with
+# 400/413/415/422 (schemathesis' positive_data_acceptance; 401/403/404/409 stay allowed: they are
+# about who asks and what exists, not the request's shape). Each role has its own token.
+ROLE_USERS = {
+    "field_officer": DAK_WIL,
+    "commune_staff": DAK_WIL,
+    "district_staff": "662",
+    "admin": "67",
+}
+# What a schema cannot describe, allowed for its operation only, by error: a cursor's signature;
+# a date range whose ends are swapped; a chunk's numbers against each other, its body and the file
+# limit (start <= end < total), its first bytes against its declared type, the whole file's SHA-256
+# against the path.
+CONTENT_CHECKED: dict[str, Any] = {
+    "GET /api/v1/sync/pull": lambda e: e["code"] == "invalid_cursor",
+    "GET /api/v1/exports/{name}": lambda e: (
+        (e["details"] or {}).get("reason") == "from is after to"
+    ),
+    "PUT /api/v1/attachments/{sha256}": lambda e: (
+        e["code"]
+        in {
+            "invalid_request",
+            "body_too_large",
+            "file_too_large",
+            "unsupported_media_type",
+            "hash_mismatch",
+        }
+    ),
+}
+
+
+def _strict_operation(
+    operation: APIOperation, headers: dict[str, str], device: str, allowed: Any
+) -> None:
+    @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+    @settings(
+        max_examples=25,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: schemathesis.Case) -> None:
+        if isinstance(case.body, dict) and "device_id" in case.body:
+            case.body["device_id"] = device  # the token's device: not expressible in a schema
+        response = case.call(headers=headers, timeout=30)
+        ok = response.status_code < 300 or response.status_code in (401, 403, 404, 409, 429)
+        if not ok and response.status_code in (400, 413, 415, 422):
+            ok = allowed(response.json()["error"])
+        shown = {k: v for k, v in (case.headers or {}).items() if k != "Authorization"}
+        assert ok, (
+            f"{case.method} {case.formatted_path} query={case.query} headers={shown} "
+            f"body={str(case.body)[:200]} → {response.status_code} {response.text[:200]}"
+        )
+
+    run()
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_USERS))
+def test_schema_valid_requests_are_accepted(live: LiveServer, role: str) -> None:
+    username, device = f"strict_{role}", f"strict-{role}"
+    add_user(live, username, role, ROLE_USERS[role], PASSWORD)
+    with login(live, username, PASSWORD, device) as client:
+        headers = {"Authorization": str(client.headers["Authorization"])}
+    failures: list[str] = []
+    operations = 0
+    for result in _loaded_schema(live).get_all_operations():
+        operation = result.ok()
+        if operation.label == "POST /api/v1/auth/token":
+            continue  # fuzzing logins would use up the address's login limit for the others
+        operations += 1
+        allowed = CONTENT_CHECKED.get(operation.label, lambda _e: False)
+        try:
+            _strict_operation(operation, headers, device, allowed)
+        except (Exception, BaseExceptionGroup) as exc:
+            failures.append(f"{operation.label}: {exc}")
+    assert operations >= OPERATIONS - 1
+    assert not failures, "\n\n".join(failures)

@@ -76,7 +76,8 @@ class PgCluster:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_cluster() -> PgCluster:
+def start_cluster(*, durable: bool = False) -> PgCluster:
+    """A throwaway cluster; fast and not crash-safe (fsync off) unless ``durable`` (benchmarks)."""
     bindir = _bindir()
     if bindir is None:
         raise RuntimeError("PostgreSQL server binaries not found: apt-get install -y postgresql")
@@ -102,9 +103,10 @@ def start_cluster() -> PgCluster:
         check=True,
         capture_output=True,
     )
+    speed = "" if durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
     opts = (
-        f"-c port={port} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-        f"-c full_page_writes=off -c unix_socket_directories={root} -c max_connections=200"
+        f"-c port={port} -c listen_addresses=127.0.0.1 {speed}"
+        f"-c unix_socket_directories={root} -c max_connections=200"
     )
     subprocess.run(
         _as_pg(

@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CU_JUT = "662"
 # Communes of Cư Jút (legacy codes).
 EA_TLING, DAK_WIL = "24640", "24643"
+# A second district beside Cư Jút, so that scope tests cross a district line (issue 7).
+DAK_MIL = "663"
+DAK_LAO = "24667"  # Xã Đắk Lao, a commune of Đắk Mil
 
 
 @dataclass
@@ -87,6 +90,8 @@ def start_server(
             str(port),
             "--log-level",
             "warning",
+            "--http",
+            "server.api.http_protocol:JsonErrorHttpToolsProtocol",
         ],
         env=env,
         cwd=str(ROOT),
@@ -122,21 +127,21 @@ def running_server(
     tmp_path: Path,
     database_url: str | None = None,
     *,
-    units_under: str | None = CU_JUT,
+    units_under: str | tuple[str, ...] | None = (CU_JUT, DAK_MIL),
     extra_env: dict[str, str] | None = None,
 ) -> Iterator[LiveServer]:
-    """Migrate, import the units of ``units_under`` (legacy source), start uvicorn; stop on exit."""
+    """Migrate, import the units under ``units_under`` (legacy source), start uvicorn; stop on exit."""
     data_dir = tmp_path / "server-data"
     data_dir.mkdir(parents=True, exist_ok=True)
     env = server_env(data_dir, database_url, extra_env)
-    if units_under:
+    for under in (units_under,) if isinstance(units_under, str) else units_under or ():
         dkst(
             "units",
             "import",
             "--source",
             "legacy",
             "--under",
-            units_under,
+            under,
             "--data-dir",
             str(data_dir),
             env=env,
