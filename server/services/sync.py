@@ -35,6 +35,7 @@ from shared_schema.entities import REVIEW_FIELDS
 from shared_schema.errors import ChangeErrorCode, ErrorCode, error_message
 from shared_schema.forms import FormDefinition, FormSet, load_default_forms
 from shared_schema.hlc import parse_hlc
+from shared_schema.levels import level_issues, waived_required
 from shared_schema.merge import Change, FieldMeta, RecordState, canonical, merge
 from shared_schema.validation import validate
 from shared_schema.wire import parse_change
@@ -162,11 +163,13 @@ def push(
             recs[row.record_id] = _load_state(row)
     next_seq = (conn.execute(select(func.max(changes.c.seq))).scalar() or 0) + 1
     named = {c.fields["unit"] for c in valid if isinstance(c.fields.get("unit"), str)}
-    communes = frozenset(
-        conn.execute(
-            select(units.c.code).where(units.c.code.in_(named), units.c.level == "commune")
-        ).scalars()
-    )
+    for rec in recs.values():
+        if rec.unit is not None:
+            named.add(rec.unit)
+    levels: dict[str, str] = {
+        r.code: r.level
+        for r in conn.execute(select(units.c.code, units.c.level).where(units.c.code.in_(named)))
+    }
 
     stamp = iso()
     change_rows: list[dict[str, Any]] = []
@@ -188,7 +191,7 @@ def push(
                 )
             continue
         rec = recs.get(change.record_id)
-        check_errs = _check(change, rec, principal, forms, lang, communes)
+        check_errs = _check(change, rec, principal, forms, lang, levels)
         if check_errs:
             results.append(_rejected(cid, check_errs))
             continue
@@ -259,7 +262,7 @@ def _check(
     principal: Principal,
     forms: FormSet,
     lang: str,
-    communes: frozenset[str],
+    levels: dict[str, str],
 ) -> list[dict[str, Any]]:
     """Scope, form and field checks of one change against the record's merged state.
 
@@ -284,13 +287,18 @@ def _check(
             return [_err("unit", ChangeErrorCode.INVALID_VALUE, lang)]
         if not principal.in_scope(unit):
             return [_err("unit", ChangeErrorCode.OUT_OF_SCOPE, lang)]
-        if unit not in communes:  # records belong to a commune, not to a district or province
-            return [_err("unit", ChangeErrorCode.INVALID_VALUE, lang)]
+        level = levels.get(unit)
+        wrong_level = level_issues(change.entity, level, change.fields)
+        if wrong_level:  # e.g. a residential area of a district, a district model in a thôn
+            return [_err(f, code, lang) for f, code in wrong_level]
         form = _form_for(forms, change.fields)
         if form is None or form.entity != change.entity:
             return [_err("form_id", ChangeErrorCode.UNKNOWN_FORM, lang)]
+        waived = waived_required(change.entity, level)
         return [
-            _err(i.field, i.code, lang, i.message) for i in validate(form, change.fields, lang=lang)
+            _err(i.field, i.code, lang, i.message)
+            for i in validate(form, change.fields, lang=lang)
+            if not (i.field in waived and i.code == ChangeErrorCode.REQUIRED)
         ]
     if not principal.in_scope(rec.unit):
         return [_err("unit", ChangeErrorCode.OUT_OF_SCOPE, lang)]
@@ -314,9 +322,17 @@ def _check(
         current.get("unit")
     ):
         return [_err("unit", ChangeErrorCode.UNIT_IMMUTABLE, lang)]
-    return [
+    level = levels.get(rec.unit or "")
+    waived = waived_required(change.entity, level)
+    errs = [
+        _err(f, code, lang)
+        for f, code in level_issues(change.entity, level, change.fields)
+        if f != "unit"
+    ]
+    return errs + [
         _err(i.field, i.code, lang, i.message)
         for i in validate(form, change.fields, current=current, lang=lang)
+        if not (i.field in waived and i.code == ChangeErrorCode.REQUIRED)
     ]
 
 
