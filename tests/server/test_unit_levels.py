@@ -83,7 +83,7 @@ def test_a_district_or_province_has_its_own_models_initiatives_and_activities(
     pulled = {r["record_id"]: r for r in pull_all(c)[0]}
     assert all(pulled[i]["fields"]["unit"] == unit for i in ids)
     # an officer of a commune below does not see them: scope is decided by the record's unit
-    o, odev = client(live_server, "officer")
+    o, _ = client(live_server, "officer")
     assert not set(ids) & {r["record_id"] for r in pull_all(o)[0]}
     c.close()
     o.close()
