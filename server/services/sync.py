@@ -163,9 +163,7 @@ def push(
             recs[row.record_id] = _load_state(row)
     next_seq = (conn.execute(select(func.max(changes.c.seq))).scalar() or 0) + 1
     named = {c.fields["unit"] for c in valid if isinstance(c.fields.get("unit"), str)}
-    for rec in recs.values():
-        if rec.unit is not None:
-            named.add(rec.unit)
+    named |= {r.unit for r in recs.values() if r.unit is not None}
     levels: dict[str, str] = {
         r.code: r.level
         for r in conn.execute(select(units.c.code, units.c.level).where(units.c.code.in_(named)))
