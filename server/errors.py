@@ -7,6 +7,7 @@ framework error (unknown path, wrong method, bad parameters, database down), int
 
 from __future__ import annotations
 
+import errno
 import logging
 from typing import Any
 
@@ -116,6 +117,21 @@ def install_error_handlers(app: FastAPI, *, retry_after: int) -> None:
         log.warning("database unavailable: %s", exc.orig)
         return error_response(
             request, ErrorCode.UNAVAILABLE, None, {"Retry-After": str(retry_after)}
+        )
+
+    @app.exception_handler(OSError)
+    async def _storage(request: Request, exc: OSError) -> Response:
+        # A full disk under the attachments (ENOSPC, EDQUOT) is a pause, not a failure: the client
+        # keeps its upload and resumes from HEAD's offset later. SQLite's own "disk is full" is an
+        # OperationalError and answers the same way above.
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise exc
+        log.warning("storage full: %s", exc)
+        return error_response(
+            request,
+            ErrorCode.UNAVAILABLE,
+            {"reason": "storage full"},
+            {"Retry-After": str(retry_after)},
         )
 
     @app.exception_handler(DataError)

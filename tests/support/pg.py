@@ -43,6 +43,7 @@ class PgCluster:
     root: Path
     port: int
     bindir: Path
+    opts: str = ""
 
     @property
     def admin_url(self) -> str:
@@ -59,20 +60,19 @@ class PgCluster:
             c.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
+    def _ctl(self, *args: str) -> None:
+        cmd = [str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), *args]
+        subprocess.run(_as_pg(cmd), capture_output=True)
+
+    def halt(self) -> None:
+        """Stop the server at once, as a crash or an outage would; its data stays (``resume``)."""
+        self._ctl("-m", "immediate", "stop")
+
+    def resume(self) -> None:
+        self._ctl("-o", self.opts, "-l", str(self.root / "log"), "-w", "start")
+
     def stop(self) -> None:
-        subprocess.run(
-            _as_pg(
-                [
-                    str(self.bindir / "pg_ctl"),
-                    "-D",
-                    str(self.root / "data"),
-                    "-m",
-                    "immediate",
-                    "stop",
-                ]
-            ),
-            capture_output=True,
-        )
+        self.halt()
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -132,4 +132,4 @@ def start_cluster(*, durable: bool = False) -> PgCluster:
                 break
         except OSError:
             time.sleep(0.1)
-    return PgCluster(root, port, bindir)
+    return PgCluster(root, port, bindir, opts)
