@@ -62,7 +62,7 @@ def child_of_each(conn: Connection, code: str) -> dict[str, str]:
     q = select(unit_closure.c.ancestor, unit_closure.c.descendant).where(
         unit_closure.c.ancestor.in_(kids)
     )
-    return {d: a for a, d in conn.execute(q).tuples()}
+    return {r.descendant: r.ancestor for r in conn.execute(q)}
 
 
 def names_under(conn: Connection, code: str) -> dict[str, str]:
@@ -97,7 +97,7 @@ def replace(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
 
 def parents(conn: Connection) -> dict[str, str | None]:
     """Code → parent code of every unit in the table."""
-    return dict(conn.execute(select(units.c.code, units.c.parent)).tuples().all())
+    return {r.code: r.parent for r in conn.execute(select(units.c.code, units.c.parent))}
 
 
 def link(conn: Connection, pairs: Sequence[Mapping[str, str]]) -> None:
