@@ -39,6 +39,7 @@ import httpx  # noqa: E402
 import orjson  # noqa: E402
 
 from shared_schema.hlc import Clock  # noqa: E402
+from tests.support.records import change, record_fields  # noqa: E402
 from tests.support.server import DAK_WIL, LiveServer, add_user, running_server  # noqa: E402
 
 DEVICE = "bench-phone-1"
@@ -80,61 +81,47 @@ def make_batches(n_changes: int, batch: int, device: str) -> list[list[dict[str,
                     }
                 else:
                     fields = {"status": STATUSES[k % 3], "participating_people": k % 500}
-                changes.append(_change(entity, rid, rev, clock, fields))
+                changes.append(
+                    change(entity, fields, hlc=str(clock.now()), record_id=rid, base_rev=rev)
+                )
                 revs[rid] = (entity, rev + 1)
                 continue
             rid = str(uuid.uuid4())
             if not areas or k % 2 == 0:
                 entity = "residential_area"
-                fields = {
-                    "form_id": "dkst_residential_area",
-                    "form_version": 1,
-                    "unit": DAK_WIL,
-                    "name": f"Thôn {k // 7} Đắk Wil",
-                    "kind": KINDS[k % len(KINDS)],
-                    "households": 120 + k % 300,
-                    "head_of_work_group": "Nguyễn Văn Bình",
-                }
+                fields = record_fields(
+                    entity,
+                    DAK_WIL,
+                    name=f"Thôn {k // 7} Đắk Wil",
+                    kind=KINDS[k % len(KINDS)],
+                    households=120 + k % 300,
+                    head_of_work_group="Nguyễn Văn Bình",
+                )
                 areas.append(rid)
             else:
                 entity = "model"
-                fields = {
-                    "form_id": "dkst_model",
-                    "form_version": 1,
-                    "unit": DAK_WIL,
-                    "name": f"Mô hình “Tuyến đường hoa” số {k}",
-                    "residential_area": areas[k % len(areas)],
-                    "content_area": str(1 + k % 5),
-                    "status": "operating",
-                    "start_date": "2023-03-15",
-                    "participating_households": 40 + k % 60,
-                    "location": {
+                fields = record_fields(
+                    entity,
+                    DAK_WIL,
+                    name=f"Mô hình “Tuyến đường hoa” số {k}",
+                    residential_area=areas[k % len(areas)],
+                    content_area=str(1 + k % 5),
+                    status="operating",
+                    start_date="2023-03-15",
+                    participating_households=40 + k % 60,
+                    location={
                         "lat": 12.69 + (k % 100) / 1e4,
                         "lon": 107.98,
                         "accuracy": 8.5,
                         "altitude": None,
                     },
-                    "description": "Nhân dân góp công, góp đất làm đường và trồng hoa hai bên.",
-                }
-            changes.append(_change(entity, rid, None, clock, fields))
+                    description="Nhân dân góp công, góp đất làm đường và trồng hoa hai bên.",
+                )
+            changes.append(change(entity, fields, hlc=str(clock.now()), record_id=rid))
             revs[rid] = (entity, 1)
         made += len(changes)
         batches.append(changes)
     return batches
-
-
-def _change(
-    entity: str, rid: str, base_rev: int | None, clock: Clock, fields: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "change_id": str(uuid.uuid4()),
-        "entity": entity,
-        "record_id": rid,
-        "op": "upsert",
-        "base_rev": base_rev,
-        "hlc": str(clock.now()),
-        "fields": fields,
-    }
 
 
 # ---------------------------------------------------------------------------- one measurement

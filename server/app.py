@@ -16,13 +16,13 @@ from fastapi_offline import FastAPIOffline
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server.api.errors import error_response, install_error_handlers
 from server.api.openapi import document_parameters
 from server.api.options import OptionsAllow
-from server.api.routes import admin, auth, exports, reference, reports, sync
-from server.config import Settings
+from server.api.routes import admin, attachments, auth, exports, reference, reports, sync
+from server.config import ServerSettings
 from server.db.engine import make_engine, read_tx
 from server.db.migrate import upgrade
-from server.errors import error_response, install_error_handlers
 from server.services.sync import CursorCodec
 from shared_schema import __version__
 from shared_schema.errors import ErrorCode
@@ -66,7 +66,7 @@ def _document_hand_parsed_bodies(app: FastAPI) -> None:
         components = spec.setdefault("components", {}).setdefault("schemas", {})
         components.update(schema.pop("$defs", {}))
         components["PushRequest"] = schema
-        # Request validation errors answer 400 invalid_request (server/errors.py), never 422.
+        # Request validation errors answer 400 invalid_request (server/api/errors.py), never 422.
         for ops in spec.get("paths", {}).values():
             for op in ops.values():
                 resp = op.get("responses", {}).get("422", {})
@@ -82,8 +82,8 @@ def _document_hand_parsed_bodies(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
+def create_app(settings: ServerSettings | None = None) -> FastAPI:
+    settings = settings or ServerSettings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.db_url)
     upgrade(engine)
@@ -112,14 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.cursor_codec = cursor_codec
     install_error_handlers(app, retry_after=settings.retry_after_seconds)
-    for module in (reference, auth, sync, admin, reports, exports):
+    for module in (reference, auth, sync, admin, reports, exports, attachments):
         app.include_router(module.router, prefix=API)
-    try:  # attachments land in their own module; mounted when present
-        from server.api.routes import attachments
-
-        app.include_router(attachments.router, prefix=API)
-    except ImportError:
-        pass
 
     _document_hand_parsed_bodies(app)
 

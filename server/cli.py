@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine
 
-from server.config import Settings
+from server.config import ServerSettings
 
 DataDir = Annotated[
     Path,
@@ -28,8 +28,8 @@ users_app = typer.Typer(help="Người dùng / users.", no_args_is_help=True)
 devices_app = typer.Typer(help="Thiết bị / devices.", no_args_is_help=True)
 
 
-def _settings(data_dir: Path) -> Settings:
-    return Settings(data_dir=data_dir)
+def _settings(data_dir: Path) -> ServerSettings:
+    return ServerSettings(data_dir=data_dir)
 
 
 def _engine(data_dir: Path) -> Engine:

@@ -1,4 +1,4 @@
-"""Server time in the forms SYNC.md uses."""
+"""Server time in the forms SYNC.md uses: the one clock of the server."""
 
 from __future__ import annotations
 
@@ -15,3 +15,8 @@ def iso(ms: int | None = None) -> str:
     ms = now_ms() if ms is None else ms
     dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def utc_now() -> datetime:
+    """Now as a naive UTC datetime (what a spreadsheet cell or a zip member's time holds)."""
+    return datetime.now(UTC).replace(tzinfo=None)

@@ -1,4 +1,7 @@
-"""Settings from the environment (``DKST_*``; ``DATABASE_URL`` too), one object for the process."""
+"""The server's settings from the environment (``DKST_*``; ``DATABASE_URL`` too), one per process.
+
+The device has its own (``mobile.core.store.Settings``, kept in its database); this is the server's.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 MiB = 1024 * 1024
 
 
-class Settings(BaseSettings):
+class ServerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DKST_", extra="ignore")
 
     data_dir: Path = Path("data")
@@ -40,3 +43,7 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.db_url.startswith("sqlite")
+
+
+# TODO(lead): issue 7 in flight — services/auth.py and services/sync.py still import this name.
+Settings = ServerSettings

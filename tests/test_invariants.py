@@ -1,5 +1,6 @@
-"""Project invariants (ARCHITECTURE.md, STYLE.md): import directions, docs naming every command
-and endpoint."""
+"""Project invariants (ARCHITECTURE.md, STYLE.md): import directions, the server's layers (SQL
+only in the store, no web framework in the services), module size, docs naming every command and
+endpoint."""
 
 from __future__ import annotations
 
@@ -93,3 +94,125 @@ def test_readme_names_every_endpoint() -> None:
     paths = app.openapi()["paths"]
     missing = [p.removeprefix("/api/v1") for p in paths if p.removeprefix("/api/v1") not in README]
     assert missing == [], f"README does not list: {missing}"
+
+
+# ---------------------------------------------------------------------------- the server's layers
+SQL_CONSTRUCTORS = frozenset({"select", "insert", "update", "delete", "text"})
+# Where SQL may be written: the store layer, the schema and engine, the migrations.
+SQL_HOMES = ("server/store/", "server/db/", "server/migrations/")
+# TODO(lead): issue 7 in flight — their statements move to server/store/records.py and users.py.
+SQL_ALLOWED = frozenset({"server/services/sync.py", "server/services/auth.py"})
+
+
+def _py_files(*folders: str) -> list[Path]:
+    return sorted(p for folder in folders for p in (ROOT / folder).rglob("*.py"))
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def sql_constructors(source: str) -> list[str]:
+    """``line: call`` for every SQL constructor called in ``source``.
+
+    A bare ``select(…)`` (however it was imported), and ``x.select(…)`` on a name bound to a
+    SQLAlchemy module (``sa.select``, ``postgresql.insert``); ``digest.update(…)`` is not SQL.
+    """
+    tree = ast.parse(source)
+    sql_modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            sql_modules |= {
+                (a.asname or a.name).split(".")[0]
+                for a in node.names
+                if a.name.split(".")[0] == "sqlalchemy"
+            }
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+            sql_modules |= {a.asname or a.name for a in node.names}
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        if isinstance(f, ast.Name) and f.id in SQL_CONSTRUCTORS:
+            found.append(f"{node.lineno}: {f.id}(")
+        elif (
+            isinstance(f, ast.Attribute)
+            and f.attr in SQL_CONSTRUCTORS
+            and isinstance(f.value, ast.Name)
+            and f.value.id in sql_modules
+        ):
+            found.append(f"{node.lineno}: {f.value.id}.{f.attr}(")
+    return found
+
+
+def test_sql_only_in_the_store() -> None:
+    bad = {}
+    for path in _py_files("server"):
+        rel = _rel(path)
+        if rel.startswith(SQL_HOMES) or rel in SQL_ALLOWED:
+            continue
+        calls = sql_constructors(path.read_text(encoding="utf-8"))
+        if calls:
+            bad[rel] = calls
+    assert bad == {}, f"SQL outside server/store/: {bad}"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from sqlalchemy import select\nq = select(t)",
+        "import sqlalchemy as sa\nq = sa.select(t)",
+        "from sqlalchemy.dialects import postgresql\nq = postgresql.insert(t)",
+        "from sqlalchemy import text\nconn.execute(text('SELECT 1'))",
+        "q = delete(t).where(x)",
+    ],
+)
+def test_sql_check_sees_a_statement(source: str) -> None:
+    assert sql_constructors(source) != []
+
+
+def test_sql_check_passes_what_is_not_sql() -> None:
+    assert (
+        sql_constructors("import hashlib\nd = {}\nd.update(a=1)\nhashlib.sha256().update(b'')")
+        == []
+    )
+
+
+def test_sql_check_fails_on_a_select_put_back_into_a_service() -> None:
+    path = ROOT / "server/services/reports.py"
+    source = path.read_text(encoding="utf-8")
+    assert sql_constructors(source) == []
+    assert sql_constructors(source + "\n\ndef _again(conn):\n    return select(units)\n") != []
+
+
+def test_no_web_framework_below_the_api() -> None:
+    """Services, exports and the store take and return plain values: no FastAPI, no Starlette."""
+    bad = [
+        (_rel(p), m)
+        for folder in ("server/services", "server/exports", "server/store")
+        for p, m in _imports(folder)
+        if m.split(".")[0] in {"fastapi", "starlette", "fastapi_offline"}
+    ]
+    assert bad == []
+
+
+# ---------------------------------------------------------------------------- module size
+MAX_LINES = 400
+# The line that says why a module is longer, within its first lines (its docstring or a comment).
+LONG_REASON = re.compile(r"^\s*(#\s*)?Long module: \S", re.MULTILINE)
+# TODO(lead): issue 7 in flight — services/sync.py shrinks when its SQL moves to the store.
+# shared_schema/ and mobile/ join this check when their halves of issue 8 land.
+SIZE_CHECKED = ("server", "bench", "dkst")
+SIZE_ALLOWED = frozenset({"server/services/sync.py"})
+
+
+def test_no_long_module_without_its_reason() -> None:
+    bad = []
+    for path in _py_files(*SIZE_CHECKED):
+        text = path.read_text(encoding="utf-8")
+        if _rel(path) in SIZE_ALLOWED or text.count("\n") <= MAX_LINES:
+            continue
+        if not LONG_REASON.search("\n".join(text.splitlines()[:40])):
+            bad.append(f"{_rel(path)}: {text.count(chr(10))} lines")
+    assert bad == [], f"over {MAX_LINES} lines with no 'Long module: <why>' at the top: {bad}"

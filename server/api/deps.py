@@ -1,28 +1,37 @@
-"""Shared dependencies: the app's settings and engine, the authenticated caller."""
+"""Shared dependencies: settings, engine, a transaction per request, the caller and their role.
+
+A route that reads or writes the database takes ``conn: ReadConn`` or ``conn: WriteConn`` and is a
+plain ``def``: FastAPI runs it, and the dependency's transaction, in its threadpool, off the event
+loop. Both end (commit or roll back) when the route returns, before the response is sent, so a
+client never sees an answer whose writes did not commit.
+"""
 
 from __future__ import annotations
 
 import gzip
 import re
 import zlib
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from server.config import Settings
-from server.db.engine import read_tx
-from server.errors import ApiError
-from server.services.auth import Principal, authenticate
+from server.config import ServerSettings
+from server.db.engine import read_tx, write_tx
+from server.errors import ServerError
+from server.services.auth import MANAGER_ROLES, Principal, authenticate
 from shared_schema.errors import ErrorCode
 
+T = TypeVar("T")
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
+
+def get_settings(request: Request) -> ServerSettings:
+    settings: ServerSettings = request.app.state.settings
     return settings
 
 
@@ -34,8 +43,44 @@ def get_engine(request: Request) -> Engine:
 # ASCII digits only (path and query numbers): str.isdigit() also takes "³", which int() refuses.
 DIGITS = re.compile(r"[0-9]{1,9}")
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[ServerSettings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def _read_conn(engine: EngineDep) -> Iterator[Connection]:
+    with read_tx(engine) as conn:
+        yield conn
+
+
+def _write_conn(engine: EngineDep) -> Iterator[Connection]:
+    with write_tx(engine) as conn:
+        yield conn
+
+
+# scope="function": the transaction ends when the route returns, before the first byte is sent.
+ReadConn = Annotated[Connection, Depends(_read_conn, scope="function")]
+WriteConn = Annotated[Connection, Depends(_write_conn, scope="function")]
+
+
+async def in_read_tx(engine: Engine, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(conn, *args)`` in a read transaction, in the threadpool: for an ``async`` route that
+    must touch the database between reads of a streamed body (attachments)."""
+
+    def run() -> T:
+        with read_tx(engine) as conn:
+            return fn(conn, *args)
+
+    return await run_in_threadpool(run)
+
+
+async def in_write_tx(engine: Engine, fn: Callable[..., T], *args: Any) -> T:
+    """As :func:`in_read_tx`, in a write transaction held only while ``fn`` runs."""
+
+    def run() -> T:
+        with write_tx(engine) as conn:
+            return fn(conn, *args)
+
+    return await run_in_threadpool(run)
 
 
 def _auth_sync(engine: Engine, token: str) -> Principal:
@@ -52,11 +97,30 @@ async def current_principal(
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials.strip():
-        raise ApiError(ErrorCode.UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
+        raise ServerError(ErrorCode.UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
     return await run_in_threadpool(_auth_sync, engine, creds.credentials.strip())
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_role(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency: the caller, when their role is one of ``roles``; else ``forbidden``.
+
+    Use as ``who: Annotated[Principal, Depends(require_role(*MANAGER_ROLES))]``.
+    """
+    allowed = frozenset(roles)
+
+    async def check(who: CurrentPrincipal) -> Principal:
+        if who.role not in allowed:
+            raise ServerError(ErrorCode.FORBIDDEN)
+        return who
+
+    return check
+
+
+# District staff and administrators: who may revoke users and devices within their subtree.
+ManagerPrincipal = Annotated[Principal, Depends(require_role(*MANAGER_ROLES))]
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -65,26 +129,26 @@ async def read_body(request: Request, limit: int) -> bytes:
     if declared is not None:
         try:
             if int(declared) > limit:
-                raise ApiError(ErrorCode.BODY_TOO_LARGE, {"limit": limit})
+                raise ServerError(ErrorCode.BODY_TOO_LARGE, {"limit": limit})
         except ValueError:
-            raise ApiError(ErrorCode.INVALID_REQUEST, {"header": "Content-Length"}) from None
+            raise ServerError(ErrorCode.INVALID_REQUEST, {"header": "Content-Length"}) from None
     chunks: list[bytes] = []
     size = 0
     try:
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:
-                raise ApiError(ErrorCode.BODY_TOO_LARGE, {"limit": limit})
+                raise ServerError(ErrorCode.BODY_TOO_LARGE, {"limit": limit})
             chunks.append(chunk)
     except ClientDisconnect:
         # A weak link dropped mid-body: nothing was applied; the device will send again.
-        raise ApiError(ErrorCode.INVALID_REQUEST, {"reason": "client disconnected"}) from None
+        raise ServerError(ErrorCode.INVALID_REQUEST, {"reason": "client disconnected"}) from None
     body = b"".join(chunks)
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding in ("", "identity"):
         return body
     if encoding != "gzip":
-        raise ApiError(ErrorCode.INVALID_REQUEST, {"header": "Content-Encoding"})
+        raise ServerError(ErrorCode.INVALID_REQUEST, {"header": "Content-Encoding"})
     return _gunzip(body, limit)
 
 
@@ -93,11 +157,11 @@ def _gunzip(data: bytes, limit: int) -> bytes:
     try:
         out = d.decompress(data, limit + 1)
         if len(out) > limit or d.unconsumed_tail:
-            raise ApiError(ErrorCode.BODY_TOO_LARGE, {"limit": limit})
+            raise ServerError(ErrorCode.BODY_TOO_LARGE, {"limit": limit})
         if not d.eof:
-            raise ApiError(ErrorCode.INVALID_REQUEST, {"reason": "truncated gzip body"})
+            raise ServerError(ErrorCode.INVALID_REQUEST, {"reason": "truncated gzip body"})
     except (zlib.error, gzip.BadGzipFile):
-        raise ApiError(ErrorCode.INVALID_REQUEST, {"reason": "not a gzip body"}) from None
+        raise ServerError(ErrorCode.INVALID_REQUEST, {"reason": "not a gzip body"}) from None
     return out
 
 
@@ -105,4 +169,6 @@ def parse_json(body: bytes) -> Any:
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
-        raise ApiError(ErrorCode.INVALID_REQUEST, {"reason": "body is not JSON in UTF-8"}) from None
+        raise ServerError(
+            ErrorCode.INVALID_REQUEST, {"reason": "body is not JSON in UTF-8"}
+        ) from None

@@ -32,42 +32,32 @@ is on disk. A complete file is moved into place with ``os.replace`` only after i
 
 from __future__ import annotations
 
-import re
 import shutil
-import tempfile
-import zlib
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Connection, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Row
+from sqlalchemy import Connection
 
+from server import store
 from server.clock import iso
-from server.db.schema import attachment_uploaders, attachment_uploads, attachments, evidence_files
-from server.errors import ApiError
+from server.errors import ServerError
 from server.services.auth import Principal
 from server.storage import BlobStore, PartKey
 from shared_schema.errors import ErrorCode
 from shared_schema.forms import MEDIA_TYPES
 
 __all__ = [
-    "ALLOWED_MEDIA_TYPES",
     "SNIFF_BYTES",
-    "ChunkReceiver",
-    "ContentRange",
+    "STORED_MEDIA_TYPES",
+    "ByteRange",
     "FileState",
     "PutResult",
     "PutStatus",
-    "check_chunk_shape",
     "check_declared_type",
     "check_first_bytes",
     "commit_chunk",
     "file_state",
-    "parse_content_range",
-    "parse_sha256",
     "precheck_put",
     "readable_file",
     "sniff",
@@ -97,7 +87,6 @@ _DECLARED_FAMILY: dict[str, str] = {
     "audio/ogg": "audio",
     "audio/opus": "audio",
 }
-ALLOWED_MEDIA_TYPES: tuple[str, ...] = tuple(_DECLARED_FAMILY)
 # The types stored and served (the canonical type of what the bytes are).
 STORED_MEDIA_TYPES: tuple[str, ...] = MEDIA_TYPES  # the evidence form's media_type choices
 # ISO base media brands of audio files written by phones and recorders (M4A, 3GPP, plain MP4).
@@ -122,20 +111,11 @@ _MP4_AUDIO_BRANDS = frozenset(
     }
 )
 
-_SHA_RE = re.compile(r"[0-9a-fA-F]{64}")
-_RANGE_RE = re.compile(r"bytes[ \t]+(\d{1,15})-(\d{1,15})/(\d{1,15})")
-
-
-# ---------------------------------------------------------------------------- parsing
-def parse_sha256(raw: str) -> str:
-    """The path's hash in lowercase; anything but 64 hex digits is ``not_found`` (SYNC.md)."""
-    if not _SHA_RE.fullmatch(raw):
-        raise ApiError(ErrorCode.NOT_FOUND)
-    return raw.lower()
-
 
 @dataclass(frozen=True)
-class ContentRange:
+class ByteRange:
+    """Where a chunk lies in its file (HTTP's ``Content-Range``, parsed by the route)."""
+
     start: int
     end: int  # inclusive, as in HTTP
     total: int
@@ -149,51 +129,6 @@ class ContentRange:
         return self.end + 1 == self.total
 
 
-def parse_content_range(header: str | None) -> ContentRange:
-    """``bytes <start>-<end>/<total>`` with ``start <= end < total``; else ``invalid_request``."""
-    m = _RANGE_RE.fullmatch((header or "").strip())
-    if m is None:
-        raise ApiError(
-            ErrorCode.INVALID_REQUEST,
-            {"header": "Content-Range", "expected": "bytes <start>-<end>/<total>"},
-        )
-    start, end, total = (int(g) for g in m.groups())
-    if not start <= end < total:
-        raise ApiError(
-            ErrorCode.INVALID_REQUEST,
-            {"header": "Content-Range", "reason": "needs start <= end < total"},
-        )
-    return ContentRange(start, end, total)
-
-
-def check_chunk_shape(
-    rng: ContentRange, content_length: str | None, content_encoding: str | None
-) -> None:
-    """Refuse, before reading a byte of it, a body that cannot be the chunk the range names."""
-    encoding = (content_encoding or "identity").strip().lower()
-    if encoding not in ("", "identity", "gzip"):
-        raise ApiError(ErrorCode.INVALID_REQUEST, {"header": "Content-Encoding"})
-    if rng.start == 0 and rng.length < min(SNIFF_BYTES, rng.total):
-        # The type is checked from the first bytes, so the first chunk has to carry them.
-        raise ApiError(
-            ErrorCode.INVALID_REQUEST,
-            {"header": "Content-Range", "reason": f"the first chunk must hold {SNIFF_BYTES} bytes"},
-        )
-    if content_length is None or encoding == "gzip":
-        return
-    try:
-        declared = int(content_length)
-    except ValueError:
-        raise ApiError(ErrorCode.INVALID_REQUEST, {"header": "Content-Length"}) from None
-    if declared > rng.length:
-        raise ApiError(ErrorCode.BODY_TOO_LARGE, {"limit": rng.length})
-    if declared < rng.length:
-        raise ApiError(
-            ErrorCode.INVALID_REQUEST,
-            {"header": "Content-Length", "reason": "shorter than the Content-Range"},
-        )
-
-
 # ---------------------------------------------------------------------------- media types
 def _declared(content_type: str | None) -> str:
     return (content_type or "").partition(";")[0].strip().lower()
@@ -203,7 +138,7 @@ def check_declared_type(content_type: str | None) -> str:
     """The family a declared type admits; ``unsupported_media_type`` when it is not accepted."""
     family = _DECLARED_FAMILY.get(_declared(content_type))
     if family is None:
-        raise ApiError(
+        raise ServerError(
             ErrorCode.UNSUPPORTED_MEDIA_TYPE,
             {
                 "media_type": _declared(content_type)[:100] or None,
@@ -247,7 +182,7 @@ def check_first_bytes(
     family = check_declared_type(content_type)
     found = sniff(head)
     if found is None or found[0] != family:
-        raise ApiError(
+        raise ServerError(
             ErrorCode.UNSUPPORTED_MEDIA_TYPE,
             {
                 "media_type": _declared(content_type),
@@ -256,7 +191,7 @@ def check_first_bytes(
             },
         )
     if total > max_file_bytes:
-        raise ApiError(ErrorCode.FILE_TOO_LARGE, {"limit": max_file_bytes, "size": total})
+        raise ServerError(ErrorCode.FILE_TOO_LARGE, {"limit": max_file_bytes, "size": total})
     media_type = found[1]
     if head.startswith(b"ID3") and _declared(content_type) in (
         "audio/aac",
@@ -267,135 +202,9 @@ def check_first_bytes(
     return media_type
 
 
-# ---------------------------------------------------------------------------- receiving a chunk
-class ChunkReceiver:
-    """Takes one chunk's body piece by piece into an anonymous temporary file.
-
-    It never holds more than one piece in memory, stops at the first byte past the length the
-    Content-Range names (``body_too_large``), inflates a gzip body against that same budget, and
-    on a first chunk checks type and size as soon as the first :data:`SNIFF_BYTES` are in, so a
-    file that is too large or of the wrong type is refused without reading it.
-    """
-
-    def __init__(
-        self,
-        spool_dir: Path,
-        rng: ContentRange,
-        *,
-        content_type: str | None,
-        content_encoding: str | None,
-        max_file_bytes: int,
-    ) -> None:
-        self.rng = rng
-        self.media_type: str | None = None
-        self._content_type = content_type
-        self._max_file_bytes = max_file_bytes
-        self._size = 0
-        self._head = b""
-        self._checked = rng.start != 0
-        gzip = (content_encoding or "").strip().lower() == "gzip"
-        self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzip else None
-        spool_dir.mkdir(parents=True, exist_ok=True)
-        # Held across feed() calls and closed by close(): no `with` block can span them.
-        self._spool: IO[bytes] = tempfile.TemporaryFile(dir=spool_dir)  # noqa: SIM115
-
-    def feed(self, piece: bytes) -> None:
-        if self._inflate is None:
-            self._take(piece)
-            return
-        try:
-            out = self._inflate.decompress(piece, self.rng.length - self._size + 1)
-        except zlib.error:
-            raise ApiError(ErrorCode.INVALID_REQUEST, {"reason": "not a gzip body"}) from None
-        if self._inflate.unconsumed_tail:
-            raise ApiError(ErrorCode.BODY_TOO_LARGE, {"limit": self.rng.length})
-        self._take(out)
-
-    def _take(self, data: bytes) -> None:
-        self._size += len(data)
-        if self._size > self.rng.length:
-            raise ApiError(ErrorCode.BODY_TOO_LARGE, {"limit": self.rng.length})
-        if not self._checked:
-            self._head += data[: SNIFF_BYTES - len(self._head)]
-            if len(self._head) >= SNIFF_BYTES:
-                self._check()
-        self._spool.write(data)
-
-    def _check(self) -> None:
-        self._checked = True
-        self.media_type = check_first_bytes(
-            self._content_type, self._head, self.rng.total, self._max_file_bytes
-        )
-
-    def finish(self) -> IO[bytes]:
-        """The whole chunk, rewound; ``invalid_request`` when the body is shorter than its range."""
-        if self._inflate is not None and not self._inflate.eof:
-            raise ApiError(ErrorCode.INVALID_REQUEST, {"reason": "truncated gzip body"})
-        if not self._checked:
-            self._check()
-        if self._size != self.rng.length:
-            raise ApiError(
-                ErrorCode.INVALID_REQUEST,
-                {"reason": "the body is shorter than its Content-Range", "received": self._size},
-            )
-        self._spool.seek(0)
-        return self._spool
-
-    def close(self) -> None:
-        self._spool.close()
-
-
-# ---------------------------------------------------------------------------- database
-def _insert_ignore(conn: Connection, table: Any, values: dict[str, Any]) -> None:
-    """INSERT that does nothing when the primary key exists (also against a concurrent insert)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
-
-
-def _complete_row(conn: Connection, sha256: str) -> Row[Any] | None:
-    return conn.execute(select(attachments).where(attachments.c.sha256 == sha256)).first()
-
-
-def _upload_row(
-    conn: Connection, sha256: str, user_id: int, *, lock: bool = False
-) -> Row[Any] | None:
-    q = select(attachment_uploads).where(
-        attachment_uploads.c.sha256 == sha256, attachment_uploads.c.user_id == user_id
-    )
-    if lock:
-        q = q.with_for_update()
-    return conn.execute(q).first()
-
-
-def _start_upload(
-    conn: Connection, sha256: str, user_id: int, *, media_type: str, total: int
-) -> None:
-    _insert_ignore(
-        conn,
-        attachment_uploads,
-        {
-            "sha256": sha256,
-            "user_id": user_id,
-            "media_type": media_type,
-            "size": total,
-            "received": 0,
-            "started_at": iso(),
-        },
-    )
-
-
 def _visible(conn: Connection, who: Principal, sha256: str) -> bool:
     """The caller's user uploaded the file, or an evidence record in the caller's scope names it."""
-    mine = select(attachment_uploaders.c.user_id).where(
-        attachment_uploaders.c.sha256 == sha256, attachment_uploaders.c.user_id == who.user_id
-    )
-    if conn.execute(mine).first() is not None:
-        return True
-    # Usually a handful of rows per hash; checked in Python: a scope may hold thousands of units.
-    units = conn.execute(
-        select(evidence_files.c.unit).where(evidence_files.c.sha256 == sha256).distinct()
-    )
-    return any(who.in_scope(unit) for unit in units.scalars())
+    return store.attachments.visible(conn, sha256, user_id=who.user_id, roots=who.units)
 
 
 @dataclass(frozen=True)
@@ -406,21 +215,21 @@ class FileState:
     media_type: str
 
 
-def file_state(conn: Connection, store: BlobStore, who: Principal, sha256: str) -> FileState | None:
+def file_state(conn: Connection, blobs: BlobStore, who: Principal, sha256: str) -> FileState | None:
     """What HEAD tells this caller: their view of the file, or None (it does not exist for them)."""
-    done = _complete_row(conn, sha256)
+    done = store.attachments.complete(conn, sha256)
     if done is not None and _visible(conn, who, sha256):
         return FileState(True, done.size, done.size, done.media_type)
-    up = _upload_row(conn, sha256, who.user_id)
+    up = store.attachments.upload(conn, sha256, who.user_id)
     if up is None:
         return None
-    offset = min(up.received, store.partial_size(PartKey(sha256, who.user_id)))
+    offset = min(up.received, blobs.partial_size(PartKey(sha256, who.user_id)))
     return FileState(False, up.size, offset, up.media_type)
 
 
 def readable_file(conn: Connection, who: Principal, sha256: str) -> tuple[str, int] | None:
     """``(media type, size)`` of a complete file visible to the caller, else None."""
-    done = _complete_row(conn, sha256)
+    done = store.attachments.complete(conn, sha256)
     if done is None or not _visible(conn, who, sha256):
         return None
     return done.media_type, int(done.size)
@@ -439,14 +248,14 @@ class PutResult:
     offset: int
 
 
-def _offset_mismatch(offset: int, total: int | None = None) -> ApiError:
+def _offset_mismatch(offset: int, total: int | None = None) -> ServerError:
     details: dict[str, Any] = {"offset": offset}
     if total is not None:
         details["total"] = total
-    return ApiError(ErrorCode.OFFSET_MISMATCH, details, headers={"Upload-Offset": str(offset)})
+    return ServerError(ErrorCode.OFFSET_MISMATCH, details)
 
 
-def _check_offset(rng: ContentRange, state: FileState | None) -> None:
+def _check_offset(rng: ByteRange, state: FileState | None) -> None:
     if state is None:
         if rng.start != 0:
             raise _offset_mismatch(0)
@@ -458,13 +267,13 @@ def _check_offset(rng: ContentRange, state: FileState | None) -> None:
 
 
 def precheck_put(
-    conn: Connection, store: BlobStore, who: Principal, sha256: str, rng: ContentRange
+    conn: Connection, blobs: BlobStore, who: Principal, sha256: str, rng: ByteRange
 ) -> PutResult | None:
     """Before the body is read: COMPLETE (answer 200), ``offset_mismatch``, or None to go on.
 
     Only advisory: :func:`commit_chunk` checks again under the row lock.
     """
-    state = file_state(conn, store, who, sha256)
+    state = file_state(conn, blobs, who, sha256)
     if state is not None and state.complete:
         return PutResult(PutStatus.COMPLETE, state.size)
     _check_offset(rng, state)
@@ -473,12 +282,11 @@ def precheck_put(
 
 def commit_chunk(
     conn: Connection,
-    store: BlobStore,
+    blobs: BlobStore,
     who: Principal,
     sha256: str,
-    rng: ContentRange,
+    rng: ByteRange,
     chunk: IO[bytes],
-    *,
     media_type: str | None,
 ) -> PutResult:
     """Append a spooled chunk at the stored offset; on the last one verify and store the file.
@@ -486,46 +294,44 @@ def commit_chunk(
     Runs in a write transaction (``conn``); raises ``offset_mismatch`` (nothing written) when the
     chunk does not continue the upload. ``media_type`` is the checked type of a first chunk.
     """
-    done = _complete_row(conn, sha256)
+    done = store.attachments.complete(conn, sha256)
     if done is not None and _visible(conn, who, sha256):
         return PutResult(PutStatus.COMPLETE, int(done.size))
     part = PartKey(sha256, who.user_id)
     if rng.start == 0:
-        _start_upload(conn, sha256, who.user_id, media_type=media_type or "", total=rng.total)
-    up = _upload_row(conn, sha256, who.user_id, lock=True)
+        store.attachments.start_upload(
+            conn,
+            sha256,
+            who.user_id,
+            media_type=media_type or "",
+            total=rng.total,
+            started_at=iso(),
+        )
+    up = store.attachments.upload(conn, sha256, who.user_id, lock=True)
     if up is None:
         raise _offset_mismatch(0)
-    received = min(int(up.received), store.partial_size(part))
+    received = min(int(up.received), blobs.partial_size(part))
     _check_offset(rng, FileState(False, int(up.size), received, up.media_type))
 
-    with store.open_append(part, received) as f:
+    with blobs.open_append(part, received) as f:
         shutil.copyfileobj(chunk, f, 1024 * 1024)
-    mine = (attachment_uploads.c.sha256 == sha256) & (attachment_uploads.c.user_id == who.user_id)
-    values: dict[str, Any] = {"received": rng.end + 1}
-    if rng.start == 0 and media_type:
-        values["media_type"] = media_type
+    first_type = media_type if rng.start == 0 and media_type else None
     if not rng.is_last:
-        conn.execute(update(attachment_uploads).where(mine).values(**values))
+        store.attachments.advance_upload(
+            conn, sha256, who.user_id, received=rng.end + 1, media_type=first_type
+        )
         return PutResult(PutStatus.ACCEPTED, rng.end + 1)
 
-    conn.execute(delete(attachment_uploads).where(mine))
-    if not store.finalize(part):
+    store.attachments.drop_upload(conn, sha256, who.user_id)
+    if not blobs.finalize(part):
         return PutResult(PutStatus.HASH_MISMATCH, 0)
-    stamp = iso()
-    _insert_ignore(
+    store.attachments.add_complete(
         conn,
-        attachments,
-        {
-            "sha256": sha256,
-            "media_type": values.get("media_type", up.media_type),
-            "size": rng.total,
-            "created_at": up.started_at,
-            "completed_at": stamp,
-        },
+        sha256,
+        media_type=first_type or up.media_type,
+        size=rng.total,
+        created_at=up.started_at,
+        completed_at=iso(),
     )
-    _insert_ignore(
-        conn,
-        attachment_uploaders,
-        {"sha256": sha256, "user_id": who.user_id, "started_at": up.started_at},
-    )
+    store.attachments.add_uploader(conn, sha256, who.user_id, started_at=up.started_at)
     return PutResult(PutStatus.CREATED, rng.total)

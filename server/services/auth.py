@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from server import store
 from server.clock import iso, now_ms
 from server.config import Settings
 from server.db.schema import (
@@ -225,6 +226,7 @@ def scope_of(conn: Connection, unit_codes: Iterable[str]) -> frozenset[str]:
 # ---------------------------------------------------------------------------- login
 def _rate_limited(conn: Connection, settings: Settings, username: str, address: str) -> bool:
     since = now_ms() - settings.login_window_seconds * 1000
+    store.users.prune_login_failures(conn, before_ms=since)  # they count against nothing now
     by_user = conn.execute(
         select(func.count()).where(
             login_failures.c.username == username, login_failures.c.at >= since

@@ -11,11 +11,11 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from server.config import Settings
+from server import store
+from server.config import ServerSettings
 from server.db.engine import write_tx
-from server.db.schema import records, users
 from server.services import auth as auth_service
 from server.services.sync import push
 from server.services.units import import_units
@@ -174,14 +174,14 @@ def _records() -> list[tuple[str, str, dict[str, Any]]]:
     return out
 
 
-def load_demo(engine: Engine, settings: Settings) -> Iterator[str]:
+def load_demo(engine: Engine, settings: ServerSettings) -> Iterator[str]:
     with write_tx(engine) as conn:
         n = import_units(conn, source="legacy", under=DISTRICT)
     yield f"Đơn vị / units: {n} (huyện Cư Jút 662 và 8 xã, tỉnh Đắk Nông 67)"
     yield "Người dùng / users (mật khẩu chỉ in một lần / passwords are shown once):"
     for username, role, unit, who in DEMO_USERS:
         with write_tx(engine) as conn:
-            if conn.execute(select(users.c.id).where(users.c.username == username)).first():
+            if store.users.id_of(conn, username) is not None:
                 yield f"  {username:<15} {role:<15} {unit:<6} (đã có / exists; password unchanged)"
                 continue
             password = secrets.token_urlsafe(9)
@@ -193,11 +193,7 @@ def load_demo(engine: Engine, settings: Settings) -> Iterator[str]:
     clock = Clock(SEED_DEVICE)
     wanted = _records()
     with write_tx(engine) as conn:
-        have = set(
-            conn.execute(
-                select(records.c.record_id).where(records.c.record_id.in_([r[1] for r in wanted]))
-            ).scalars()
-        )
+        have = store.records.existing_ids(conn, [r[1] for r in wanted])
         changes = [
             {
                 "change_id": str(uuid.uuid4()),
@@ -211,9 +207,9 @@ def load_demo(engine: Engine, settings: Settings) -> Iterator[str]:
             for entity, rid, fields in wanted
             if rid not in have
         ]
-        admin_id = conn.execute(
-            select(users.c.id).where(users.c.username == "admin.daknong")
-        ).scalar_one()
+        admin_id = store.users.id_of(conn, "admin.daknong")
+        if admin_id is None:
+            raise RuntimeError("admin.daknong is missing")
         principal = auth_service.Principal(
             admin_id,
             "admin.daknong",

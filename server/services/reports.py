@@ -18,12 +18,12 @@ from collections import defaultdict
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from server.db.schema import attachments, unit_closure
-from server.errors import ApiError
+from server import store
+from server.errors import ServerError
 from server.services.auth import Principal
-from server.services.scope import children, iter_records, subtree, unit_in_scope
+from server.services.units import unit_in_scope
 from shared_schema.errors import ErrorCode
 from shared_schema.forms import load_default_forms
 
@@ -72,34 +72,21 @@ class _Tally:
         }
 
 
-def _complete_files(conn: Connection, hashes: set[str]) -> set[str]:
-    found: set[str] = set()
-    items = sorted(hashes)
-    for i in range(0, len(items), 500):
-        q = select(attachments.c.sha256).where(attachments.c.sha256.in_(items[i : i + 500]))
-        found.update(conn.execute(q).scalars())
-    return found
-
-
 def summary(
     conn: Connection, who: Principal, *, unit: str | None, plan: str | None
 ) -> dict[str, Any]:
     target = unit_in_scope(conn, who, unit)
     if plan is not None:
-        raise ApiError(ErrorCode.NOT_FOUND, {"plan": plan})
-    codes = subtree(conn, target["code"])
+        raise ServerError(ErrorCode.NOT_FOUND, {"plan": plan})
     by_commune = target["level"] == "commune"
 
     # Which child each record counts for: by unit (district and above) or by residential area.
     child_units: list[dict[str, Any]] = []
     unit_to_child: dict[str, str] = {}
     if not by_commune:
-        child_units = children(conn, target["code"])
+        child_units = store.units.children(conn, target["code"])
         if child_units:
-            q = select(unit_closure.c.ancestor, unit_closure.c.descendant).where(
-                unit_closure.c.ancestor.in_([c["code"] for c in child_units])
-            )
-            unit_to_child = {d: a for a, d in conn.execute(q).tuples()}
+            unit_to_child = store.units.child_of_each(conn, target["code"])
 
     totals = _Tally()
     tallies: dict[str, _Tally] = defaultdict(_Tally)
@@ -111,8 +98,8 @@ def summary(
     def key_of(unit_code: str | None, area: str | None) -> str | None:
         return area if by_commune else unit_to_child.get(unit_code or "")
 
-    rows = iter_records(
-        conn, codes, ("residential_area", "model", "visit", "evidence", "initiative")
+    rows = store.records.stream_under(
+        conn, target["code"], ("residential_area", "model", "visit", "evidence", "initiative")
     )
     # Rows come by entity (evidence, initiative, model, residential_area, visit): keep the few
     # references needed to place evidence and visits, then place them at the end.
@@ -151,7 +138,7 @@ def summary(
         model = visit_model.get(v) if isinstance(v, str) and v in visit_model else m
         area = model_area.get(model) if isinstance(model, str) else None
         evidence.append((key_of(unit_code, area), sha if isinstance(sha, str) else None))
-    present = _complete_files(conn, {s for _, s in evidence if s})
+    present = store.attachments.complete_among(conn, {s for _, s in evidence if s})
     for k, sha in evidence:
         missing = sha is None or sha not in present
         totals.evidence += 1

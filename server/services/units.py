@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, insert, select
+from typing import Any
 
-from server.db.schema import unit_closure, units
+from sqlalchemy import Connection
+
+from server import store
+from server.errors import ServerError
+from server.services.auth import Principal
+from shared_schema.errors import ErrorCode
 from shared_schema.units import Unit, load_units
+
+# Deeper than any real tree (province → district → commune); stops a cycle in bad data.
+_MAX_DEPTH = 16
 
 
 def import_units(conn: Connection, *, source: str, under: str | None = None) -> int:
@@ -16,38 +24,41 @@ def import_units(conn: Connection, *, source: str, under: str | None = None) -> 
         full = load_units(source)  # type: ignore[arg-type]
         for anc in full.ancestors(under):
             chosen.setdefault(anc.code, anc)
-    codes = list(chosen)
-    for i in range(0, len(codes), 500):
-        part = codes[i : i + 500]
-        conn.execute(delete(units).where(units.c.code.in_(part)))
-        conn.execute(delete(unit_closure).where(unit_closure.c.descendant.in_(part)))
-    conn.execute(
-        insert(units),
+    store.units.replace(
+        conn,
         [
             {"code": u.code, "name": u.name, "level": u.level, "parent": u.parent, "source": source}
             for u in chosen.values()
         ],
     )
     # Closure over everything now in the table, so a later import of a sibling subtree links up.
-    parents = dict(conn.execute(select(units.c.code, units.c.parent)).tuples().all())
+    parents = store.units.parents(conn)
     pairs = []
-    for code in codes:
+    for code in chosen:
         node: str | None = code
         seen = 0
-        while node is not None and seen < 16:
+        while node is not None and seen < _MAX_DEPTH:
             pairs.append({"ancestor": node, "descendant": code})
             node = parents.get(node)
             seen += 1
-    conn.execute(insert(unit_closure), pairs)
-    return len(codes)
+    store.units.link(conn, pairs)
+    return len(chosen)
 
 
-def units_in_scope(conn: Connection, scope: frozenset[str]) -> list[dict[str, object]]:
-    rows = conn.execute(
-        select(units.c.code, units.c.name, units.c.level, units.c.parent).order_by(units.c.code)
-    ).mappings()
-    return [dict(r) for r in rows if r["code"] in scope]
+def units_in_scope(conn: Connection, who: Principal) -> list[dict[str, Any]]:
+    """Every unit under the caller's own units, by code."""
+    return store.units.list_in_scope(conn, who.units)
 
 
-def unit_exists(conn: Connection, code: str) -> bool:
-    return conn.execute(select(units.c.code).where(units.c.code == code)).first() is not None
+def unit_in_scope(conn: Connection, who: Principal, code: str | None) -> dict[str, Any]:
+    """``{"code", "name", "level", "parent"}`` of a unit in the caller's subtree.
+
+    Missing ``unit`` → ``invalid_request``; unknown or outside the subtree (a parent of the
+    caller's own unit included) → ``not_found``, so nothing leaks about other units.
+    """
+    if code is None or code == "":
+        raise ServerError(ErrorCode.INVALID_REQUEST, {"parameter": "unit"})
+    found = store.units.get_in_scope(conn, code, who.units)
+    if found is None:
+        raise ServerError(ErrorCode.NOT_FOUND)
+    return found

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import PASSWORD
+from tests.support.records import change, new_id, record_fields
 
 ISO_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 DAK_WIL, EA_TLING, CU_JUT, DAK_NONG = "24643", "24640", "662", "67"
@@ -32,7 +33,7 @@ def hlc(device: str, *, offset_ms: int = 0, counter: int | None = None) -> str:
 
 
 def uid() -> str:
-    return str(uuid.uuid4())
+    return new_id()
 
 
 def token(srv: Any, username: str, device: str, password: str = PASSWORD) -> str:
@@ -97,15 +98,15 @@ class Client:
         hlc_: str | None = None,
         change_id: str | None = None,
     ) -> dict[str, Any]:
-        return {
-            "change_id": change_id or uid(),
-            "entity": entity,
-            "record_id": record_id,
-            "op": op,
-            "base_rev": base_rev,
-            "hlc": hlc_ or hlc(self.device),
-            "fields": fields,
-        }
+        return change(
+            entity,
+            fields,
+            hlc=hlc_ or hlc(self.device),
+            record_id=record_id,
+            op=op,
+            base_rev=base_rev,
+            change_id=change_id,
+        )
 
     def delete(self, entity: str, record_id: str, base_rev: int | None = None) -> dict[str, Any]:
         return self.change(entity, record_id, {}, op="delete", base_rev=base_rev)
@@ -138,62 +139,14 @@ class Client:
         self.http.close()
 
 
-# -- record builders (fields per the published forms: GET /forms/{form_id}/{version}) -------------
+# -- records (fields per the published forms: tests/support/records.py) -------------------------
 
 
-def ra_fields(unit: str = DAK_WIL, name: str = "Thôn 1") -> dict[str, Any]:
-    return {
-        "form_id": "dkst_residential_area",
-        "form_version": 1,
-        "name": name,
-        "kind": "thon",
-        "unit": unit,
-    }
-
-
-def model_fields(ra_id: str, unit: str = DAK_WIL, name: str = "Mô hình") -> dict[str, Any]:
-    return {
-        "form_id": "dkst_model",
-        "form_version": 1,
-        "name": name,
-        "residential_area": ra_id,
-        "unit": unit,
-        "content_area": "1",
-        "status": "operating",
-    }
-
-
-def visit_fields(model_id: str, unit: str = DAK_WIL) -> dict[str, Any]:
-    return {
-        "form_id": "dkst_visit",
-        "form_version": 1,
-        "model": model_id,
-        "unit": unit,
-        "visit_date": "2024-05-01",
-        "officer_name": "Nguyễn Văn A",
-        "location": {"lat": 12.7, "lon": 107.9, "accuracy": 5.0, "altitude": None},
-    }
-
-
-def evidence_fields(
-    model_id: str, sha: str, size: int, unit: str = DAK_WIL, media_type: str = "image/png"
-) -> dict[str, Any]:
-    return {
-        "form_id": "dkst_evidence",
-        "form_version": 1,
-        "model": model_id,
-        "unit": unit,
-        "kind": "photo",
-        "sha256": sha,
-        "media_type": media_type,
-        "size": size,
-        "caption": "ảnh",
-    }
-
-
-def create_ra(c: Client, unit: str = DAK_WIL, name: str = "Thôn 1") -> tuple[str, dict]:
+def create_ra(c: Client, unit: str = DAK_WIL, **fields: Any) -> tuple[str, dict]:
     rid = uid()
-    res = c.push1(c.change("residential_area", rid, ra_fields(unit, name)))
+    res = c.push1(
+        c.change("residential_area", rid, record_fields("residential_area", unit, **fields))
+    )
     assert res["status"] == "applied", res
     return rid, res
 
@@ -201,7 +154,7 @@ def create_ra(c: Client, unit: str = DAK_WIL, name: str = "Thôn 1") -> tuple[st
 def create_model(c: Client, unit: str = DAK_WIL) -> str:
     ra, _ = create_ra(c, unit)
     mid = uid()
-    res = c.push1(c.change("model", mid, model_fields(ra, unit)))
+    res = c.push1(c.change("model", mid, record_fields("model", unit, residential_area=ra)))
     assert res["status"] == "applied", res
     return mid
 

@@ -14,9 +14,9 @@ from tests.contract import (
     Client,
     assert_error,
     create_model,
-    evidence_fields,
     uid,
 )
+from tests.support.records import record_fields
 
 PNG = b"\x89PNG\r\n\x1a\n"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
@@ -58,7 +58,21 @@ def upload(cl: Client, data: bytes, sha: str, ctype: str = "image/png") -> httpx
 def name_in_evidence(cl: Client, sha: str, size: int, unit: str = DAK_WIL) -> tuple[str, int]:
     mid = create_model(cl, unit)
     eid = uid()
-    res = cl.push1(cl.change("evidence", eid, evidence_fields(mid, sha, size, unit)))
+    res = cl.push1(
+        cl.change(
+            "evidence",
+            eid,
+            record_fields(
+                "evidence",
+                unit,
+                model=mid,
+                sha256=sha,
+                size=size,
+                media_type="image/png",
+                caption="ảnh",
+            ),
+        )
+    )
     assert res["status"] == "applied", res
     return eid, res["rev"]
 

@@ -16,9 +16,9 @@ from tests.contract import (
     assert_record_shape,
     by_id,
     create_ra,
-    ra_fields,
     uid,
 )
+from tests.support.records import record_fields
 
 
 def test_pull_shape_and_record_shape(c: dict[str, Client]) -> None:
@@ -33,7 +33,7 @@ def test_pull_shape_and_record_shape(c: dict[str, Client]) -> None:
         assert_record_shape(rec)
     rec = by_id(body["records"])[ra]
     assert rec["entity"] == "residential_area" and rec["rev"] == 1 and rec["deleted"] is False
-    assert rec["fields"] == ra_fields()
+    assert rec["fields"] == record_fields("residential_area")
 
 
 def test_paging_follows_commit_order(c: dict[str, Client]) -> None:
@@ -213,7 +213,10 @@ def test_pull_after_many_pushes_no_skip(c: dict[str, Client]) -> None:
     cursor = d.head_cursor()
     ids = []
     for cl in (a, b) * 3:
-        changes = [cl.change("residential_area", uid(), ra_fields()) for _ in range(20)]
+        changes = [
+            cl.change("residential_area", uid(), record_fields("residential_area"))
+            for _ in range(20)
+        ]
         ids += [x["record_id"] for x in changes]
         cl.push(*changes)
     recs, _ = d.pull_all(cursor, limit=7)

@@ -21,10 +21,9 @@ from tests.contract import (
     create_model,
     create_ra,
     hlc,
-    model_fields,
-    ra_fields,
     uid,
 )
+from tests.support.records import record_fields
 
 
 def state(cl: Client, rid: str) -> dict[str, Any]:
@@ -38,7 +37,7 @@ def state(cl: Client, rid: str) -> dict[str, Any]:
 def test_push_answer_shape_and_order(c: dict[str, Client]) -> None:
     a = c["a"]
     ids = [uid() for _ in range(3)]
-    ch = [a.change("residential_area", i, ra_fields()) for i in ids]
+    ch = [a.change("residential_area", i, record_fields("residential_area")) for i in ids]
     ch.insert(1, a.change("no_such_entity", uid(), {}))
     r = a.push_raw(ch)
     assert r.status_code == 200
@@ -87,7 +86,9 @@ def test_push_not_utf8_is_400(c: dict[str, Client]) -> None:
 def test_push_other_device_id_is_400_nothing_applied(c: dict[str, Client]) -> None:
     a = c["a"]
     rid = uid()
-    r = a.push_raw([a.change("residential_area", rid, ra_fields())], device_id="dev-b")
+    r = a.push_raw(
+        [a.change("residential_area", rid, record_fields("residential_area"))], device_id="dev-b"
+    )
     assert_error(r, 400, "invalid_request")
     assert rid not in by_id(a.pull_all()[0])
 
@@ -95,8 +96,10 @@ def test_push_other_device_id_is_400_nothing_applied(c: dict[str, Client]) -> No
 def test_push_batch_too_large_nothing_applied(c: dict[str, Client]) -> None:
     a = c["a"]
     rid = uid()
-    changes = [a.change("residential_area", rid, ra_fields())]
-    changes += [a.change("residential_area", uid(), ra_fields()) for _ in range(1000)]
+    changes = [a.change("residential_area", rid, record_fields("residential_area"))]
+    changes += [
+        a.change("residential_area", uid(), record_fields("residential_area")) for _ in range(1000)
+    ]
     r = a.push_raw(changes)
     assert_error(r, 413, "batch_too_large")
     assert rid not in by_id(a.pull_all()[0])
@@ -104,7 +107,9 @@ def test_push_batch_too_large_nothing_applied(c: dict[str, Client]) -> None:
 
 def test_push_exactly_1000_changes_is_fine(c: dict[str, Client]) -> None:
     a = c["a"]
-    changes = [a.change("residential_area", uid(), ra_fields()) for _ in range(1000)]
+    changes = [
+        a.change("residential_area", uid(), record_fields("residential_area")) for _ in range(1000)
+    ]
     res = a.push(*changes)
     assert {x["status"] for x in res} == {"applied"}
 
@@ -113,7 +118,10 @@ def test_push_gzip_body(c: dict[str, Client]) -> None:
     a = c["a"]
     rid = uid()
     body = json.dumps(
-        {"device_id": a.device, "changes": [a.change("residential_area", rid, ra_fields())]}
+        {
+            "device_id": a.device,
+            "changes": [a.change("residential_area", rid, record_fields("residential_area"))],
+        }
     )
     r = a.request(
         "POST",
@@ -159,13 +167,13 @@ def test_push_plain_over_64mib_is_413(c: dict[str, Client]) -> None:
 
 def test_missing_or_bad_change_id_comes_back_null(c: dict[str, Client]) -> None:
     a = c["a"]
-    ch1 = a.change("residential_area", uid(), ra_fields())
+    ch1 = a.change("residential_area", uid(), record_fields("residential_area"))
     del ch1["change_id"]
-    ch2 = a.change("residential_area", uid(), ra_fields())
+    ch2 = a.change("residential_area", uid(), record_fields("residential_area"))
     ch2["change_id"] = "not-a-uuid"
-    ch3 = a.change("residential_area", uid(), ra_fields())
+    ch3 = a.change("residential_area", uid(), record_fields("residential_area"))
     ch3["change_id"] = 12345
-    ok = a.change("residential_area", uid(), ra_fields())
+    ok = a.change("residential_area", uid(), record_fields("residential_area"))
     res = a.push(ch1, ch2, ch3, ok)
     for x in res[:3]:
         assert_result_shape(x)
@@ -194,9 +202,9 @@ def test_missing_or_bad_change_id_comes_back_null(c: dict[str, Client]) -> None:
 )
 def test_invalid_change(c: dict[str, Client], mutate: Any) -> None:
     a = c["a"]
-    ch = a.change("residential_area", uid(), ra_fields())
+    ch = a.change("residential_area", uid(), record_fields("residential_area"))
     mutate(ch)
-    good = a.change("residential_area", uid(), ra_fields())
+    good = a.change("residential_area", uid(), record_fields("residential_area"))
     res = a.push(ch, good)
     assert_result_shape(res[0])
     assert res[0]["status"] == "rejected"
@@ -213,13 +221,13 @@ def test_record_id_of_another_entity_is_invalid_change(c: dict[str, Client]) -> 
     other, _ = create_ra(a)
     res = a.push1(a.change("model", ra, {"name": "x"}, base_rev=1))
     assert res["status"] == "rejected" and codes(res) == {"invalid_change"}, res
-    res = a.push1(a.change("model", ra, model_fields(other)))
+    res = a.push1(a.change("model", ra, record_fields("model", residential_area=other)))
     assert res["status"] == "rejected" and codes(res) == {"invalid_change"}, res
 
 
 def test_unknown_entity(c: dict[str, Client]) -> None:
     a = c["a"]
-    res = a.push1(a.change("spaceship", uid(), ra_fields()))
+    res = a.push1(a.change("spaceship", uid(), record_fields("residential_area")))
     assert res["status"] == "rejected" and codes(res) == {"unknown_entity"}, res
 
 
@@ -228,7 +236,7 @@ def test_unknown_entity(c: dict[str, Client]) -> None:
 )
 def test_unknown_form(c: dict[str, Client], form: tuple[str, int]) -> None:
     a = c["a"]
-    f = ra_fields()
+    f = record_fields("residential_area")
     f["form_id"], f["form_version"] = form
     res = a.push1(a.change("residential_area", uid(), f))
     assert res["status"] == "rejected" and "unknown_form" in codes(res), res
@@ -236,7 +244,9 @@ def test_unknown_form(c: dict[str, Client], form: tuple[str, int]) -> None:
 
 def test_unknown_field(c: dict[str, Client]) -> None:
     a = c["a"]
-    res = a.push1(a.change("residential_area", uid(), {**ra_fields(), "colour": "red"}))
+    res = a.push1(
+        a.change("residential_area", uid(), {**record_fields("residential_area"), "colour": "red"})
+    )
     assert res["status"] == "rejected"
     assert [(e["field"], e["code"]) for e in res["errors"]] == [("colour", "unknown_field")]
 
@@ -256,7 +266,9 @@ def test_unknown_field(c: dict[str, Client]) -> None:
 def test_invalid_value(c: dict[str, Client], field: str, value: Any) -> None:
     # ``unit`` "662" is the district: a record's unit is "the code of the commune".
     cl = c["district"]
-    res = cl.push1(cl.change("residential_area", uid(), {**ra_fields(), field: value}))
+    res = cl.push1(
+        cl.change("residential_area", uid(), {**record_fields("residential_area"), field: value})
+    )
     assert res["status"] == "rejected", res
     assert ("invalid_value" in codes(res)) and {e["field"] for e in res["errors"]} == {field}, res
 
@@ -270,7 +282,7 @@ def test_invalid_value_on_update(c: dict[str, Client]) -> None:
 
 def test_required_on_create(c: dict[str, Client]) -> None:
     a = c["a"]
-    f = ra_fields()
+    f = record_fields("residential_area")
     del f["name"]
     res = a.push1(a.change("residential_area", uid(), f))
     assert res["status"] == "rejected"
@@ -280,7 +292,7 @@ def test_required_on_create(c: dict[str, Client]) -> None:
 def test_required_where_relevant(c: dict[str, Client]) -> None:
     a = c["a"]
     ra, _ = create_ra(a)
-    f = {**model_fields(ra), "status": "stopped"}
+    f = {**record_fields("model", residential_area=ra), "status": "stopped"}
     res = a.push1(a.change("model", uid(), f))
     assert res["status"] == "rejected"
     assert ("stop_reason", "required") in {(e["field"], e["code"]) for e in res["errors"]}, res
@@ -310,7 +322,7 @@ def test_update_is_checked_field_by_field(c: dict[str, Client]) -> None:
 
 def test_out_of_scope_write(c: dict[str, Client]) -> None:
     a, o2 = c["a"], c["o2"]
-    res = a.push1(a.change("residential_area", uid(), ra_fields(EA_TLING)))
+    res = a.push1(a.change("residential_area", uid(), record_fields("residential_area", EA_TLING)))
     assert res["status"] == "rejected" and codes(res) == {"out_of_scope"}, res
     # an existing record of another unit: update and delete are out_of_scope too
     ra, _ = create_ra(a)
@@ -342,7 +354,13 @@ def test_review_fields_forbidden_for_officer(c: dict[str, Client]) -> None:
     for f in ({"review_state": "approved"}, {"review_comment": "ok"}):
         res = a.push1(a.change("residential_area", ra, f, base_rev=1))
         assert res["status"] == "rejected" and codes(res) == {"forbidden_field"}, res
-    res = a.push1(a.change("residential_area", uid(), {**ra_fields(), "review_state": "pending"}))
+    res = a.push1(
+        a.change(
+            "residential_area",
+            uid(),
+            {**record_fields("residential_area"), "review_state": "pending"},
+        )
+    )
     assert res["status"] == "rejected" and "forbidden_field" in codes(res), res
     res = cs.push1(
         cs.change(
@@ -362,13 +380,26 @@ def test_review_fields_forbidden_for_officer(c: dict[str, Client]) -> None:
 def test_clock_skew(c: dict[str, Client]) -> None:
     a = c["a"]
     ahead = a.change(
-        "residential_area", uid(), ra_fields(), hlc_=hlc(a.device, offset_ms=25 * 3600_000)
+        "residential_area",
+        uid(),
+        record_fields("residential_area"),
+        hlc_=hlc(a.device, offset_ms=25 * 3600_000),
     )
     res = a.push1(ahead)
     assert res["status"] == "rejected" and codes(res) == {"clock_skew"}, res
     # a little ahead is fine; far in the past is accepted
-    soon = a.change("residential_area", uid(), ra_fields(), hlc_=hlc(a.device, offset_ms=3600_000))
-    past = a.change("residential_area", uid(), ra_fields(), hlc_="0000000000001-0000-dev-a")
+    soon = a.change(
+        "residential_area",
+        uid(),
+        record_fields("residential_area"),
+        hlc_=hlc(a.device, offset_ms=3600_000),
+    )
+    past = a.change(
+        "residential_area",
+        uid(),
+        record_fields("residential_area"),
+        hlc_="0000000000001-0000-dev-a",
+    )
     assert [x["status"] for x in a.push(soon, past)] == ["applied", "applied"]
 
 
@@ -394,7 +425,9 @@ def test_far_past_hlc_is_accepted_and_loses(c: dict[str, Client]) -> None:
 
 def test_device_mismatch(c: dict[str, Client]) -> None:
     a = c["a"]
-    res = a.push1(a.change("residential_area", uid(), ra_fields(), hlc_=hlc("dev-b")))
+    res = a.push1(
+        a.change("residential_area", uid(), record_fields("residential_area"), hlc_=hlc("dev-b"))
+    )
     assert res["status"] == "rejected" and codes(res) == {"device_mismatch"}, res
 
 
@@ -404,7 +437,7 @@ def test_device_mismatch(c: dict[str, Client]) -> None:
 def test_duplicate_returns_first_outcome(c: dict[str, Client]) -> None:
     a = c["a"]
     rid = uid()
-    ch = a.change("residential_area", rid, ra_fields())
+    ch = a.change("residential_area", rid, record_fields("residential_area"))
     first = a.push1(ch)
     assert first["status"] == "applied" and first["rev"] == 1
     a.push1(a.change("residential_area", rid, {"population": 3}, base_rev=1))
@@ -428,7 +461,7 @@ def test_duplicate_returns_first_conflicts(c: dict[str, Client]) -> None:
 
 def test_duplicate_within_one_batch_and_whole_batch_resend(c: dict[str, Client]) -> None:
     a = c["a"]
-    chs = [a.change("residential_area", uid(), ra_fields()) for _ in range(3)]
+    chs = [a.change("residential_area", uid(), record_fields("residential_area")) for _ in range(3)]
     first = a.push(*chs)
     again = a.push(*chs)
     assert [x["status"] for x in again] == ["duplicate"] * 3
@@ -450,7 +483,7 @@ def test_concurrent_copies_are_safe(c: dict[str, Client]) -> None:
 
 def test_change_id_reused_with_other_content(c: dict[str, Client]) -> None:
     a = c["a"]
-    ch = a.change("residential_area", uid(), ra_fields())
+    ch = a.change("residential_area", uid(), record_fields("residential_area"))
     assert a.push1(ch)["status"] == "applied"
     other = {**ch, "fields": {**ch["fields"], "name": "khác"}}
     res = a.push1(other)
@@ -464,7 +497,7 @@ def test_rejected_is_not_remembered(c: dict[str, Client]) -> None:
     update = a.change("residential_area", rid, {"population": 9})
     res = a.push1(update)  # the record is new: a create needs every required field
     assert res["status"] == "rejected" and "required" in codes(res), res
-    a.push1(a.change("residential_area", rid, ra_fields()))
+    a.push1(a.change("residential_area", rid, record_fields("residential_area")))
     res = a.push1(update)  # checked again, now a valid update
     assert res["status"] == "applied" and res["rev"] == 2, res
     assert a.push1(update)["status"] == "duplicate"
@@ -586,7 +619,7 @@ def test_delete_of_unknown_record(c: dict[str, Client]) -> None:
     assert rid not in by_id(a.pull_all(before_a)[0])
     assert rid not in by_id(adm.pull_all(before_adm)[0])
     assert rid not in by_id(adm.pull_all()[0])
-    late = a.push1(a.change("residential_area", rid, ra_fields()))
+    late = a.push1(a.change("residential_area", rid, record_fields("residential_area")))
     assert late["status"] == "rejected" and codes(late) == {"record_deleted"}, late
 
 
@@ -595,7 +628,7 @@ def test_delete_out_of_scope_unknown_for_other_officer(c: dict[str, Client]) -> 
     a, o2 = c["a"], c["o2"]
     rid = uid()
     assert a.push1(a.delete("residential_area", rid))["status"] == "applied"
-    res = o2.push1(o2.change("residential_area", rid, ra_fields(EA_TLING)))
+    res = o2.push1(o2.change("residential_area", rid, record_fields("residential_area", EA_TLING)))
     assert res["status"] == "rejected" and codes(res) == {"record_deleted"}, res
 
 
@@ -607,7 +640,9 @@ def test_strings_are_stored_nfc(c: dict[str, Client]) -> None:
     nfd = unicodedata.normalize("NFD", "Thôn Đắk Wil Buôn Ða")
     assert nfd != unicodedata.normalize("NFC", nfd)
     rid = uid()
-    res = a.push1(a.change("residential_area", rid, {**ra_fields(), "name": nfd}))
+    res = a.push1(
+        a.change("residential_area", rid, {**record_fields("residential_area"), "name": nfd})
+    )
     assert res["status"] == "applied", res
     assert state(a, rid)["fields"]["name"] == unicodedata.normalize("NFC", nfd)
 
@@ -617,7 +652,11 @@ def test_nfd_choice_value_is_normalized_not_refused(c: dict[str, Client]) -> Non
     rid = uid()
     nfd_name = unicodedata.normalize("NFD", "Tổ dân phố")
     res = a.push1(
-        a.change("residential_area", rid, {**ra_fields(), "head_of_work_group": nfd_name})
+        a.change(
+            "residential_area",
+            rid,
+            {**record_fields("residential_area"), "head_of_work_group": nfd_name},
+        )
     )
     assert res["status"] == "applied", res
     assert state(a, rid)["fields"]["head_of_work_group"] == "Tổ dân phố"
@@ -628,7 +667,9 @@ def test_geopoint_and_references_round_trip(c: dict[str, Client]) -> None:
     ra, _ = create_ra(a)
     mid = uid()
     loc = {"lat": 12.72, "lon": 107.88, "accuracy": None, "altitude": None}
-    res = a.push1(a.change("model", mid, {**model_fields(ra), "location": loc}))
+    res = a.push1(
+        a.change("model", mid, {**record_fields("model", residential_area=ra), "location": loc})
+    )
     assert res["status"] == "applied", res
     f = state(a, mid)["fields"]
     assert f["residential_area"] == ra and f["location"]["lat"] == 12.72

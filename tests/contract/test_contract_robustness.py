@@ -12,10 +12,9 @@ from tests.contract import (
     assert_result_shape,
     by_id,
     create_ra,
-    model_fields,
-    ra_fields,
     uid,
 )
+from tests.support.records import record_fields
 
 CHANGE_CODES = {
     "invalid_value", "required", "unknown_field", "unknown_entity", "unknown_form",
@@ -47,7 +46,9 @@ ODD_VALUES = [
 def test_odd_values_on_create(c: dict[str, Client], field: str, value: Any) -> None:
     a = c["a"]
     rid = uid()
-    r = a.push_raw([a.change("residential_area", rid, {**ra_fields(), field: value})])
+    r = a.push_raw(
+        [a.change("residential_area", rid, {**record_fields("residential_area"), field: value})]
+    )
     assert r.status_code in (200, 400), r.text
     if r.status_code == 400:
         assert_error(r, 400, "invalid_request")
@@ -86,7 +87,9 @@ def codes_ok(res: dict[str, Any]) -> bool:
 def test_invalid_values_of_model(c: dict[str, Client], field: str, value: Any) -> None:
     a = c["a"]
     ra, _ = create_ra(a)
-    res = a.push1(a.change("model", uid(), {**model_fields(ra), field: value}))
+    res = a.push1(
+        a.change("model", uid(), {**record_fields("model", residential_area=ra), field: value})
+    )
     assert res["status"] == "rejected", res
     assert "invalid_value" in {e["code"] for e in res["errors"]}, res
     assert {e["field"] for e in res["errors"]} == {field}, res
@@ -95,7 +98,7 @@ def test_invalid_values_of_model(c: dict[str, Client], field: str, value: Any) -
 def test_nan_and_infinity_literals(c: dict[str, Client]) -> None:
     a = c["a"]
     for lit in (b"NaN", b"Infinity", b"-Infinity"):
-        ch = a.change("residential_area", uid(), ra_fields())
+        ch = a.change("residential_area", uid(), record_fields("residential_area"))
         import json
 
         body = json.dumps({"device_id": a.device, "changes": [ch]}).replace(
@@ -134,7 +137,9 @@ def test_deeply_nested_body(c: dict[str, Client]) -> None:
 )
 def test_odd_hlc(c: dict[str, Client], hlc_value: str) -> None:
     a = c["a"]
-    res = a.push1(a.change("residential_area", uid(), ra_fields(), hlc_=hlc_value))
+    res = a.push1(
+        a.change("residential_area", uid(), record_fields("residential_area"), hlc_=hlc_value)
+    )
     assert_result_shape(res)
     assert codes_ok(res), res
 
@@ -159,7 +164,7 @@ def test_uppercase_record_id_is_one_record(c: dict[str, Client]) -> None:
     # canonicalize. It must at least not end up with two live records for one UUID.
     a = c["a"]
     rid = uid()
-    r1 = a.push1(a.change("residential_area", rid.upper(), ra_fields()))
+    r1 = a.push1(a.change("residential_area", rid.upper(), record_fields("residential_area")))
     r2 = a.push1(a.change("residential_area", rid, {"population": 4}, base_rev=1))
     recs = [r for r in a.pull_all()[0] if r["record_id"].lower() == rid]
     assert r1["status"] in ("applied", "rejected") and r2["status"] in ("applied", "rejected")
@@ -180,7 +185,9 @@ def test_empty_push_is_fine(c: dict[str, Client]) -> None:
 
 def test_admin_push_unknown_unit(c: dict[str, Client]) -> None:
     adm = c["admin"]
-    res = adm.push1(adm.change("residential_area", uid(), ra_fields("99999")))
+    res = adm.push1(
+        adm.change("residential_area", uid(), record_fields("residential_area", "99999"))
+    )
     assert res["status"] == "rejected"
     assert {e["code"] for e in res["errors"]} & {"invalid_value", "out_of_scope"}, res
 
@@ -189,7 +196,11 @@ def test_null_byte_in_text_roundtrip_or_rejected(c: dict[str, Client]) -> None:
     a = c["a"]
     rid = uid()
     res = a.push1(
-        a.change("residential_area", rid, {**ra_fields(), "head_of_work_group": "a\x00b"})
+        a.change(
+            "residential_area",
+            rid,
+            {**record_fields("residential_area"), "head_of_work_group": "a\x00b"},
+        )
     )
     if res["status"] == "applied":
         assert by_id(a.pull_all()[0])[rid]["fields"]["head_of_work_group"] == "a\x00b"

@@ -29,7 +29,7 @@ import httpx
 import pytest
 
 from shared_schema.hlc import Clock
-from tests.server.helpers import area_fields
+from tests.support.records import record_fields
 from tests.support.server import DAK_WIL, EA_TLING, add_user, running_server, start_server
 
 PASSWORD = "mật khẩu đủ dài"
@@ -61,7 +61,9 @@ class Device:
             if roll < 0.5 or not self.own:
                 rid, fields = (
                     str(uuid.uuid4()),
-                    area_fields(DAK_WIL, name=f"Thôn {self.rng.randint(1, 999)}"),
+                    record_fields(
+                        "residential_area", DAK_WIL, name=f"Thôn {self.rng.randint(1, 999)}"
+                    ),
                 )
                 self.own.append(rid)
             else:
@@ -183,7 +185,7 @@ def _run_load(base: str, disturb: Callable[[float], None]) -> tuple[list[Device]
             "op": "upsert",
             "base_rev": None,
             "hlc": str(seeder.clock.now()),
-            "fields": area_fields(DAK_WIL, name="Thôn chung"),
+            "fields": record_fields("residential_area", DAK_WIL, name="Thôn chung"),
         }
         seeder.sent[rid] = [ch]
         seed.append(ch)

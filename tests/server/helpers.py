@@ -9,7 +9,11 @@ import httpx
 
 from shared_schema.hlc import Clock
 from tests.conftest import PASSWORD
+from tests.support.records import change as build_change
+from tests.support.records import new_id, record_fields
 from tests.support.server import login
+
+__all__ = ["change", "client", "error_code", "hlc", "new_id", "pull_all", "push", "record_fields"]
 
 _clocks: dict[str, Clock] = {}
 
@@ -17,21 +21,6 @@ _clocks: dict[str, Clock] = {}
 def hlc(device_id: str) -> str:
     clock = _clocks.setdefault(device_id, Clock(device_id))
     return str(clock.now())
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def area_fields(unit: str = "24643", **extra: Any) -> dict[str, Any]:
-    return {
-        "name": "Thôn Đoàn Kết",
-        "kind": "thon",
-        "unit": unit,
-        "form_id": "dkst_residential_area",
-        "form_version": 1,
-        **extra,
-    }
 
 
 def change(
@@ -45,17 +34,19 @@ def change(
     change_id: str | None = None,
     hlc_: str | None = None,
 ) -> dict[str, Any]:
-    return {
-        "change_id": change_id or new_id(),
-        "entity": entity,
-        "record_id": record_id or new_id(),
-        "op": op,
-        "base_rev": base_rev,
-        "hlc": hlc_ or hlc(device_id),
-        "fields": {}
-        if op == "delete" and fields is None
-        else (fields if fields is not None else area_fields()),
-    }
+    """:func:`tests.support.records.change` stamped by the device's clock; with no ``fields``,
+    an upsert makes a new residential area."""
+    if fields is None and op != "delete":
+        fields = record_fields("residential_area")
+    return build_change(
+        entity,
+        fields,
+        hlc=hlc_ or hlc(device_id),
+        record_id=record_id,
+        op=op,
+        base_rev=base_rev,
+        change_id=change_id,
+    )
 
 
 def client(srv: Any, username: str, device_id: str | None = None) -> tuple[httpx.Client, str]:

@@ -20,8 +20,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from shared_schema.forms import load_default_forms
-from tests.server.helpers import change, client, error_code, new_id, push
+from tests.server.helpers import change, client, error_code, new_id, push, record_fields
 
 MiB = 1024 * 1024
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01"
@@ -73,28 +72,19 @@ def upload(
     return r
 
 
-def evidence_fields(
-    sha: str, size: int, unit: str = "24643", media_type: str = "image/jpeg"
-) -> dict[str, Any]:
-    form = load_default_forms().latest("evidence")
-    return {
-        "unit": unit,
-        "form_id": form.form_id,
-        "form_version": form.version,
-        "model": new_id(),
-        "kind": "photo",
-        "sha256": sha,
-        "media_type": media_type,
-        "size": size,
-    }
-
-
 def push_evidence(c: httpx.Client, device: str, sha: str, size: int, unit: str = "24643") -> str:
     record_id = new_id()
     [res] = push(
         c,
         device,
-        [change(device, evidence_fields(sha, size, unit), record_id=record_id, entity="evidence")],
+        [
+            change(
+                device,
+                record_fields("evidence", unit, model=new_id(), sha256=sha, size=size),
+                record_id=record_id,
+                entity="evidence",
+            )
+        ],
     )
     assert res["status"] == "applied", res
     return record_id

@@ -30,12 +30,13 @@ import pytest
 
 from shared_schema.entities import ENTITIES
 from shared_schema.forms import load_default_forms
-from tests.server.helpers import area_fields, change, client, error_code, new_id, push
+from tests.server.helpers import change, client, error_code, new_id, push, record_fields
 
 DAK_WIL, EA_TLING, CU_JUT = "24643", "24640", "662"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + os.urandom(40_000)
 JPEG_SHA = hashlib.sha256(JPEG).hexdigest()
 MISSING_SHA = hashlib.sha256(b"never uploaded " + os.urandom(8)).hexdigest()
+CAMERA = "Mô hình “Camera an ninh tự quản”"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMS = load_default_forms()
 
@@ -46,33 +47,6 @@ def _label(entity: str, field: str, value: str, lang: str = "vi") -> str:
     label = f.choice_label(value, lang)
     assert label is not None
     return label
-
-
-def _model(unit: str, area: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "unit": unit,
-        "form_id": "dkst_model",
-        "form_version": 1,
-        "name": "Mô hình “Camera an ninh tự quản”",
-        "residential_area": area,
-        "content_area": "2",
-        "status": "operating",
-        **extra,
-    }
-
-
-def _evidence(unit: str, sha: str, size: int, **parent: str) -> dict[str, Any]:
-    return {
-        "unit": unit,
-        "form_id": "dkst_evidence",
-        "form_version": 1,
-        "kind": "photo",
-        "sha256": sha,
-        "media_type": "image/jpeg",
-        "size": size,
-        "caption": "Ảnh buổi khảo sát",
-        **parent,
-    }
 
 
 @dataclass
@@ -108,14 +82,23 @@ def data(clients: dict[str, tuple[httpx.Client, str]]) -> Data:
     c, dev = clients["officer"]
     d = Data(*(new_id() for _ in range(12)))
     changes = [
-        change(dev, area_fields(name="Thôn Đoàn Kết", households=215), record_id=d.area1),
-        change(dev, area_fields(name="Buôn Buôr", kind="buon"), record_id=d.area2),
-        change(dev, area_fields(name="Thôn cũ"), record_id=d.area_deleted),
         change(
             dev,
-            _model(
+            record_fields("residential_area", name="Thôn Đoàn Kết", households=215),
+            record_id=d.area1,
+        ),
+        change(
+            dev, record_fields("residential_area", name="Buôn Buôr", kind="buon"), record_id=d.area2
+        ),
+        change(dev, record_fields("residential_area", name="Thôn cũ"), record_id=d.area_deleted),
+        change(
+            dev,
+            record_fields(
+                "model",
                 DAK_WIL,
-                d.area1,
+                residential_area=d.area1,
+                name=CAMERA,
+                content_area="2",
                 linked_campaigns=["new_rural_civilized_urban", "cultural_life"],
                 participating_households=120,
                 productivity_gain_pct=12.5,
@@ -127,9 +110,10 @@ def data(clients: dict[str, tuple[httpx.Client, str]]) -> Data:
         ),
         change(
             dev,
-            _model(
+            record_fields(
+                "model",
                 DAK_WIL,
-                d.area2,
+                residential_area=d.area2,
                 name="Mô hình “Vườn cà phê sạch”",
                 content_area="5",
                 status="stopped",
@@ -141,9 +125,10 @@ def data(clients: dict[str, tuple[httpx.Client, str]]) -> Data:
         ),
         change(
             dev,
-            _model(
+            record_fields(
+                "model",
                 DAK_WIL,
-                d.area1,
+                residential_area=d.area1,
                 name="Mô hình “Đường hoa nông thôn mới”",
                 content_area="3",
                 status="building",
@@ -154,56 +139,61 @@ def data(clients: dict[str, tuple[httpx.Client, str]]) -> Data:
         ),
         change(
             dev,
-            {
-                "unit": DAK_WIL,
-                "form_id": "dkst_visit",
-                "form_version": 1,
-                "model": d.m_camera,
-                "visit_date": "2024-05-02",
-                "officer_name": "Nguyễn Thị Hương",
-                "location": {"lat": 12.6313, "lon": 107.7422, "accuracy": 5.0, "altitude": None},
-                "score_effectiveness": 5,
-            },
+            record_fields(
+                "visit",
+                model=d.m_camera,
+                visit_date="2024-05-02",
+                officer_name="Nguyễn Thị Hương",
+                location={"lat": 12.6313, "lon": 107.7422, "accuracy": 5.0, "altitude": None},
+                score_effectiveness=5,
+            ),
             record_id=d.visit,
             entity="visit",
         ),
         change(
             dev,
-            _evidence(DAK_WIL, JPEG_SHA, len(JPEG), visit=d.visit),
+            record_fields(
+                "evidence",
+                sha256=JPEG_SHA,
+                size=len(JPEG),
+                caption="Ảnh buổi khảo sát",
+                visit=d.visit,
+            ),
             record_id=d.ev_photo,
             entity="evidence",
         ),
         change(
             dev,
-            _evidence(DAK_WIL, MISSING_SHA, 1234, model=d.m_stopped),
+            record_fields(
+                "evidence",
+                sha256=MISSING_SHA,
+                size=1234,
+                caption="Ảnh buổi khảo sát",
+                model=d.m_stopped,
+            ),
             record_id=d.ev_missing,
             entity="evidence",
         ),
         change(
             dev,
-            {
-                "unit": DAK_WIL,
-                "form_id": "dkst_initiative",
-                "form_version": 1,
-                "title": "Sáng kiến tưới nhỏ giọt tiết kiệm nước",
-                "authors": "Y Bhin Niê",
-                "field": "agriculture",
-                "status": "proposed",
-            },
+            record_fields(
+                "initiative",
+                title="Sáng kiến tưới nhỏ giọt tiết kiệm nước",
+                authors="Y Bhin Niê",
+                status="proposed",
+            ),
             record_id=d.initiative,
             entity="initiative",
         ),
         change(
             dev,
-            {
-                "unit": DAK_WIL,
-                "form_id": "dkst_activity",
-                "form_version": 1,
-                "kind": "talk",
-                "title": "Tọa đàm “Đoàn kết sáng tạo” năm 2024",
-                "date": "2024-04-20",
-                "attendees": 85,
-            },
+            record_fields(
+                "activity",
+                kind="talk",
+                title="Tọa đàm “Đoàn kết sáng tạo” năm 2024",
+                date="2024-04-20",
+                attendees=85,
+            ),
             record_id=d.activity,
             entity="activity",
         ),
@@ -231,12 +221,17 @@ def data(clients: dict[str, tuple[httpx.Client, str]]) -> Data:
             c2,
             dev2,
             [
-                change(dev2, area_fields(EA_TLING, name="Tổ dân phố 3"), record_id=other_area),
                 change(
                     dev2,
-                    _model(
+                    record_fields("residential_area", EA_TLING, name="Tổ dân phố 3"),
+                    record_id=other_area,
+                ),
+                change(
+                    dev2,
+                    record_fields(
+                        "model",
                         EA_TLING,
-                        other_area,
+                        residential_area=other_area,
                         name="Mô hình “Tổ tự quản bảo vệ môi trường”",
                         content_area="4",
                         location={"lat": 12.58, "lon": 107.89, "accuracy": 3.0, "altitude": None},
@@ -644,15 +639,16 @@ def test_export_memory_stays_flat(tmp_path_factory: pytest.TempPathFactory) -> N
         c, dev = client(srv, "memofficer")
         with c:
             area = new_id()
-            _applied(push(c, dev, [change(dev, area_fields(), record_id=area)]))
+            _applied(push(c, dev, [change(dev, record_fields("residential_area"), record_id=area)]))
             text = "Mô tả cách làm và kết quả của mô hình. " * 100  # ~4 KB
             for _ in range(5):
                 batch = [
                     change(
                         dev,
-                        _model(
+                        record_fields(
+                            "model",
                             DAK_WIL,
-                            area,
+                            residential_area=area,
                             description=text[:4000],
                             location={"lat": 12.6, "lon": 107.7, "accuracy": 5.0, "altitude": None},
                         ),

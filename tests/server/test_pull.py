@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server.helpers import area_fields, change, client, error_code, new_id, pull_all, push
+from tests.server.helpers import change, client, error_code, new_id, pull_all, push, record_fields
 
 
 def test_pages_follow_the_cursor_in_commit_order(live_server: Any) -> None:
@@ -58,7 +58,9 @@ def test_scope_limits_what_is_pulled(live_server: Any) -> None:
     b, dev_b = client(live_server, "officer2")  # Ea T'Ling 24640
     mine, theirs = new_id(), new_id()
     push(a, dev_a, [change(dev_a, record_id=mine)])
-    push(b, dev_b, [change(dev_b, area_fields(unit="24640"), record_id=theirs)])
+    push(
+        b, dev_b, [change(dev_b, record_fields("residential_area", unit="24640"), record_id=theirs)]
+    )
     a_ids = {r["record_id"] for r in pull_all(a)[0]}
     b_ids = {r["record_id"] for r in pull_all(b)[0]}
     assert mine in a_ids and theirs not in a_ids

@@ -24,6 +24,8 @@ import httpx
 import pytest
 
 from shared_schema.hlc import Clock
+from tests.support.records import change as build_change
+from tests.support.records import record_fields
 from tests.support.server import (
     DAK_WIL,
     LiveServer,
@@ -67,23 +69,14 @@ def _pusher(api: str, token: str, device_id: str, out: str) -> None:
                 else:
                     rid = str(uuid.uuid4())
                     created.append(rid)
-                    fields = {
-                        "form_id": "dkst_residential_area",
-                        "form_version": 1,
-                        "unit": DAK_WIL,
-                        "name": f"Thôn {device_id} {b}-{i}",
-                        "kind": KINDS[i % len(KINDS)],
-                    }
+                    fields = record_fields(
+                        "residential_area",
+                        DAK_WIL,
+                        name=f"Thôn {device_id} {b}-{i}",
+                        kind=KINDS[i % len(KINDS)],
+                    )
                 changes.append(
-                    {
-                        "change_id": str(uuid.uuid4()),
-                        "entity": "residential_area",
-                        "record_id": rid,
-                        "op": "upsert",
-                        "base_rev": None,
-                        "hlc": str(clock.now()),
-                        "fields": fields,
-                    }
+                    build_change("residential_area", fields, hlc=str(clock.now()), record_id=rid)
                 )
             r = client.post("/sync/push", json={"device_id": device_id, "changes": changes})
             r.raise_for_status()

@@ -14,8 +14,8 @@ import httpx
 import orjson
 import pytest
 
+from shared_schema.hlc import parse_hlc
 from tests.server.helpers import (
-    area_fields,
     change,
     client,
     error_code,
@@ -23,6 +23,7 @@ from tests.server.helpers import (
     new_id,
     pull_all,
     push,
+    record_fields,
 )
 
 
@@ -69,7 +70,12 @@ def test_results_keep_the_order_of_changes_and_one_bad_change_does_not_stop_the_
     officer: tuple[httpx.Client, str],
 ) -> None:
     c, dev = officer
-    batch = [change(dev), {"nonsense": True}, change(dev, area_fields(kind="castle")), change(dev)]
+    batch = [
+        change(dev),
+        {"nonsense": True},
+        change(dev, record_fields("residential_area", kind="castle")),
+        change(dev),
+    ]
     results = push(c, dev, batch)
     assert [r["status"] for r in results] == ["applied", "rejected", "rejected", "applied"]
     assert [r["change_id"] for r in results] == [
@@ -135,14 +141,14 @@ def test_change_id_reused_with_other_content(officer: tuple[httpx.Client, str]) 
     c, dev = officer
     ch = change(dev)
     push(c, dev, [ch])
-    other = {**ch, "fields": area_fields(name="Thôn khác")}
+    other = {**ch, "fields": record_fields("residential_area", name="Thôn khác")}
     r = push(c, dev, [other])[0]
     assert r["status"] == "rejected" and r["errors"][0]["code"] == "change_id_reused"
 
 
 def test_rejected_change_is_checked_again_when_resent(officer: tuple[httpx.Client, str]) -> None:
     c, dev = officer
-    bad = change(dev, area_fields(kind="castle"))
+    bad = change(dev, record_fields("residential_area", kind="castle"))
     assert push(c, dev, [bad])[0]["status"] == "rejected"
     assert (
         push(c, dev, [bad])[0]["status"] == "rejected"
@@ -185,8 +191,10 @@ def test_conflict_is_reported_also_when_the_incoming_value_loses(live_server: An
     rid = new_id()
     push(a, dev_a, [change(dev_a, record_id=rid)])
     early = hlc(dev_a)  # A edits first (earlier HLC) but syncs last
-    time.sleep(0.01)
-    push(b, dev_b, [change(dev_b, {"name": "Tên mới của B"}, record_id=rid, base_rev=1)])
+    late = hlc(dev_b)
+    while parse_hlc(late).ms <= parse_hlc(early).ms:  # B's edit a millisecond later at least
+        late = hlc(dev_b)
+    push(b, dev_b, [change(dev_b, {"name": "Tên mới của B"}, record_id=rid, base_rev=1, hlc_=late)])
     r = push(
         a, dev_a, [change(dev_a, {"name": "Tên cũ của A"}, record_id=rid, base_rev=1, hlc_=early)]
     )[0]
@@ -217,17 +225,29 @@ def test_same_device_overwrite_or_up_to_date_base_is_no_conflict(live_server: An
 @pytest.mark.parametrize(
     ("fields", "field", "code"),
     [
-        (area_fields(kind="castle"), "kind", "invalid_value"),
-        (area_fields(households=-3), "households", "invalid_value"),
-        (area_fields(households="many"), "households", "invalid_value"),
-        ({k: v for k, v in area_fields().items() if k != "name"}, "name", "required"),
-        (area_fields(colour="blue"), "colour", "unknown_field"),
-        (area_fields(form_id="no_such_form"), "form_id", "unknown_form"),
-        (area_fields(form_version=99), "form_id", "unknown_form"),
-        (area_fields(unit="24640"), "unit", "out_of_scope"),  # Ea T'Ling: another commune
-        (area_fields(unit="99999"), "unit", "out_of_scope"),
-        (area_fields(review_state="approved"), "review_state", "forbidden_field"),
-        (area_fields(name="x" * 10_000_000), "name", "invalid_value"),
+        (record_fields("residential_area", kind="castle"), "kind", "invalid_value"),
+        (record_fields("residential_area", households=-3), "households", "invalid_value"),
+        (record_fields("residential_area", households="many"), "households", "invalid_value"),
+        (
+            {k: v for k, v in record_fields("residential_area").items() if k != "name"},
+            "name",
+            "required",
+        ),
+        (record_fields("residential_area", colour="blue"), "colour", "unknown_field"),
+        (record_fields("residential_area", form_id="no_such_form"), "form_id", "unknown_form"),
+        (record_fields("residential_area", form_version=99), "form_id", "unknown_form"),
+        (
+            record_fields("residential_area", unit="24640"),
+            "unit",
+            "out_of_scope",
+        ),  # Ea T'Ling: another commune
+        (record_fields("residential_area", unit="99999"), "unit", "out_of_scope"),
+        (
+            record_fields("residential_area", review_state="approved"),
+            "review_state",
+            "forbidden_field",
+        ),
+        (record_fields("residential_area", name="x" * 10_000_000), "name", "invalid_value"),
     ],
 )
 def test_rejected_codes_on_create(
@@ -242,7 +262,7 @@ def test_rejected_codes_on_create(
 
 def test_form_of_another_entity_is_unknown_form(officer: tuple[httpx.Client, str]) -> None:
     c, dev = officer
-    r = push(c, dev, [change(dev, area_fields(), entity="model")])[0]
+    r = push(c, dev, [change(dev, record_fields("residential_area"), entity="model")])[0]
     assert r["status"] == "rejected" and r["errors"][0]["code"] in ("unknown_form", "required")
 
 
@@ -415,7 +435,7 @@ def test_text_is_stored_in_nfc(officer: tuple[httpx.Client, str]) -> None:
     rid = new_id()
     decomposed = unicodedata.normalize("NFD", "Thôn Đoàn Kết Sáng Tạo")
     assert decomposed != unicodedata.normalize("NFC", decomposed)
-    push(c, dev, [change(dev, area_fields(name=decomposed), record_id=rid)])
+    push(c, dev, [change(dev, record_fields("residential_area", name=decomposed), record_id=rid)])
     rec = next(x for x in pull_all(c)[0] if x["record_id"] == rid)
     assert rec["fields"]["name"] == unicodedata.normalize("NFC", decomposed)
 
@@ -522,9 +542,14 @@ def test_wrong_method_is_405(officer: tuple[httpx.Client, str]) -> None:
 
 def test_records_belong_to_a_commune(live_server: Any) -> None:
     c, dev = client(live_server, "district")
-    r = push(c, dev, [change(dev, area_fields(unit="662"))])[0]  # the district itself
+    r = push(c, dev, [change(dev, record_fields("residential_area", unit="662"))])[
+        0
+    ]  # the district itself
     assert r["status"] == "rejected" and (r["errors"][0]["field"], r["errors"][0]["code"]) == (
         "unit",
         "invalid_value",
     )
-    assert push(c, dev, [change(dev, area_fields(unit="24640"))])[0]["status"] == "applied"
+    assert (
+        push(c, dev, [change(dev, record_fields("residential_area", unit="24640"))])[0]["status"]
+        == "applied"
+    )

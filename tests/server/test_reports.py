@@ -9,70 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server.helpers import area_fields, change, client, error_code, new_id, push
+from tests.server.helpers import change, client, error_code, new_id, push, record_fields
 
 DAK_WIL, EA_TLING = "24643", "24640"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01"
-
-
-def _model(
-    unit: str, area: str, content: str, status: str, people: int, **extra: Any
-) -> dict[str, Any]:
-    return {
-        "unit": unit,
-        "form_id": "dkst_model",
-        "form_version": 1,
-        "name": "Mô hình “Đoàn kết sáng tạo”",
-        "residential_area": area,
-        "content_area": content,
-        "status": status,
-        "participating_people": people,
-        **extra,
-    }
-
-
-def _visit(unit: str, model: str) -> dict[str, Any]:
-    return {
-        "unit": unit,
-        "form_id": "dkst_visit",
-        "form_version": 1,
-        "model": model,
-        "visit_date": "2022-11-10",
-        "officer_name": "Nguyễn Thị Lan",
-        "location": {"lat": 12.69, "lon": 107.88, "accuracy": 5.0, "altitude": None},
-    }
-
-
-def _evidence(
-    unit: str, sha: str, *, visit: str | None = None, model: str | None = None
-) -> dict[str, Any]:
-    f: dict[str, Any] = {
-        "unit": unit,
-        "form_id": "dkst_evidence",
-        "form_version": 1,
-        "kind": "photo",
-        "sha256": sha,
-        "media_type": "image/jpeg",
-        "size": 1000,
-    }
-    if visit:
-        f["visit"] = visit
-    if model:
-        f["model"] = model
-    return f
-
-
-def _initiative(unit: str, status: str) -> dict[str, Any]:
-    return {
-        "unit": unit,
-        "form_id": "dkst_initiative",
-        "form_version": 1,
-        "title": "Quy trình ủ phân vi sinh",
-        "authors": "Hội Nông dân",
-        "field": "agriculture",
-        "status": status,
-        **({"submitted_date": "2022-10-01"} if status != "proposed" else {}),
-    }
 
 
 @pytest.fixture(scope="module")
@@ -87,22 +27,53 @@ def dataset(live_server: Any) -> dict[str, Any]:
     sha_up = hashlib.sha256(data).hexdigest()
     sha_missing = hashlib.sha256(b"not uploaded").hexdigest()
     changes = [
-        change(dev, area_fields(DAK_WIL, name="Thôn 3"), record_id=a1),
-        change(dev, area_fields(DAK_WIL, name="Buôn Trum", kind="buon"), record_id=a2),
-        change(dev, area_fields(EA_TLING, name="Tổ dân phố 2", kind="to_dan_pho"), record_id=a3),
-        change(dev, _model(DAK_WIL, a1, "2", "operating", 40), entity="model", record_id=m1),
-        change(dev, _model(DAK_WIL, a1, "1", "replicated", 10), entity="model", record_id=m2),
-        change(dev, _model(DAK_WIL, a2, "2", "building", 5), entity="model", record_id=m3),
-        change(dev, _model(EA_TLING, a3, "3", "operating", 100), entity="model", record_id=m4),
-        change(dev, _visit(DAK_WIL, m1), entity="visit", record_id=v1),
-        change(dev, _evidence(DAK_WIL, sha_up, visit=v1), entity="evidence"),
-        change(dev, _evidence(DAK_WIL, sha_missing, model=m3), entity="evidence"),
+        change(dev, record_fields("residential_area", DAK_WIL, name="Thôn 3"), record_id=a1),
         change(
             dev,
-            _initiative(EA_TLING, "recognized") | {"decision_date": "2022-12-01"},
+            record_fields("residential_area", DAK_WIL, name="Buôn Trum", kind="buon"),
+            record_id=a2,
+        ),
+        change(
+            dev,
+            record_fields("residential_area", EA_TLING, name="Tổ dân phố 2", kind="to_dan_pho"),
+            record_id=a3,
+        ),
+        *(
+            change(
+                dev,
+                record_fields(
+                    "model",
+                    unit,
+                    residential_area=area,
+                    content_area=content,
+                    status=status,
+                    participating_people=people,
+                ),
+                entity="model",
+                record_id=rid,
+            )
+            for rid, unit, area, content, status, people in (
+                (m1, DAK_WIL, a1, "2", "operating", 40),
+                (m2, DAK_WIL, a1, "1", "replicated", 10),
+                (m3, DAK_WIL, a2, "2", "building", 5),
+                (m4, EA_TLING, a3, "3", "operating", 100),
+            )
+        ),
+        change(dev, record_fields("visit", model=m1), entity="visit", record_id=v1),
+        change(dev, record_fields("evidence", sha256=sha_up, visit=v1), entity="evidence"),
+        change(dev, record_fields("evidence", sha256=sha_missing, model=m3), entity="evidence"),
+        change(
+            dev,
+            record_fields(
+                "initiative",
+                EA_TLING,
+                status="recognized",
+                submitted_date="2022-10-01",
+                decision_date="2022-12-01",
+            ),
             entity="initiative",
         ),
-        change(dev, _initiative(DAK_WIL, "proposed"), entity="initiative"),
+        change(dev, record_fields("initiative"), entity="initiative"),
     ]
     results = push(district, dev, changes)
     assert all(r["status"] == "applied" for r in results), results

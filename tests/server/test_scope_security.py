@@ -17,7 +17,6 @@ import httpx
 import pytest
 
 from tests.server.helpers import (
-    area_fields,
     change,
     client,
     error_code,
@@ -27,6 +26,7 @@ from tests.server.helpers import (
     push,
 )
 from tests.server.test_attachments import make_file, push_evidence, upload
+from tests.support.records import record_fields
 from tests.support.server import DAK_LAO, DAK_WIL, add_user, dkst, login
 
 PASSWORD = "mật-khẩu-đủ-dài"
@@ -66,7 +66,7 @@ def test_upsert_on_a_deleted_record_of_another_scope_is_out_of_scope(
     assert push(oc, od, [change(od, record_id=rid)])[0]["status"] == "applied"
     assert push(oc, od, [change(od, None, record_id=rid, op="delete")])[0]["status"] == "applied"
     # Before the fix: record_deleted, which told the outsider the record exists.
-    for fields in ({"name": "Thôn lạ"}, area_fields(DAK_LAO)):
+    for fields in ({"name": "Thôn lạ"}, record_fields("residential_area", DAK_LAO)):
         [res] = push(xc, xd, [change(xd, fields, record_id=rid)])
         assert _status(res) == ("rejected", ["out_of_scope"])
     # The owner still learns of the deletion.
@@ -97,7 +97,7 @@ def test_writes_on_a_live_record_of_another_scope_are_out_of_scope(
     for ch in (
         change(xd, {"name": "x"}, record_id=rid),
         change(xd, None, record_id=rid, op="delete"),
-        change(xd, area_fields(DAK_LAO), record_id=rid, entity="model"),
+        change(xd, record_fields("residential_area", DAK_LAO), record_id=rid, entity="model"),
     ):
         assert _status(push(xc, xd, [ch])[0]) == ("rejected", ["out_of_scope"])
     assert _rev_of(oc, rid) == 1
@@ -109,9 +109,9 @@ def test_a_late_create_of_a_never_seen_tombstone_checks_scope_first(
     (oc, od), (xc, xd) = officer, outsider
     rid = new_id()
     assert push(oc, od, [change(od, None, record_id=rid, op="delete")])[0]["status"] == "applied"
-    [res] = push(xc, xd, [change(xd, area_fields(DAK_WIL), record_id=rid)])
+    [res] = push(xc, xd, [change(xd, record_fields("residential_area", DAK_WIL), record_id=rid)])
     assert _status(res) == ("rejected", ["out_of_scope"])
-    [res] = push(oc, od, [change(od, area_fields(DAK_WIL), record_id=rid)])
+    [res] = push(oc, od, [change(od, record_fields("residential_area", DAK_WIL), record_id=rid)])
     assert _status(res) == ("rejected", ["record_deleted"])
 
 
@@ -128,7 +128,7 @@ def test_a_change_id_of_another_scope_is_not_revealed(
     # outsider's device, is out of scope; a change of their own under that id simply applies.
     replay = {**mine, "hlc": hlc(xd)}
     assert _status(push(xc, xd, [replay])[0]) == ("rejected", ["out_of_scope"])
-    theirs = change(xd, area_fields(DAK_LAO), change_id=cid)
+    theirs = change(xd, record_fields("residential_area", DAK_LAO), change_id=cid)
     assert _status(push(xc, xd, [theirs])[0]) == ("applied", [])
     # For its own user the id still means what it meant.
     assert push(oc, od, [mine])[0]["status"] == "duplicate"

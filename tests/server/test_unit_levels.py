@@ -12,7 +12,8 @@ import pytest
 
 from shared_schema.forms import load_default_forms
 from shared_schema.levels import level_issues, waived_required
-from tests.server.helpers import area_fields, change, client, new_id, pull_all, push
+from tests.server.helpers import change, client, new_id, pull_all, push
+from tests.support.records import record_fields
 
 FORMS = load_default_forms()
 
@@ -124,7 +125,7 @@ def test_a_commune_model_still_needs_its_residential_area(
 def test_residential_areas_stay_with_communes(live_server: Any) -> None:
     c, dev = client(live_server, "admin")
     for unit in ("662", "67"):
-        [res] = push(c, dev, [change(dev, area_fields(unit=unit))])
+        [res] = push(c, dev, [change(dev, record_fields("residential_area", unit))])
         assert [(e["field"], e["code"]) for e in res["errors"]] == [("unit", "invalid_value")]
     c.close()
 

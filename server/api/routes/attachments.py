@@ -14,9 +14,17 @@ from fastapi import APIRouter, Depends, Header, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
-from server.api.deps import CurrentPrincipal, EngineDep, SettingsDep
-from server.db.engine import read_tx, write_tx
-from server.errors import ApiError, error_responses
+from server.api.deps import (
+    CurrentPrincipal,
+    EngineDep,
+    ReadConn,
+    SettingsDep,
+    in_read_tx,
+    in_write_tx,
+)
+from server.api.errors import error_responses
+from server.api.uploads import ChunkReceiver, check_chunk_shape, parse_content_range, parse_sha256
+from server.errors import ServerError
 from server.services import attachments as svc
 from server.storage import BlobStore, store_for
 from shared_schema.errors import ErrorCode
@@ -27,11 +35,11 @@ log = logging.getLogger("dkst.server")
 _READ_BLOCK = 256 * 1024
 
 
-def get_store(settings: SettingsDep) -> BlobStore:
+def get_blobs(settings: SettingsDep) -> BlobStore:
     return store_for(settings.attachments_dir)
 
 
-StoreDep = Annotated[BlobStore, Depends(get_store)]
+BlobsDep = Annotated[BlobStore, Depends(get_blobs)]
 
 _OFFSET = {
     "Upload-Offset": {
@@ -66,18 +74,12 @@ def _upload_headers(offset: int, complete: bool) -> dict[str, str]:
     },
     summary="How much of a file the server holds; 404 if unknown or not visible to you",
 )
-async def head_attachment(
-    sha256: str, who: CurrentPrincipal, engine: EngineDep, store: StoreDep
+def head_attachment(
+    sha256: str, who: CurrentPrincipal, conn: ReadConn, blobs: BlobsDep
 ) -> Response:
-    sha = svc.parse_sha256(sha256)
-
-    def _q() -> svc.FileState | None:
-        with read_tx(engine) as conn:
-            return svc.file_state(conn, store, who, sha)
-
-    state = await run_in_threadpool(_q)
+    state = svc.file_state(conn, blobs, who, parse_sha256(sha256))
     if state is None:
-        raise ApiError(ErrorCode.NOT_FOUND)
+        raise ServerError(ErrorCode.NOT_FOUND)
     if state.complete:
         headers = {
             "Content-Length": str(state.size),
@@ -135,30 +137,27 @@ async def put_attachment(
     who: CurrentPrincipal,
     engine: EngineDep,
     settings: SettingsDep,
-    store: StoreDep,
+    blobs: BlobsDep,
     content_range: Annotated[
         str | None,
         Header(description="`bytes <start>-<end>/<total>`: where this chunk lies in the file"),
     ] = None,
 ) -> Response:
-    sha = svc.parse_sha256(sha256)
-    rng = svc.parse_content_range(content_range)
-    svc.check_chunk_shape(
+    # Not ReadConn/WriteConn: the body is read between two short transactions, and a write
+    # transaction held while a slow phone sends 25 MiB would block every other writer.
+    sha = parse_sha256(sha256)
+    rng = parse_content_range(content_range)
+    check_chunk_shape(
         rng, request.headers.get("content-length"), request.headers.get("content-encoding")
     )
-
-    def _pre() -> svc.PutResult | None:
-        with read_tx(engine) as conn:
-            return svc.precheck_put(conn, store, who, sha, rng)
-
-    early = await run_in_threadpool(_pre)
+    early = await in_read_tx(engine, svc.precheck_put, blobs, who, sha, rng)
     if early is not None:  # complete and visible: nothing to write, the body is not read
         return Response(status_code=200, headers=_upload_headers(early.offset, True))
     if rng.start == 0:
         svc.check_declared_type(request.headers.get("content-type"))
 
     receiver = await run_in_threadpool(
-        svc.ChunkReceiver,
+        ChunkReceiver,
         settings.attachments_dir / "tmp",
         rng,
         content_type=request.headers.get("content-type"),
@@ -170,19 +169,14 @@ async def put_attachment(
             if piece:
                 await run_in_threadpool(receiver.feed, piece)
         chunk = await run_in_threadpool(receiver.finish)
-
-        def _commit() -> svc.PutResult:
-            with write_tx(engine) as conn:
-                return svc.commit_chunk(
-                    conn, store, who, sha, rng, chunk, media_type=receiver.media_type
-                )
-
-        result = await run_in_threadpool(_commit)
+        result = await in_write_tx(
+            engine, svc.commit_chunk, blobs, who, sha, rng, chunk, receiver.media_type
+        )
     finally:
         await run_in_threadpool(receiver.close)
 
     if result.status is svc.PutStatus.HASH_MISMATCH:
-        raise ApiError(ErrorCode.HASH_MISMATCH, {"sha256": sha}, headers={"Upload-Offset": "0"})
+        raise ServerError(ErrorCode.HASH_MISMATCH, {"sha256": sha})
     if result.status is svc.PutStatus.ACCEPTED:
         return Response(status_code=204, headers=_upload_headers(result.offset, False))
     status = 201 if result.status is svc.PutStatus.CREATED else 200
@@ -205,26 +199,17 @@ async def put_attachment(
     },
     summary="Download a complete file visible to you",
 )
-async def get_attachment(
-    sha256: str, who: CurrentPrincipal, engine: EngineDep, store: StoreDep
-) -> Response:
-    sha = svc.parse_sha256(sha256)
-
-    def _open() -> tuple[str, int, BinaryIO] | None:
-        with read_tx(engine) as conn:
-            found = svc.readable_file(conn, who, sha)
-        if found is None:
-            return None
-        try:
-            return found[0], found[1], store.open_blob(sha)
-        except FileNotFoundError:
-            log.error("attachment %s is recorded complete but missing from the store", sha)
-            return None
-
-    opened = await run_in_threadpool(_open)
-    if opened is None:
-        raise ApiError(ErrorCode.NOT_FOUND)
-    media_type, size, f = opened
+def get_attachment(sha256: str, who: CurrentPrincipal, conn: ReadConn, blobs: BlobsDep) -> Response:
+    sha = parse_sha256(sha256)
+    found = svc.readable_file(conn, who, sha)
+    if found is None:
+        raise ServerError(ErrorCode.NOT_FOUND)
+    media_type, size = found
+    try:
+        f = blobs.open_blob(sha)
+    except FileNotFoundError:
+        log.error("attachment %s is recorded complete but missing from the store", sha)
+        raise ServerError(ErrorCode.NOT_FOUND) from None
     headers = {"Content-Length": str(size), "ETag": f'"{sha}"', "Cache-Control": "private"}
     return StreamingResponse(_blocks(f), media_type=media_type, headers=headers)
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
 
-from server.api.deps import DIGITS, CurrentPrincipal, EngineDep
-from server.db.engine import read_tx
-from server.errors import ApiError, error_responses
+from server.api.deps import DIGITS, CurrentPrincipal, ReadConn
+from server.api.errors import error_responses
+from server.errors import ServerError
 from server.services.units import units_in_scope
 from shared_schema import __version__
 from shared_schema.errors import ErrorCode
@@ -49,10 +48,10 @@ def list_forms(_who: CurrentPrincipal) -> list[FormSummary]:
 )
 def get_form(form_id: str, version: str, _who: CurrentPrincipal) -> dict[str, Any]:
     if not DIGITS.fullmatch(version):
-        raise ApiError(ErrorCode.NOT_FOUND)
+        raise ServerError(ErrorCode.NOT_FOUND)
     form = load_default_forms().get(form_id, int(version))
     if form is None:
-        raise ApiError(ErrorCode.NOT_FOUND)
+        raise ServerError(ErrorCode.NOT_FOUND)
     return form.model_dump(mode="json")
 
 
@@ -63,9 +62,5 @@ def get_form(form_id: str, version: str, _who: CurrentPrincipal) -> dict[str, An
     responses=error_responses(*AUTH_ERRORS),
     summary="The administrative units in the caller's scope",
 )
-async def list_units(who: CurrentPrincipal, engine: EngineDep) -> list[dict[str, object]]:
-    def _q() -> list[dict[str, object]]:
-        with read_tx(engine) as conn:
-            return units_in_scope(conn, who.scope)
-
-    return await run_in_threadpool(_q)
+def list_units(who: CurrentPrincipal, conn: ReadConn) -> list[dict[str, Any]]:
+    return units_in_scope(conn, who)

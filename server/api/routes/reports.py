@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
 
-from server.api.deps import CurrentPrincipal, EngineDep
-from server.db.engine import read_tx
-from server.errors import error_responses
+from server.api.deps import CurrentPrincipal, ReadConn
+from server.api.errors import error_responses
 from server.services import reports as reports_service
 from shared_schema.errors import ErrorCode
 from shared_schema.wire import SummaryReport
@@ -25,11 +23,7 @@ router = APIRouter(tags=["reports"])
     ),
     summary="A unit's models, visits, evidence and initiatives, per child unit",
 )
-async def summary(
-    who: CurrentPrincipal, engine: EngineDep, unit: str | None = None, plan: str | None = None
+def summary(
+    who: CurrentPrincipal, conn: ReadConn, unit: str | None = None, plan: str | None = None
 ) -> dict[str, Any]:
-    def _q() -> dict[str, Any]:
-        with read_tx(engine) as conn:
-            return reports_service.summary(conn, who, unit=unit, plan=plan)
-
-    return await run_in_threadpool(_q)
+    return reports_service.summary(conn, who, unit=unit, plan=plan)

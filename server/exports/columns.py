@@ -1,0 +1,213 @@
+"""The columns of every export and each record's value in them (see :mod:`server.exports`).
+
+``record_id, rev, unit, updated_at``, then the form's fields (the union over the entity's form
+versions: the newest version's order, then fields only older versions had; a geopoint as four
+numeric columns), then ``unit_name``, ``review_state``, ``review_comment``, ``form_id``,
+``form_version`` and, with deleted records, a trailing ``deleted``. Choice values and the review
+state come out as labels in the export's language.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Row
+
+from shared_schema.entities import REVIEW_STATES
+from shared_schema.forms import FieldDef, FormSet, load_default_forms
+
+__all__ = [
+    "REVIEW_LABELS",
+    "Column",
+    "cell",
+    "choice_labels",
+    "entity_columns",
+    "entity_title",
+    "label",
+    "number",
+    "review_state_of",
+    "utc",
+]
+
+REVIEW_LABELS = {
+    "pending": ("Chờ duyệt", "Pending"),
+    "approved": ("Đã duyệt", "Approved"),
+    "returned": ("Trả lại", "Returned"),
+}
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One output column: where its value comes from and how it is shown."""
+
+    key: str  # the CSV header, a stable name
+    label_vi: str
+    label_en: str
+    type: str  # a form field type, or "meta", "unit_name", "review_state", "deleted"
+    source: str  # the field (or row attribute) read
+    part: str | None = None  # a geopoint's lat / lon / accuracy / altitude
+    choices: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" else self.label_vi
+
+
+_GEO_PARTS = (
+    ("lat", "vĩ độ", "latitude"),
+    ("lon", "kinh độ", "longitude"),
+    ("accuracy", "độ chính xác (m)", "accuracy (m)"),
+    ("altitude", "độ cao (m)", "altitude (m)"),
+)
+_LEADING = (
+    Column("record_id", "Mã bản ghi", "Record ID", "meta", "record_id"),
+    Column("rev", "Số lần sửa", "Revision", "meta", "rev"),
+    Column("unit", "Mã xã, phường, thị trấn", "Commune code", "meta", "unit"),
+    Column("updated_at", "Cập nhật lúc (UTC)", "Updated at (UTC)", "meta", "updated_at"),
+)
+
+
+def _trailing(include_deleted: bool) -> tuple[Column, ...]:
+    cols: tuple[Column, ...] = (
+        Column("unit_name", "Tên xã, phường, thị trấn", "Commune name", "unit_name", "unit"),
+        Column("review_state", "Trạng thái duyệt", "Review state", "review_state", "review_state"),
+        Column("review_comment", "Ý kiến duyệt", "Review comment", "text", "review_comment"),
+        Column("form_id", "Mã biểu mẫu", "Form", "text", "form_id"),
+        Column("form_version", "Phiên bản biểu mẫu", "Form version", "integer", "form_version"),
+    )
+    if include_deleted:
+        cols += (Column("deleted", "Đã xoá", "Deleted", "deleted", "deleted"),)
+    return cols
+
+
+def _form_fields(forms: FormSet, entity: str) -> list[FieldDef]:
+    """The union of the entity's form fields: newest version's order, then older-only fields."""
+    versions = sorted(forms.for_entity(entity), key=lambda f: (f.version, f.form_id), reverse=True)
+    seen: dict[str, FieldDef] = {}
+    for form in versions:
+        for f in form.fields:
+            seen.setdefault(f.name, f)
+    return [f for f in seen.values() if f.name != "unit"]
+
+
+def choice_labels(forms: FormSet, entity: str, name: str) -> dict[str, tuple[str, str]]:
+    """Choice labels of a field over every version of the entity's forms (newest wins)."""
+    out: dict[str, tuple[str, str]] = {}
+    for form in sorted(forms.for_entity(entity), key=lambda f: (f.version, f.form_id)):
+        f = form.field(name)
+        for c in (f.choices if f is not None else None) or ():
+            out[c.value] = (c.label.vi, c.label.en)
+    return out
+
+
+def entity_columns(
+    entity: str, *, include_deleted: bool = False, forms: FormSet | None = None
+) -> list[Column]:
+    """The columns of an entity's CSV or sheet, in order (see the module docstring)."""
+    forms = forms or load_default_forms()
+    cols = list(_LEADING)
+    for f in _form_fields(forms, entity):
+        if f.type == "geopoint":
+            for part, vi, en in _GEO_PARTS:
+                cols.append(
+                    Column(
+                        f"{f.name}_{part}",
+                        f"{f.label.vi} – {vi}",
+                        f"{f.label.en} – {en}",
+                        "decimal",
+                        f.name,
+                        part,
+                    )
+                )
+            continue
+        choices = choice_labels(forms, entity, f.name) if f.choices else {}
+        cols.append(Column(f.name, f.label.vi, f.label.en, f.type, f.name, None, choices))
+    cols.extend(_trailing(include_deleted))
+    return cols
+
+
+def label(labels: dict[str, tuple[str, str]], value: Any, lang: str) -> Any:
+    pair = labels.get(value) if isinstance(value, str) else None
+    if pair is None:
+        return value
+    return pair[1] if lang == "en" else pair[0]
+
+
+def number(value: Any) -> int | float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def review_state_of(fields: dict[str, Any]) -> str:
+    state = fields.get("review_state")
+    return state if state in REVIEW_STATES else "pending"
+
+
+def cell(
+    col: Column, row: Row[Any], fields: dict[str, Any], lang: str, names: dict[str, str]
+) -> Any:
+    """A column's value for one record: str, int, float, bool, date, datetime or None.
+
+    Values that do not fit the column's type (data from an older form, say) come out as JSON text
+    rather than being dropped.
+    """
+    t = col.type
+    if t == "meta":
+        value = getattr(row, col.source)
+        return utc(value) if col.source == "updated_at" else value
+    if t == "unit_name":
+        return names.get(row.unit or "")
+    if t == "deleted":
+        return bool(row.deleted)
+    if t == "review_state":
+        return label(REVIEW_LABELS, review_state_of(fields), lang)
+    value = fields.get(col.source)
+    if value is None:
+        return None
+    if col.part is not None:
+        return number(value.get(col.part)) if isinstance(value, dict) else None
+    if t in ("integer", "decimal"):
+        num = number(value)
+        return num if num is not None else _json_text(value)
+    if t == "date" and isinstance(value, str) and _DATE_RE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    if t == "select_one":
+        return label(col.choices, value, lang) if isinstance(value, str) else _json_text(value)
+    if t == "select_multiple" and isinstance(value, list):
+        return "; ".join(str(label(col.choices, v, lang)) for v in value)
+    if t == "attachment" and isinstance(value, dict):
+        return value.get("sha256")
+    if isinstance(value, str):
+        return value
+    return _json_text(value)
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def utc(stamp: str) -> datetime | str:
+    """``2024-05-01T10:00:00.123Z`` as a naive UTC datetime (what a spreadsheet cell holds)."""
+    try:
+        return datetime.fromisoformat(stamp).astimezone(UTC).replace(tzinfo=None)
+    except (TypeError, ValueError):
+        return stamp
+
+
+def entity_title(entity: str, lang: str, forms: FormSet) -> str:
+    try:
+        title = forms.latest(entity).title
+    except KeyError:
+        return entity
+    return title.en if lang == "en" else title.vi

@@ -1,0 +1,75 @@
+"""Which records an export keeps: by review state and date, and models with what hangs off them.
+
+``content_area`` and ``status`` select models; a visit is kept when its model is, an evidence record
+when its visit's model is (or its model, when it names no visit). With a model filter the models and
+visits are read once more first, to learn which ids match: that pass keeps a set of matching model
+and visit ids (about 100 bytes each), the only thing that grows with the data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Row
+
+from server import store
+from server.exports.columns import review_state_of
+from server.exports.query import ExportQuery, PreparedExport
+
+__all__ = ["Links", "keep", "links"]
+
+
+@dataclass
+class Links:
+    """Ids of the models that pass ``content_area``/``status``, and of their visits."""
+
+    models: set[str]
+    visits: set[str]
+
+
+def links(conn: Connection, prepared: PreparedExport) -> Links | None:
+    """The matching models and visits, or None when the query has no model filter."""
+    q = prepared.query
+    if not q.model_filter:
+        return None
+    found = Links(set(), set())
+    unit = prepared.unit_code
+    for row in store.records.stream_under(conn, unit, ["model"], include_deleted=True):
+        if _model_matches(q, orjson.loads(row.fields)):
+            found.models.add(row.record_id)
+    for row in store.records.stream_under(conn, unit, ["visit"], include_deleted=True):
+        if orjson.loads(row.fields).get("model") in found.models:
+            found.visits.add(row.record_id)
+    return found
+
+
+def _model_matches(q: ExportQuery, fields: dict[str, Any]) -> bool:
+    if q.content_areas is not None and fields.get("content_area") not in q.content_areas:
+        return False
+    return q.statuses is None or fields.get("status") in q.statuses
+
+
+def keep(q: ExportQuery, found: Links | None, row: Row[Any], fields: dict[str, Any]) -> bool:
+    """Whether a record passes the query's filters (``found``: from :func:`links`)."""
+    if q.review_states is not None and review_state_of(fields) not in q.review_states:
+        return False
+    if q.date_from is not None or q.date_to is not None:
+        day = str(row.updated_at)[:10]
+        if q.date_from is not None and day < q.date_from.isoformat():
+            return False
+        if q.date_to is not None and day > q.date_to.isoformat():
+            return False
+    if found is None:
+        return True
+    if row.entity == "model":
+        return row.record_id in found.models
+    if row.entity == "visit":
+        return fields.get("model") in found.models
+    if row.entity == "evidence":
+        visit = fields.get("visit")
+        if visit:
+            return visit in found.visits
+        return fields.get("model") in found.models
+    return True

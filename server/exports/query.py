@@ -1,0 +1,82 @@
+"""What an export request asks for, once checked: the export, its unit and its filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from shared_schema.forms import FormSet
+
+__all__ = ["CONTENT_AREAS", "EXPORTS", "LANGS", "ExportQuery", "PreparedExport", "model_statuses"]
+
+# Export name → media type.
+EXPORTS: dict[str, str] = {
+    "records.csv.zip": "application/zip",
+    "records.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "models.geojson": "application/geo+json",
+    "media.zip": "application/zip",
+}
+LANGS = ("vi", "en")
+CONTENT_AREAS = ("1", "2", "3", "4", "5")
+
+
+def model_statuses(forms: FormSet) -> tuple[str, ...]:
+    """Every ``status`` choice of every model form version."""
+    out: dict[str, None] = {}
+    for form in forms.for_entity("model"):
+        f = form.field("status")
+        for c in (f.choices if f is not None else None) or ():
+            out[c.value] = None
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class ExportQuery:
+    """A checked export request. ``None`` for a filter means "not filtered"."""
+
+    name: str
+    unit: str
+    content_areas: frozenset[str] | None = None
+    statuses: frozenset[str] | None = None
+    review_states: frozenset[str] | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    lang: str = "vi"
+    include_deleted: bool = False
+
+    @property
+    def model_filter(self) -> bool:
+        return self.content_areas is not None or self.statuses is not None
+
+    def filters_text(self) -> str:
+        """The filters as ``key=value; …`` (the xlsx summary sheet shows them)."""
+        parts = []
+        for key, value in (
+            ("content_area", self.content_areas),
+            ("status", self.statuses),
+            ("review_state", self.review_states),
+        ):
+            if value is not None:
+                parts.append(f"{key}={','.join(sorted(value))}")
+        if self.date_from:
+            parts.append(f"from={self.date_from.isoformat()}")
+        if self.date_to:
+            parts.append(f"to={self.date_to.isoformat()}")
+        if self.include_deleted:
+            parts.append("include_deleted=true")
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class PreparedExport:
+    """Everything checked against the caller's scope: what to send, under which name and type."""
+
+    query: ExportQuery
+    unit: dict[str, Any]  # code, name, level, parent of the unit whose subtree is exported
+    filename: str
+    media_type: str
+
+    @property
+    def unit_code(self) -> str:
+        return str(self.unit["code"])

@@ -1,0 +1,46 @@
+"""The rows an export reads: one snapshot, and the filtered records of one entity, streamed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, Row
+
+from server import store
+from server.exports.filters import Links, keep
+from server.exports.query import PreparedExport
+
+__all__ = ["records", "snapshot"]
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """One read transaction for the whole export (``REPEATABLE READ`` on PostgreSQL), so the
+    summary sheet's counts match the sheets and a file is never half of two states."""
+    conn = engine.connect()
+    try:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        with conn.begin():
+            yield conn
+    finally:
+        conn.close()
+
+
+def records(
+    conn: Connection, prepared: PreparedExport, entity: str, found: Links | None
+) -> Iterator[tuple[Row[Any], dict[str, Any]]]:
+    """``(row, fields)`` of the entity's records in the export's subtree that pass its filters."""
+    q = prepared.query
+    rows = store.records.stream_under(
+        conn, prepared.unit_code, [entity], include_deleted=q.include_deleted
+    )
+    for row in rows:
+        fields = orjson.loads(row.fields)
+        if not isinstance(fields, dict):
+            fields = {}
+        if keep(q, found, row, fields):
+            yield row, fields

@@ -1,0 +1,25 @@
+"""The store layer: every SQL statement of the server, grouped by table family.
+
+Services call named functions (``store.attachments.complete(conn, sha256)``); each takes its
+connection as its first argument and never opens or commits a transaction (the caller's edge
+does: ``server.api.deps.ReadConn`` / ``WriteConn``, or a CLI command's ``write_tx``).
+No ``select(``, ``insert(``, ``update(``, ``delete(`` or ``text(`` lives outside this package,
+``server/db/`` and ``server/migrations/`` (``tests/test_invariants.py`` checks it).
+
+Modules, one per table family:
+
+- :mod:`~server.store.units`: ``units``, ``unit_closure`` — import, a unit in a caller's scope,
+  children, names, communes. Scope is a join on the closure table, never a list of codes.
+- :mod:`~server.store.records`: ``records`` — row streams for exports and reports, the demo's
+  lookups. Planned (issue 7, the lead): push and pull's statements on ``records``, ``changes``,
+  ``conflicts``, ``evidence_files`` writes and ``server_meta`` (the cursor key), from
+  ``services/sync.py``.
+- :mod:`~server.store.attachments`: ``attachments``, ``attachment_uploads``,
+  ``attachment_uploaders``, ``evidence_files`` reads — uploads and who may see a file.
+- :mod:`~server.store.users`: ``users``, ``user_units``, ``devices``, ``tokens``,
+  ``login_failures``. Planned (issue 7, the lead): the rest of ``services/auth.py``'s statements.
+"""
+
+from server.store import attachments, records, units, users
+
+__all__ = ["attachments", "records", "units", "users"]

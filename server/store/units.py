@@ -1,0 +1,106 @@
+"""``units`` and ``unit_closure``: the administrative tree, and a caller's scope as a join."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Select, delete, exists, insert, select
+
+from server.db.schema import unit_closure, units
+
+# Rows per statement when a list must be bound (an import of a whole province).
+_CHUNK = 500
+
+
+def under(code: str) -> Select[tuple[str]]:
+    """The codes of ``code``'s subtree (itself included), as a subquery to join or ``IN`` on."""
+    return select(unit_closure.c.descendant).where(unit_closure.c.ancestor == code)
+
+
+def in_scope_of(roots: Iterable[str]) -> Select[tuple[str]]:
+    """The codes under any of ``roots`` (a user's few units), as a subquery: no list of thousands."""
+    return select(unit_closure.c.descendant).where(unit_closure.c.ancestor.in_(list(roots)))
+
+
+def get_in_scope(conn: Connection, code: str, roots: Sequence[str]) -> dict[str, Any] | None:
+    """``{"code", "name", "level", "parent"}`` of ``code`` when it lies under one of ``roots``."""
+    inside = exists().where(
+        unit_closure.c.descendant == units.c.code, unit_closure.c.ancestor.in_(list(roots))
+    )
+    row = conn.execute(
+        select(units.c.code, units.c.name, units.c.level, units.c.parent).where(
+            units.c.code == code, inside
+        )
+    ).first()
+    return None if row is None else dict(row._mapping)
+
+
+def list_in_scope(conn: Connection, roots: Sequence[str]) -> list[dict[str, Any]]:
+    """Every unit under ``roots``, by code."""
+    q = (
+        select(units.c.code, units.c.name, units.c.level, units.c.parent)
+        .where(units.c.code.in_(in_scope_of(roots)))
+        .order_by(units.c.code)
+    )
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def children(conn: Connection, code: str) -> list[dict[str, Any]]:
+    """``{"code", "name", "level"}`` of the units whose parent is ``code``, by code."""
+    q = (
+        select(units.c.code, units.c.name, units.c.level)
+        .where(units.c.parent == code)
+        .order_by(units.c.code)
+    )
+    return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def child_of_each(conn: Connection, code: str) -> dict[str, str]:
+    """Every unit under ``code``'s children → the child it lies under."""
+    kids = select(units.c.code).where(units.c.parent == code)
+    q = select(unit_closure.c.ancestor, unit_closure.c.descendant).where(
+        unit_closure.c.ancestor.in_(kids)
+    )
+    return {r.descendant: r.ancestor for r in conn.execute(q)}
+
+
+def names_under(conn: Connection, code: str) -> dict[str, str]:
+    """Code → name of every unit in ``code``'s subtree."""
+    q = select(units.c.code, units.c.name).where(units.c.code.in_(under(code)))
+    return {r.code: r.name for r in conn.execute(q)}
+
+
+def communes_under(conn: Connection, code: str) -> list[str]:
+    """The commune codes of ``code``'s subtree, sorted."""
+    q = (
+        select(units.c.code)
+        .where(units.c.code.in_(under(code)), units.c.level == "commune")
+        .order_by(units.c.code)
+    )
+    return list(conn.execute(q).scalars())
+
+
+def replace(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Write ``rows`` (code, name, level, parent, source) over any units of the same codes.
+
+    Their closure rows go too; :func:`link` rebuilds them.
+    """
+    codes = [r["code"] for r in rows]
+    for i in range(0, len(codes), _CHUNK):
+        part = codes[i : i + _CHUNK]
+        conn.execute(delete(units).where(units.c.code.in_(part)))
+        conn.execute(delete(unit_closure).where(unit_closure.c.descendant.in_(part)))
+    if rows:
+        conn.execute(insert(units), list(rows))
+
+
+def parents(conn: Connection) -> dict[str, str | None]:
+    """Code → parent code of every unit in the table."""
+    return {r.code: r.parent for r in conn.execute(select(units.c.code, units.c.parent))}
+
+
+def link(conn: Connection, pairs: Sequence[Mapping[str, str]]) -> None:
+    """Insert closure rows ``{"ancestor", "descendant"}``."""
+    if pairs:
+        conn.execute(insert(unit_closure), list(pairs))
