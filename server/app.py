@@ -23,7 +23,7 @@ from server.api.routes import admin, attachments, auth, exports, reference, repo
 from server.config import ServerSettings
 from server.db.engine import make_engine, read_tx
 from server.db.migrate import upgrade
-from server.services.sync import CursorCodec
+from server.services.pull import CursorCodec
 from shared_schema import __version__
 from shared_schema.errors import ErrorCode
 from shared_schema.wire import PushRequest

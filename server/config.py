@@ -43,7 +43,3 @@ class ServerSettings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.db_url.startswith("sqlite")
-
-
-# TODO(lead): issue 7 in flight — services/auth.py and services/sync.py still import this name.
-Settings = ServerSettings

@@ -2,7 +2,7 @@
 
 Services raise :class:`ServerError` with plain values only; ``server/api/errors.py`` is the one
 place that turns it into an HTTP status, headers and the ``{"error": …}`` body of SYNC.md. (The
-device's errors are ``mobile.core.http.ApiError``: what the server answered, seen from the phone.)
+device's errors are ``mobile.core.http.DeviceApiError``: what the server answered, seen from the phone.)
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 from shared_schema.errors import ErrorCode
 
-__all__ = ["ApiError", "ServerError"]
+__all__ = ["ServerError"]
 
 
 class ServerError(Exception):
@@ -28,20 +28,6 @@ class ServerError(Exception):
         super().__init__(code.value)
         self.code = code
         self.details = details
-        # HTTP headers belong to server/api/errors.py, which derives them from code and details;
-        # this stays only for services/auth.py and services/sync.py until issue 7 lands.
+        # Headers a client needs with this error (Retry-After of a login limit, WWW-Authenticate).
         self.headers = headers or {}
         self.message = message
-
-
-# TODO(lead): issue 7 in flight — services/auth.py, services/sync.py and the auth, admin and sync
-# routes still say ApiError and import the HTTP helpers from here; switch them and drop these.
-ApiError = ServerError
-
-
-def __getattr__(name: str) -> Any:
-    if name in ("error_response", "error_responses", "install_error_handlers", "lang_of"):
-        from server.api import errors
-
-        return getattr(errors, name)
-    raise AttributeError(name)

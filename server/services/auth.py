@@ -15,22 +15,12 @@ from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection
 
 from server import store
 from server.clock import iso, now_ms
-from server.config import Settings
-from server.db.schema import (
-    device_users,
-    devices,
-    login_failures,
-    tokens,
-    unit_closure,
-    units,
-    user_units,
-    users,
-)
-from server.errors import ApiError
+from server.config import ServerSettings
+from server.errors import ServerError
 from shared_schema.entities import ROLES
 from shared_schema.errors import ErrorCode
 from shared_schema.hlc import DEVICE_ID_RE
@@ -84,7 +74,7 @@ def add_user(
     codes = list(dict.fromkeys(unit_codes))
     if not codes:
         raise UserError("a user needs at least one unit")
-    known = set(conn.execute(select(units.c.code).where(units.c.code.in_(codes))).scalars())
+    known = store.users.known_units(conn, codes)
     missing = [c for c in codes if c not in known]
     if missing:
         raise UserError(
@@ -92,25 +82,21 @@ def add_user(
         )
     if len(password) < 8:
         raise UserError("the password must have at least 8 characters")
-    if conn.execute(select(users.c.id).where(users.c.username == username)).first():
+    if store.users.id_of(conn, username) is not None:
         raise UserError(f"user {username!r} exists already")
-    user_id = conn.execute(
-        insert(users).values(
-            username=username,
-            password_hash=hash_password(password),
-            role=role,
-            disabled=False,
-            created_at=iso(),
-        )
-    ).inserted_primary_key[0]  # type: ignore[index]
-    conn.execute(insert(user_units), [{"user_id": user_id, "unit": c} for c in codes])
-    return int(user_id)
+    return store.users.insert_user(
+        conn,
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        units_=codes,
+        at=iso(),
+    )
 
 
 def units_of(conn: Connection, user_id: int) -> tuple[str, ...]:
     """The unit codes a user is bound to."""
-    q = select(user_units.c.unit).where(user_units.c.user_id == user_id).order_by(user_units.c.unit)
-    return tuple(conn.execute(q).scalars())
+    return store.users.units_of(conn, user_id)
 
 
 def _all_within(conn: Connection, user_id: int, within: frozenset[str]) -> bool:
@@ -119,18 +105,15 @@ def _all_within(conn: Connection, user_id: int, within: frozenset[str]) -> bool:
 
 
 def list_users(conn: Connection) -> list[dict[str, object]]:
-    rows = conn.execute(select(users).order_by(users.c.username)).mappings().all()
-    out = []
-    for r in rows:
-        out.append(
-            {
-                "username": r["username"],
-                "role": r["role"],
-                "disabled": r["disabled"],
-                "units": list(units_of(conn, r["id"])),
-            }
-        )
-    return out
+    return [
+        {
+            "username": r["username"],
+            "role": r["role"],
+            "disabled": r["disabled"],
+            "units": list(units_of(conn, r["id"])),
+        }
+        for r in store.users.all_users(conn)
+    ]
 
 
 def revoke_user(conn: Connection, username: str, *, within: frozenset[str] | None = None) -> bool:
@@ -138,13 +121,12 @@ def revoke_user(conn: Connection, username: str, *, within: frozenset[str] | Non
     username = nfc(username)
     if not USERNAME_RE.fullmatch(username):
         return False
-    row = conn.execute(select(users.c.id).where(users.c.username == username)).first()
-    if row is None:
+    user_id = store.users.id_of(conn, username)
+    if user_id is None:
         return False
-    if within is not None and not _all_within(conn, row.id, within):
+    if within is not None and not _all_within(conn, user_id, within):
         return False
-    conn.execute(update(users).where(users.c.id == row.id).values(disabled=True))
-    conn.execute(delete(tokens).where(tokens.c.user_id == row.id))
+    store.users.disable(conn, user_id)
     return True
 
 
@@ -161,85 +143,38 @@ def revoke_device(
     if not DEVICE_ID_RE.fullmatch(device_id):
         return False
     if within is None:
-        if (
-            conn.execute(
-                select(devices.c.device_id).where(devices.c.device_id == device_id)
-            ).first()
-            is None
-        ):
+        if store.users.device(conn, device_id) is None:
             return False
-        conn.execute(update(devices).where(devices.c.device_id == device_id).values(revoked=True))
-        conn.execute(
-            update(device_users).where(device_users.c.device_id == device_id).values(revoked=True)
-        )
-        conn.execute(delete(tokens).where(tokens.c.device_id == device_id))
+        store.users.revoke_device_everywhere(conn, device_id)
         return True
     user_ids = [
         uid
-        for uid in conn.execute(
-            select(device_users.c.user_id).where(device_users.c.device_id == device_id)
-        ).scalars()
+        for uid in store.users.users_of_device(conn, device_id)
         if _all_within(conn, uid, within)
     ]
     if not user_ids:
         return False
-    conn.execute(
-        update(device_users)
-        .where(device_users.c.device_id == device_id, device_users.c.user_id.in_(user_ids))
-        .values(revoked=True)
-    )
-    conn.execute(
-        delete(tokens).where(tokens.c.device_id == device_id, tokens.c.user_id.in_(user_ids))
-    )
+    store.users.revoke_device_for(conn, device_id, user_ids)
     return True
 
 
 def list_devices(conn: Connection) -> list[dict[str, object]]:
     """Every device with the users who logged in on it (``username!`` where revoked for them)."""
-    q = (
-        select(
-            device_users.c.device_id,
-            device_users.c.revoked,
-            device_users.c.last_seen,
-            users.c.username,
-        )
-        .select_from(device_users.join(users, users.c.id == device_users.c.user_id))
-        .order_by(device_users.c.device_id, users.c.username)
-    )
-    by_device: dict[str, list[str]] = {}
-    for r in conn.execute(q):
-        by_device.setdefault(r.device_id, []).append(r.username + ("!" if r.revoked else ""))
-    out = []
-    for d in conn.execute(select(devices).order_by(devices.c.device_id)).mappings():
-        out.append({**dict(d), "users": by_device.get(d["device_id"], [])})
-    return out
+    return store.users.device_list(conn)
 
 
 def scope_of(conn: Connection, unit_codes: Iterable[str]) -> frozenset[str]:
-    codes = list(unit_codes)
-    if not codes:
-        return frozenset()
-    q = select(unit_closure.c.descendant).where(unit_closure.c.ancestor.in_(codes))
-    return frozenset(conn.execute(q).scalars())
+    return store.users.scope_of(conn, unit_codes)
 
 
 # ---------------------------------------------------------------------------- login
-def _rate_limited(conn: Connection, settings: Settings, username: str, address: str) -> bool:
+def _rate_limited(conn: Connection, settings: ServerSettings, username: str, address: str) -> bool:
     since = now_ms() - settings.login_window_seconds * 1000
     store.users.prune_login_failures(conn, before_ms=since)  # they count against nothing now
-    by_user = conn.execute(
-        select(func.count()).where(
-            login_failures.c.username == username, login_failures.c.at >= since
-        )
-    ).scalar_one()
-    if by_user >= settings.login_fail_limit_user:
-        return True
-    by_addr = conn.execute(
-        select(func.count()).where(
-            login_failures.c.address == address, login_failures.c.at >= since
-        )
-    ).scalar_one()
-    return bool(by_addr >= settings.login_fail_limit_ip)
+    by_user, by_addr = store.users.failures_since(
+        conn, since_ms=since, username=username, address=address
+    )
+    return by_user >= settings.login_fail_limit_user or by_addr >= settings.login_fail_limit_ip
 
 
 def _failure_key(username: str) -> str:
@@ -248,30 +183,31 @@ def _failure_key(username: str) -> str:
 
 
 def record_login_failure(conn: Connection, *, username: str, address: str) -> None:
-    key = _failure_key(username)
-    conn.execute(insert(login_failures).values(username=key, address=address, at=now_ms()))
+    store.users.add_login_failure(
+        conn, username=_failure_key(username), address=address, at_ms=now_ms()
+    )
 
 
 def login(
     conn: Connection,
-    settings: Settings,
+    settings: ServerSettings,
     *,
     username: str,
     password: str,
     device_id: str,
     address: str,
 ) -> tuple[str, Principal]:
-    """Check credentials and issue a token bound to ``device_id``. Raises :class:`ApiError`."""
+    """Check credentials and issue a token bound to ``device_id``. Raises :class:`ServerError`."""
     if not DEVICE_ID_RE.fullmatch(device_id):
-        raise ApiError(ErrorCode.INVALID_REQUEST, {"field": "device_id"})
+        raise ServerError(ErrorCode.INVALID_REQUEST, {"field": "device_id"})
     username = _failure_key(username)
     if _rate_limited(conn, settings, username, address):
-        raise ApiError(
+        raise ServerError(
             ErrorCode.RATE_LIMITED, headers={"Retry-After": str(settings.login_window_seconds)}
         )
     user = None
     if USERNAME_RE.fullmatch(username):  # no other name can exist; do not ask the database
-        user = conn.execute(select(users).where(users.c.username == username)).mappings().first()
+        user = store.users.by_name(conn, username)
     ok = False
     try:
         ok = (
@@ -281,22 +217,20 @@ def login(
     except (VerificationError, InvalidHashError, UnicodeError):
         ok = False
     if not ok or user is None:
-        raise ApiError(ErrorCode.INVALID_CREDENTIALS)
+        raise ServerError(ErrorCode.INVALID_CREDENTIALS)
     if user["disabled"]:
-        raise ApiError(ErrorCode.ACCOUNT_DISABLED)
+        raise ServerError(ErrorCode.ACCOUNT_DISABLED)
     _admit_device(conn, device_id, user["id"])
-    stamp = iso()
     token = secrets.token_urlsafe(32)
-    conn.execute(
-        insert(tokens).values(
-            token_hash=_token_hash(token),
-            user_id=user["id"],
-            device_id=device_id,
-            created_at=stamp,
-            expires_at=now_ms() + settings.token_ttl_seconds * 1000,
-        )
+    store.users.insert_token(
+        conn,
+        token_hash=_token_hash(token),
+        user_id=user["id"],
+        device_id=device_id,
+        at=iso(),
+        expires_at=now_ms() + settings.token_ttl_seconds * 1000,
     )
-    conn.execute(delete(login_failures).where(login_failures.c.username == username))
+    store.users.clear_login_failures(conn, username)
     codes = units_of(conn, user["id"])
     principal = Principal(
         user["id"], user["username"], user["role"], codes, device_id, scope_of(conn, codes)
@@ -306,70 +240,18 @@ def login(
 
 def _admit_device(conn: Connection, device_id: str, user_id: int) -> None:
     """Refuse a device revoked server-wide or for this user; else note that the user used it."""
-    dev = conn.execute(select(devices.c.revoked).where(devices.c.device_id == device_id)).first()
-    pair = conn.execute(
-        select(device_users.c.revoked).where(
-            device_users.c.device_id == device_id, device_users.c.user_id == user_id
-        )
-    ).first()
-    if (dev is not None and dev.revoked) or (pair is not None and pair.revoked):
-        raise ApiError(ErrorCode.DEVICE_REVOKED)
-    stamp = iso()
-    if dev is None:
-        conn.execute(
-            insert(devices).values(
-                device_id=device_id, revoked=False, first_seen=stamp, last_seen=stamp
-            )
-        )
-    else:
-        conn.execute(
-            update(devices).where(devices.c.device_id == device_id).values(last_seen=stamp)
-        )
-    if pair is None:
-        conn.execute(
-            insert(device_users).values(
-                device_id=device_id,
-                user_id=user_id,
-                revoked=False,
-                first_seen=stamp,
-                last_seen=stamp,
-            )
-        )
-    else:
-        conn.execute(
-            update(device_users)
-            .where(device_users.c.device_id == device_id, device_users.c.user_id == user_id)
-            .values(last_seen=stamp)
-        )
+    dev = store.users.device(conn, device_id)
+    pair = store.users.device_user(conn, device_id, user_id)
+    if (dev is not None and dev["revoked"]) or (pair is not None and pair["revoked"]):
+        raise ServerError(ErrorCode.DEVICE_REVOKED)
+    store.users.note_device_use(conn, device_id, user_id, at=iso())
 
 
 def authenticate(conn: Connection, token: str) -> Principal:
     """The caller behind a bearer token, or ``unauthorized``."""
     if not token or len(token) > 256:
-        raise ApiError(ErrorCode.UNAUTHORIZED)
-    q = (
-        select(
-            tokens.c.user_id,
-            tokens.c.device_id,
-            tokens.c.expires_at,
-            users.c.username,
-            users.c.role,
-            users.c.disabled,
-            devices.c.revoked,
-            device_users.c.revoked.label("pair_revoked"),
-        )
-        .select_from(
-            tokens.join(users, users.c.id == tokens.c.user_id)
-            .outerjoin(devices, devices.c.device_id == tokens.c.device_id)
-            .outerjoin(
-                device_users,
-                (device_users.c.device_id == tokens.c.device_id)
-                & (device_users.c.user_id == tokens.c.user_id),
-            )
-        )
-        .where(tokens.c.token_hash == _token_hash(token))
-    )
-    row = conn.execute(q).mappings().first()
+        raise ServerError(ErrorCode.UNAUTHORIZED)
+    row = store.users.token_owner(conn, _token_hash(token))
     if (
         row is None
         or row["disabled"]
@@ -377,7 +259,7 @@ def authenticate(conn: Connection, token: str) -> Principal:
         or row["pair_revoked"]
         or row["expires_at"] < now_ms()
     ):
-        raise ApiError(ErrorCode.UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
+        raise ServerError(ErrorCode.UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
     codes = units_of(conn, row["user_id"])
     return Principal(
         row["user_id"], row["username"], row["role"], codes, row["device_id"], scope_of(conn, codes)

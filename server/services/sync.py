@@ -7,32 +7,20 @@ visible in commit order and ``records.seq > cursor`` never skips a change.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection
 
+from server import store
 from server.clock import iso, now_ms
-from server.config import Settings
+from server.config import ServerSettings
 from server.db.engine import lock_change_log
-from server.db.schema import (
-    changes,
-    conflicts,
-    evidence_files,
-    records,
-    server_meta,
-    unit_closure,
-    units,
-)
-from server.errors import ApiError
 from server.services.auth import REVIEWER_ROLES, Principal
 from shared_schema.entities import REVIEW_FIELDS
-from shared_schema.errors import ChangeErrorCode, ErrorCode, error_message
+from shared_schema.errors import ChangeErrorCode, error_message
 from shared_schema.forms import FormDefinition, FormSet, load_default_forms
 from shared_schema.hlc import parse_hlc
 from shared_schema.levels import level_issues, waived_required
@@ -40,10 +28,9 @@ from shared_schema.merge import Change, FieldMeta, RecordState, canonical, merge
 from shared_schema.validation import validate
 from shared_schema.wire import parse_change
 
-__all__ = ["CursorCodec", "pull", "push"]
+__all__ = ["push"]
 
 _FORM_KEYS = ("form_id", "form_version")
-_SEQ_RE = re.compile(r"[0-9]{1,18}")
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -114,7 +101,7 @@ def _form_for(forms: FormSet, fields: dict[str, Any]) -> FormDefinition | None:
 # ---------------------------------------------------------------------------- push
 def push(
     conn: Connection,
-    settings: Settings,
+    settings: ServerSettings,
     principal: Principal,
     raw_changes: list[Any],
     *,
@@ -143,31 +130,16 @@ def push(
         return [_rejected(cid, errs) for _, cid, errs in parsed]
 
     lock_change_log(conn)
-    cids = list({c.change_id for c in valid})
-    seen: dict[str, tuple[str, int, list[str], str]] = {}
-    for i in range(0, len(cids), 500):
-        # A change_id is this user's idempotency key: another user's says nothing across scopes.
-        q = select(
-            changes.c.change_id,
-            changes.c.content_hash,
-            changes.c.rev,
-            changes.c.conflicts,
-            changes.c.status,
-        ).where(changes.c.user_id == principal.user_id)
-        for r in conn.execute(q.where(changes.c.change_id.in_(cids[i : i + 500]))):
-            seen[r.change_id] = (r.content_hash, r.rev, orjson.loads(r.conflicts), r.status)
-    rids = list({c.record_id for c in valid})
-    recs: dict[str, _Rec] = {}
-    for i in range(0, len(rids), 500):
-        for row in conn.execute(select(records).where(records.c.record_id.in_(rids[i : i + 500]))):
-            recs[row.record_id] = _load_state(row)
-    next_seq = (conn.execute(select(func.max(changes.c.seq))).scalar() or 0) + 1
+    # A change_id is this user's idempotency key: another user's says nothing across scopes.
+    seen = store.changes.applied_outcomes(conn, principal.user_id, {c.change_id for c in valid})
+    recs = {
+        row.record_id: _load_state(row)
+        for row in store.changes.records_by_id(conn, {c.record_id for c in valid})
+    }
+    next_seq = store.changes.next_seq(conn)
     named = {c.fields["unit"] for c in valid if isinstance(c.fields.get("unit"), str)}
     named |= {r.unit for r in recs.values() if r.unit is not None}
-    levels: dict[str, str] = {
-        r.code: r.level
-        for r in conn.execute(select(units.c.code, units.c.level).where(units.c.code.in_(named)))
-    }
+    levels = store.changes.unit_levels(conn, named)
 
     stamp = iso()
     change_rows: list[dict[str, Any]] = []
@@ -344,9 +316,6 @@ def _write(
 ) -> None:
     if not change_rows:
         return
-    conn.execute(insert(changes), change_rows)
-    if conflict_rows:
-        conn.execute(insert(conflicts), conflict_rows)
     new_rows: list[dict[str, Any]] = []
     upd_rows: list[dict[str, Any]] = []
     for rid, rec in recs.items():
@@ -370,94 +339,8 @@ def _write(
         }
         (upd_rows if rec.exists else new_rows).append(row)
         rec.exists, rec.dirty = True, False
-    if new_rows:
-        conn.execute(insert(records), new_rows)
-    if upd_rows:
-        stmt = (
-            update(records)
-            .where(records.c.record_id == bindparam("b_record_id"))
-            .values(
-                rev=bindparam("rev"),
-                fields=bindparam("fields"),
-                meta=bindparam("meta"),
-                deleted=bindparam("deleted"),
-                deleted_hlc=bindparam("deleted_hlc"),
-                updated_at=bindparam("updated_at"),
-                seq=bindparam("seq"),
-            )
-        )
-        conn.execute(stmt, [{**r, "b_record_id": r["record_id"]} for r in upd_rows])
+    store.changes.write_push(conn, change_rows, conflict_rows, new_rows, upd_rows)
     for rid, rec in evidence_touched.items():
-        conn.execute(delete(evidence_files).where(evidence_files.c.record_id == rid))
         sha = rec.state.fields.get("sha256")
-        if not rec.state.deleted and isinstance(sha, str):
-            conn.execute(insert(evidence_files).values(record_id=rid, sha256=sha, unit=rec.unit))
-
-
-# ---------------------------------------------------------------------------- pull
-class CursorCodec:
-    """Opaque, signed cursors: a client cannot forge one the server did not issue."""
-
-    def __init__(self, key: bytes) -> None:
-        self._key = key
-
-    @classmethod
-    def load(cls, conn: Connection) -> CursorCodec:
-        """The deployment's key (made by the first migration run, shared by every process)."""
-        key = conn.execute(
-            select(server_meta.c.value).where(server_meta.c.key == "cursor_key")
-        ).scalar_one()
-        return cls(bytes.fromhex(key))
-
-    def _sig(self, seq: int) -> str:
-        mac = hmac.new(self._key, f"c1:{seq}".encode(), hashlib.sha256).digest()[:12]
-        return base64.urlsafe_b64encode(mac).decode().rstrip("=")
-
-    def encode(self, seq: int) -> str:
-        return f"c1.{seq}.{self._sig(seq)}"
-
-    def decode(self, cursor: str) -> int:
-        parts = cursor.split(".")
-        if len(parts) != 3 or parts[0] != "c1" or not _SEQ_RE.fullmatch(parts[1]):
-            raise ApiError(ErrorCode.INVALID_CURSOR)
-        seq = int(parts[1])
-        if not hmac.compare_digest(parts[2], self._sig(seq)):
-            raise ApiError(ErrorCode.INVALID_CURSOR)
-        return seq
-
-
-def pull(
-    conn: Connection, principal: Principal, codec: CursorCodec, *, cursor: str | None, limit: int
-) -> tuple[list[orjson.Fragment | dict[str, Any]], str, bool]:
-    after = codec.decode(cursor) if cursor else 0
-    scope_q = select(unit_closure.c.descendant).where(unit_closure.c.ancestor.in_(principal.units))
-    q = (
-        select(
-            records.c.entity,
-            records.c.record_id,
-            records.c.rev,
-            records.c.fields,
-            records.c.deleted,
-            records.c.updated_at,
-            records.c.seq,
-        )
-        .where(records.c.seq > after, records.c.unit.in_(scope_q))
-        .order_by(records.c.seq)
-        .limit(limit + 1)
-    )
-    rows = conn.execute(q).all()
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    out: list[orjson.Fragment | dict[str, Any]] = [
-        {
-            "entity": r.entity,
-            "record_id": r.record_id,
-            "rev": r.rev,
-            "fields": orjson.Fragment(r.fields),
-            "deleted": bool(r.deleted),
-            "updated_at": r.updated_at,
-        }
-        for r in rows
-    ]
-    next_cursor = codec.encode(rows[-1].seq) if rows else (cursor or codec.encode(after))
-    return out, next_cursor, has_more
+        named_file = sha if not rec.state.deleted and isinstance(sha, str) else None
+        store.changes.set_evidence_file(conn, rid, named_file, rec.unit)

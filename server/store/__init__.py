@@ -11,15 +11,15 @@ Modules, one per table family:
 - :mod:`~server.store.units`: ``units``, ``unit_closure`` — import, a unit in a caller's scope,
   children, names, communes. Scope is a join on the closure table, never a list of codes.
 - :mod:`~server.store.records`: ``records`` — row streams for exports and reports, the demo's
-  lookups. Planned (issue 7, the lead): push and pull's statements on ``records``, ``changes``,
-  ``conflicts``, ``evidence_files`` writes and ``server_meta`` (the cursor key), from
-  ``services/sync.py``.
+  lookups.
+- :mod:`~server.store.changes`: push and pull — ``changes`` (the log and idempotency memory),
+  ``records`` and ``conflicts`` writes, ``evidence_files`` writes, the cursor key.
 - :mod:`~server.store.attachments`: ``attachments``, ``attachment_uploads``,
   ``attachment_uploaders``, ``evidence_files`` reads — uploads and who may see a file.
 - :mod:`~server.store.users`: ``users``, ``user_units``, ``devices``, ``tokens``,
-  ``login_failures``. Planned (issue 7, the lead): the rest of ``services/auth.py``'s statements.
+  ``device_users``, ``login_failures``.
 """
 
-from server.store import attachments, records, units, users
+from server.store import attachments, changes, records, units, users
 
-__all__ = ["attachments", "records", "units", "users"]
+__all__ = ["attachments", "changes", "records", "units", "users"]

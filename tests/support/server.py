@@ -42,9 +42,9 @@ class LiveServer:
         return self.url + "/api/v1"
 
     def settings(self):  # type: ignore[no-untyped-def]
-        from server.config import Settings
+        from server.config import ServerSettings
 
-        return Settings(data_dir=self.data_dir, database_url=self.database_url)
+        return ServerSettings(data_dir=self.data_dir, database_url=self.database_url)
 
 
 def server_env(

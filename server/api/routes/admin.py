@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from server.api.deps import CurrentPrincipal, EngineDep
-from server.db.engine import write_tx
-from server.errors import ApiError, error_responses
+from server.api.deps import ManagerPrincipal, WriteConn
+from server.api.errors import error_responses
+from server.errors import ServerError
 from server.services import auth as auth_service
 from shared_schema.errors import ErrorCode
 
@@ -19,16 +18,9 @@ _ERRORS = error_responses(ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN, ErrorCode
 @router.post(
     "/admin/users/{username}/revoke", status_code=204, responses=_ERRORS, summary="Disable a user"
 )
-async def revoke_user(username: str, who: CurrentPrincipal, engine: EngineDep) -> Response:
-    if who.role not in auth_service.MANAGER_ROLES:
-        raise ApiError(ErrorCode.FORBIDDEN)
-
-    def _do() -> bool:
-        with write_tx(engine) as conn:
-            return auth_service.revoke_user(conn, username, within=who.scope)
-
-    if not await run_in_threadpool(_do):
-        raise ApiError(ErrorCode.NOT_FOUND)
+def revoke_user(username: str, who: ManagerPrincipal, conn: WriteConn) -> Response:
+    if not auth_service.revoke_user(conn, username, within=who.scope):
+        raise ServerError(ErrorCode.NOT_FOUND)
     return Response(status_code=204)
 
 
@@ -36,16 +28,9 @@ async def revoke_user(username: str, who: CurrentPrincipal, engine: EngineDep) -
     "/admin/devices/{device_id}/revoke",
     status_code=204,
     responses=_ERRORS,
-    summary="Revoke a device",
+    summary="Revoke a device for the users of your subtree who used it",
 )
-async def revoke_device(device_id: str, who: CurrentPrincipal, engine: EngineDep) -> Response:
-    if who.role not in auth_service.MANAGER_ROLES:
-        raise ApiError(ErrorCode.FORBIDDEN)
-
-    def _do() -> bool:
-        with write_tx(engine) as conn:
-            return auth_service.revoke_device(conn, device_id, within=who.scope)
-
-    if not await run_in_threadpool(_do):
-        raise ApiError(ErrorCode.NOT_FOUND)
+def revoke_device(device_id: str, who: ManagerPrincipal, conn: WriteConn) -> Response:
+    if not auth_service.revoke_device(conn, device_id, within=who.scope):
+        raise ServerError(ErrorCode.NOT_FOUND)
     return Response(status_code=204)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy import Connection
 
-from server.api.deps import EngineDep, SettingsDep
-from server.db.engine import write_tx
-from server.errors import ApiError, error_responses
+from server.api.deps import EngineDep, SettingsDep, in_write_tx
+from server.api.errors import error_responses
+from server.errors import ServerError
 from server.services import auth as auth_service
 from shared_schema.errors import ErrorCode
 from shared_schema.wire import TokenResponse, UserInfo
@@ -41,24 +41,25 @@ async def token(
 ) -> TokenResponse:
     address = request.client.host if request.client else "unknown"
 
-    def _login() -> tuple[str, auth_service.Principal]:
-        try:
-            with write_tx(engine) as conn:
-                return auth_service.login(
-                    conn,
-                    settings,
-                    username=username,
-                    password=password,
-                    device_id=device_id,
-                    address=address,
-                )
-        except ApiError as exc:
-            if exc.code is ErrorCode.INVALID_CREDENTIALS:
-                with write_tx(engine) as conn:
-                    auth_service.record_login_failure(conn, username=username, address=address)
-            raise
+    def _login(conn: Connection) -> tuple[str, auth_service.Principal]:
+        return auth_service.login(
+            conn,
+            settings,
+            username=username,
+            password=password,
+            device_id=device_id,
+            address=address,
+        )
 
-    tok, who = await run_in_threadpool(_login)
+    def _failed(conn: Connection) -> None:
+        auth_service.record_login_failure(conn, username=username, address=address)
+
+    try:
+        tok, who = await in_write_tx(engine, _login)
+    except ServerError as exc:
+        if exc.code is ErrorCode.INVALID_CREDENTIALS:  # counted in its own transaction
+            await in_write_tx(engine, _failed)
+        raise
     return TokenResponse(
         access_token=tok,
         expires_in=settings.token_ttl_seconds,

@@ -6,12 +6,21 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from server.api.deps import DIGITS, CurrentPrincipal, EngineDep, SettingsDep, parse_json, read_body
-from server.db.engine import read_tx, write_tx
-from server.errors import ApiError, error_responses, lang_of
+from server.api.deps import (
+    DIGITS,
+    CurrentPrincipal,
+    EngineDep,
+    ReadConn,
+    SettingsDep,
+    in_write_tx,
+    parse_json,
+    read_body,
+)
+from server.api.errors import error_responses, lang_of
+from server.errors import ServerError
+from server.services import pull as pull_service
 from server.services import sync as sync_service
 from shared_schema.errors import ErrorCode
 from shared_schema.wire import PullResponse, PushResponse
@@ -51,21 +60,20 @@ async def push(
         or not isinstance(body.get("changes"), list)
         or set(body) - _PUSH_KEYS
     ):
-        raise ApiError(
+        raise ServerError(
             ErrorCode.INVALID_REQUEST, {"reason": "expected {device_id: str, changes: [...]}"}
         )
     if body["device_id"] != who.device_id:
-        raise ApiError(ErrorCode.INVALID_REQUEST, {"reason": "device_id is not the token's device"})
+        raise ServerError(
+            ErrorCode.INVALID_REQUEST, {"reason": "device_id is not the token's device"}
+        )
     raw_changes: list[Any] = body["changes"]
     if len(raw_changes) > settings.max_batch:
-        raise ApiError(ErrorCode.BATCH_TOO_LARGE, {"limit": settings.max_batch})
+        raise ServerError(ErrorCode.BATCH_TOO_LARGE, {"limit": settings.max_batch})
     lang = lang_of(request)
-
-    def _apply() -> list[dict[str, Any]]:
-        with write_tx(engine) as conn:
-            return sync_service.push(conn, settings, who, raw_changes, lang=lang)
-
-    results = await run_in_threadpool(_apply)
+    results = await in_write_tx(
+        engine, lambda conn: sync_service.push(conn, settings, who, raw_changes, lang=lang)
+    )
     return Response(orjson.dumps({"results": results}), media_type="application/json")
 
 
@@ -80,26 +88,23 @@ async def push(
     ),
     summary="Records in scope changed after the cursor, in commit order",
 )
-async def pull(
+def pull(
     request: Request,
     who: CurrentPrincipal,
-    engine: EngineDep,
+    conn: ReadConn,
     cursor: str | None = None,
     limit: str | None = None,
 ) -> Response:
     n = 1000
     if limit is not None:
         if not DIGITS.fullmatch(limit):
-            raise ApiError(ErrorCode.INVALID_LIMIT)
+            raise ServerError(ErrorCode.INVALID_LIMIT)
         n = int(limit)
         if not 1 <= n <= 1000:
-            raise ApiError(ErrorCode.INVALID_LIMIT)
+            raise ServerError(ErrorCode.INVALID_LIMIT)
 
-    def _q() -> bytes:
-        with read_tx(engine) as conn:
-            recs, next_cursor, has_more = sync_service.pull(
-                conn, who, request.app.state.cursor_codec, cursor=cursor, limit=n
-            )
-        return orjson.dumps({"records": recs, "next_cursor": next_cursor, "has_more": has_more})
-
-    return Response(await run_in_threadpool(_q), media_type="application/json")
+    recs, next_cursor, has_more = pull_service.pull(
+        conn, who, request.app.state.cursor_codec, cursor=cursor, limit=n
+    )
+    body = orjson.dumps({"records": recs, "next_cursor": next_cursor, "has_more": has_more})
+    return Response(body, media_type="application/json")
