@@ -23,7 +23,7 @@ from typing import Any
 
 import requests
 
-from shared_schema.errors import ErrorCode
+from shared_schema.errors import ErrorCode, code_for_status
 
 __all__ = [
     "ApiClient",
@@ -99,12 +99,7 @@ def _error_from(resp: requests.Response) -> ApiError:
         pass
     if not code:
         # A proxy's or framework's own error page: name it by status so callers still branch.
-        code = {
-            401: ErrorCode.UNAUTHORIZED,
-            404: ErrorCode.NOT_FOUND,
-            429: ErrorCode.RATE_LIMITED,
-            503: ErrorCode.UNAVAILABLE,
-        }.get(resp.status_code, f"http_{resp.status_code}")
+        code = code_for_status(resp.status_code) or f"http_{resp.status_code}"
     cls = NeedsLogin if resp.status_code == 401 else ApiError
     return cls(resp.status_code, str(code), message, details, headers=resp.headers)
 

@@ -26,8 +26,11 @@ from typing import Any
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from mobile.core.store import Store, utc_now
+from shared_schema.limits import MAX_FILE_BYTES
+from shared_schema.media import SNIFF_BYTES, sniff
 
 __all__ = [
+    "DEVICE_MEDIA_TYPES",
     "MAX_FILE_BYTES",
     "MediaStore",
     "StoredFile",
@@ -35,7 +38,8 @@ __all__ = [
     "sniff_media_type",
 ]
 
-MAX_FILE_BYTES = 25 * 1024 * 1024  # the server's default limit (SYNC.md)
+# What the device records as evidence today (the server takes audio too).
+DEVICE_MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "application/pdf"})
 
 _EXIF_IFD = 0x8769
 _GPS_IFD = 0x8825
@@ -49,15 +53,9 @@ class UnsupportedFile(ValueError):
 
 
 def sniff_media_type(head: bytes) -> str | None:
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    return None
+    """The type of a file the device takes (photos and PDF; no audio yet), from its first bytes."""
+    media_type = sniff(head)
+    return media_type if media_type in DEVICE_MEDIA_TYPES else None
 
 
 @dataclass(frozen=True)
@@ -137,7 +135,7 @@ class MediaStore:
     ) -> StoredFile:
         """Process and store a file; queue it for upload. Returns what the evidence record needs."""
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
-        media_type = sniff_media_type(data[:16])
+        media_type = sniff_media_type(data[:SNIFF_BYTES])
         if media_type is None:
             raise UnsupportedFile("only JPEG, PNG, WebP photos and PDF documents are accepted")
         taken_at = gps = None
@@ -163,7 +161,7 @@ class MediaStore:
     def pending(self) -> list[dict[str, Any]]:
         cur = self.store.conn.execute(
             "SELECT sha256, media_type, size, path, uploaded, attempts FROM attachments "
-            "WHERE state = 'pending' ORDER BY created_at"
+            "WHERE state = 'pending' ORDER BY created_at, rowid"
         )
         names = [c[0] for c in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur]

@@ -22,6 +22,7 @@ from mobile.core.clock import DeviceClock
 from mobile.core.store import Store, utc_now
 from shared_schema.errors import ChangeErrorCode
 from shared_schema.hlc import parse_hlc
+from shared_schema.wire import ChangeIn
 
 __all__ = ["AUTO_RESTAMP", "Outbox", "OutboxCounts", "RejectedChange"]
 
@@ -63,15 +64,15 @@ class Outbox:
         return [
             {
                 "seq": r[0],
-                "change": {
-                    "change_id": r[1],
-                    "entity": r[2],
-                    "record_id": r[3],
-                    "op": r[4],
-                    "base_rev": r[5],
-                    "hlc": r[6],
-                    "fields": json.loads(r[7]),
-                },
+                "change": ChangeIn(
+                    change_id=r[1],
+                    entity=r[2],
+                    record_id=r[3],
+                    op=r[4],
+                    base_rev=r[5],
+                    hlc=r[6],
+                    fields=json.loads(r[7]),
+                ).model_dump(),
             }
             for r in rows
         ]

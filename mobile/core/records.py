@@ -23,13 +23,13 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from mobile.core.clock import DeviceClock
 from mobile.core.forms import FormCatalog
 from mobile.core.store import Store, utc_now
 from shared_schema.entities import ENTITIES, SYSTEM_FIELDS
+from shared_schema.isotime import parse_ms
 from shared_schema.merge import canonical
 from shared_schema.text import nfc_deep, search_key
 from shared_schema.validation import apply_defaults, validate
@@ -602,16 +602,9 @@ class Records:
             self._recompute(rid)
         newest = max((str(r.get("updated_at") or "") for r in records), default="")
         if newest:
-            ms = _iso_ms(newest)
+            ms = parse_ms(newest)
             if ms is not None:
                 self.clock.observe_record_time(ms)
-
-
-def _iso_ms(text: str) -> int | None:
-    try:
-        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
-    except ValueError:
-        return None
 
 
 def _dumps(value: Any) -> str:

@@ -18,20 +18,21 @@ import secrets
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from mobile.core.migrations import migrate
+from shared_schema.isotime import iso
+from shared_schema.limits import MAX_BATCH, PULL_LIMIT_MAX, PULL_LIMIT_MIN, UPLOAD_CHUNK_SIZE
 
 __all__ = ["Settings", "Store", "utc_now"]
 
 
 def utc_now() -> str:
-    """ISO 8601 UTC with ``Z``, the form SYNC.md uses for times."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Now in SYNC.md's one time format (ISO 8601 UTC, milliseconds, ``Z``)."""
+    return iso()
 
 
 @dataclass
@@ -46,7 +47,7 @@ class Settings:
     accuracy_warn_m: float = 100.0  # and warn over 100 m
     push_batch_size: int = 500
     pull_page_size: int = 1000
-    upload_chunk_size: int = 256 * 1024
+    upload_chunk_size: int = UPLOAD_CHUNK_SIZE
     retry_max_attempts: int = 8
     retry_base_s: float = 0.5
     retry_cap_s: float = 60.0
@@ -60,10 +61,10 @@ class Settings:
             raise ValueError("photo_max_side must be 320..8000")
         if not 30 <= self.jpeg_quality <= 95:
             raise ValueError("jpeg_quality must be 30..95")
-        if not 1 <= self.push_batch_size <= 1000:
-            raise ValueError("push_batch_size must be 1..1000 (SYNC.md's batch limit)")
-        if not 1 <= self.pull_page_size <= 1000:
-            raise ValueError("pull_page_size must be 1..1000")
+        if not 1 <= self.push_batch_size <= MAX_BATCH:
+            raise ValueError(f"push_batch_size must be 1..{MAX_BATCH} (SYNC.md's batch limit)")
+        if not PULL_LIMIT_MIN <= self.pull_page_size <= PULL_LIMIT_MAX:
+            raise ValueError(f"pull_page_size must be {PULL_LIMIT_MIN}..{PULL_LIMIT_MAX}")
         if self.upload_chunk_size < 1024:
             raise ValueError("upload_chunk_size must be at least 1024")
         if not 0 < self.accuracy_accept_m <= self.accuracy_warn_m:

@@ -24,6 +24,7 @@ from mobile.core.outbox import Outbox
 from mobile.core.records import Records
 from mobile.core.store import Store, utc_now
 from shared_schema.errors import ErrorCode
+from shared_schema.wire import PushRequest
 
 __all__ = ["Progress", "SyncError", "SyncReport", "Synchronizer"]
 
@@ -119,7 +120,9 @@ class Synchronizer:
             if not batch:
                 break
             self.outbox.note_attempt([b["seq"] for b in batch])
-            body = {"device_id": self.device_id, "changes": [b["change"] for b in batch]}
+            body = PushRequest.model_validate(
+                {"device_id": self.device_id, "changes": [b["change"] for b in batch]}
+            ).model_dump()
             try:
                 resp = self.client.request("POST", "/sync/push", json_body=body)
             except ApiError as exc:
