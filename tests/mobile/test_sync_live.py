@@ -32,6 +32,7 @@ from tests.mobile.live import (
     server_conflicts,
     server_has_attachments,
     server_state,
+    wait_past,
 )
 from tests.mobile.proxy import CuttingProxy
 from tests.support import server as support
@@ -70,7 +71,7 @@ def test_two_devices_edit_offline_and_converge(srv, tmp_path: Path, first: str) 
     assert a.records.edit(
         model, {"name": "Chăn nuôi lợn sạch khép kín", "participating_households": 10}
     ).finalized
-    time.sleep(0.01)
+    wait_past(a.clock.last)
     assert b.records.edit(model, {"status": "replicated", "participating_households": 20}).finalized
     visit = b.records.create(
         "visit",
@@ -320,7 +321,7 @@ def test_clock_three_days_behind_converges(srv, tmp_path: Path) -> None:  # type
     wall.shift = -3 * DAY_MS  # three days behind, offline
     b.records.edit(area, {"households": 5})
     b.sync()
-    time.sleep(0.01)
+    wait_past(b.clock.last)
     a.records.edit(area, {"households": 6})  # later in real time, but stamped 3 days back
     report = a.sync()
     assert report.rejected == 0  # the past is accepted (SYNC.md) and simply loses
