@@ -124,8 +124,11 @@ def _searchable(view: Mapping[str, Any]) -> tuple[str, str]:
         if _HEXISH.fullmatch(value):  # record ids, hashes: noise for a person's search
             continue
         parts.append(value)
-    text = " ".join(parts)[:_SEARCH_MAX]
-    return title, search_key(text)
+    # A search matches each of its words on its own (never across a space), so a word said twice
+    # adds nothing to find: keep each once, in order. A shorter key is a smaller, faster index,
+    # and keying the distinct words only is less work (search_key goes word by word anyway).
+    words = dict.fromkeys(" ".join(parts)[:_SEARCH_MAX].split())
+    return title, " ".join(dict.fromkeys(search_key(" ".join(words)).split()))
 
 
 class Records:
@@ -464,28 +467,36 @@ class Records:
         """Upsert pulled records (caller holds the transaction), keeping local layers on top."""
         if not records:
             return
-        ids = [str(r["record_id"]) for r in records]
+        # One row per record, so the search index takes each new one once (a page never repeats a
+        # record; if one did, the upsert's own rule picks it: the later at the same or higher rev).
+        latest: dict[str, Mapping[str, Any]] = {}
+        for rec in records:
+            rid = str(rec["record_id"])
+            kept = latest.get(rid)
+            if kept is None or int(rec["rev"]) >= int(kept["rev"]):
+                latest[rid] = rec
         # Only records with local layers need the slow path; on a first sync that is none.
-        layered = stored.with_local_layers(self.store, ids)
+        layered = stored.with_local_layers(self.store, builtins.list(latest))
         now = utc_now()
         plain: builtins.list[tuple[Any, ...]] = []
-        for rec in records:
+        for rid, rec in latest.items():
             fields = rec.get("fields") or {}
             deleted = bool(rec.get("deleted"))
             title, key = _searchable(fields)
             version = fields.get("form_version")
+            text = _dumps(fields)
             plain.append(
                 (
-                    str(rec["record_id"]),
+                    rid,
                     rec["entity"],
                     fields.get("unit"),
                     fields.get("form_id"),
                     int(version) if isinstance(version, int) else None,
                     int(rec["rev"]),
-                    _dumps(fields),
+                    text,
                     int(deleted),
                     rec.get("updated_at"),
-                    _dumps(fields),
+                    text,
                     int(deleted),
                     title,
                     key,

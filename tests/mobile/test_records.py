@@ -283,3 +283,49 @@ def test_status_summary(device: Device) -> None:
     assert st["records"] == 2 and st["drafts"] == 1
     assert st["outbox"]["pending"] == 1
     json.dumps(st)  # the CLI prints it as JSON
+
+
+def _fts_ok(dev: Device) -> None:
+    """The search index agrees with the records table (FTS5's own check)."""
+    if dev.store.has_fts():
+        dev.store.conn.execute("INSERT INTO records_fts(records_fts) VALUES ('integrity-check')")
+
+
+def test_search_index_stays_whole_through_saves_and_pulls(device: Device) -> None:
+    area = device.records.create("residential_area", area_values("Làng Cũ")).record_id
+    device.records.edit(area, {"name": "Làng Mới"})
+    draft = device.records.create("residential_area", {"name": "Nháp"}, finalize=False).record_id
+    device.records.discard_draft(draft)
+    pulled = [
+        pulled_record(
+            "residential_area", record_fields("residential_area", area_values(f"Buôn {i}"))
+        )
+        for i in range(5)
+    ]
+    twice = pulled_record(
+        "residential_area",
+        record_fields("residential_area", area_values("Buôn Trum mới")),
+        record_id=pulled[0]["record_id"],
+        rev=2,
+    )
+    with device.store.transaction():
+        device.records.apply_server_records([*pulled, twice])  # one record twice in a page
+    with device.store.transaction():
+        device.records.apply_server_records([{**pulled[1], "rev": 3, "deleted": True}])
+    _fts_ok(device)
+    assert [r.title for r in device.records.list(search="buon trum")] == ["Buôn Trum mới"]
+    assert [r.title for r in device.records.list(search="lang moi")] == ["Làng Mới"]
+    assert device.records.list(search="lang cu") == []
+    assert len(device.records.list(search="buon")) == 4  # one of five deleted
+
+
+def test_search_key_keeps_each_word_once_and_still_finds_all(device: Device) -> None:
+    text = "cà phê sạch " * 150 + "hồ tiêu Buôn Trum"  # the last words after many repeats
+    rid = device.records.create(
+        "residential_area", {**area_values("Thôn Cà Phê"), "head_of_work_group": text}
+    ).record_id
+    row = device.store.conn.execute(
+        "SELECT search FROM records WHERE record_id = ?", (rid,)
+    ).fetchone()[0]
+    assert row.split() == list(dict.fromkeys(row.split()))
+    assert [r.record_id for r in device.records.list(search="ho tieu buon trum")] == [rid]

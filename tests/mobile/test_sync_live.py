@@ -303,7 +303,10 @@ def test_clock_three_days_ahead_is_restamped_and_converges(srv, tmp_path: Path) 
     b.sync()
     assert b.records.get(m1).fields["name"] == "Tạo khi đồng hồ sai"
     assert b.records.get(area).fields["households"] == 77
-    # A later edit by the other device still wins: the bad clock no longer leads.
+    # A later edit by the other device still wins: the bad clock no longer leads. "Later" is
+    # polled, not slept: HTTP Date's one-second resolution may leave A's corrected clock up to a
+    # second ahead, never days (wait_past fails after 5 s).
+    wait_past(a.clock.last)
     b.records.edit(area, {"households": 78})
     b.sync()
     a.sync()

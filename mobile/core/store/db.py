@@ -53,6 +53,8 @@ class Store:
         self.conn = conn
         self.schema_version_before = migrate(conn)
         self.db = sqlite_utils.Database(conn)
+        # Whether this SQLite had FTS5 trigram when the file was made (migration 2): fixed.
+        self._fts = self.db.table("records_fts").exists()
 
     def close(self) -> None:
         self.conn.close()
@@ -130,4 +132,4 @@ class Store:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
     def has_fts(self) -> bool:
-        return self.db.table("records_fts").exists()
+        return self._fts
