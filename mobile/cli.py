@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from mobile.core.device import Device, LoginFailed, NotLoggedIn
-from mobile.core.http import ApiError, NeedsLogin, ServerUnreachable
+from mobile.core.http import DeviceApiError, NeedsLogin, ServerUnreachable
 from mobile.core.records import LocalRecord
 from mobile.core.sync import Progress
 
@@ -120,7 +120,7 @@ def sync(
             raise _fail(3, "the server asks for a new login: run `dkst device login`") from None
         except ServerUnreachable as exc:
             raise _fail(4, f"server unreachable, nothing lost: {exc}") from None
-        except ApiError as exc:
+        except DeviceApiError as exc:
             raise _fail(1, f"sync stopped: {exc.code}: {exc.message}") from None
         typer.echo(
             f"pushed {report.pushed} (applied {report.applied}, conflicts {report.conflicts}, "

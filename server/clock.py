@@ -1,20 +1,13 @@
-"""Server time in the forms SYNC.md uses: the one clock of the server."""
+"""Server time in the forms SYNC.md uses: the one clock of the server (the format itself is
+shared_schema.isotime's)."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
+from shared_schema.isotime import iso, now_ms
 
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
-def iso(ms: int | None = None) -> str:
-    """ISO 8601 UTC with millisecond precision and ``Z``."""
-    ms = now_ms() if ms is None else ms
-    dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+__all__ = ["iso", "now_ms", "utc_now"]
 
 
 def utc_now() -> datetime:

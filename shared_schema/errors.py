@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["ChangeErrorCode", "ErrorCode", "error_message", "http_status"]
+__all__ = ["ChangeErrorCode", "ErrorCode", "code_for_status", "error_message", "http_status"]
 
 
 class ErrorCode(StrEnum):
@@ -73,6 +73,16 @@ _HTTP: dict[ErrorCode, int] = {
     ErrorCode.UNAVAILABLE: 503,
 }
 
+# The code a bare HTTP status stands for, when an answer has no error body of ours (a proxy's or
+# the framework's own page): the statuses whose meaning is one code whatever sent them.
+_BY_STATUS: dict[int, ErrorCode] = {
+    401: ErrorCode.UNAUTHORIZED,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    429: ErrorCode.RATE_LIMITED,
+    503: ErrorCode.UNAVAILABLE,
+}
+
 # (Vietnamese, English)
 _MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_request": ("Yêu cầu không hợp lệ", "The request is not valid"),
@@ -132,6 +142,11 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 
 def http_status(code: ErrorCode | str) -> int:
     return _HTTP[ErrorCode(code)]
+
+
+def code_for_status(status: int) -> ErrorCode | None:
+    """The code of an error answer that carries only its HTTP status; None when it is ambiguous."""
+    return _BY_STATUS.get(status)
 
 
 def error_message(code: str, lang: str = "vi") -> str:

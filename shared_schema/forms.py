@@ -44,6 +44,7 @@ from pydantic import (
 
 from shared_schema.entities import ENTITIES, SYSTEM_FIELDS
 from shared_schema.expr import KEYWORDS, ExprError, compile_expr
+from shared_schema.media import MEDIA_TYPES
 from shared_schema.merge import canonical
 from shared_schema.text import nfc
 from shared_schema.wire import FormSummary, I18nText
@@ -80,17 +81,6 @@ FieldType = Literal[
 ]
 FIELD_TYPES: tuple[str, ...] = FieldType.__args__  # type: ignore[attr-defined]
 
-# The attachment types the server accepts (SYNC.md "Attachments").
-MEDIA_TYPES: tuple[str, ...] = (
-    "image/jpeg",
-    "image/png",
-    "image/webp",
-    "application/pdf",
-    "audio/mp4",
-    "audio/aac",
-    "audio/mpeg",
-    "audio/ogg",
-)
 
 NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _FILE_NAME_RE = re.compile(

@@ -47,7 +47,10 @@ from typing import Any, TypeGuard
 from shared_schema.entities import REVIEW_STATES
 from shared_schema.errors import ChangeErrorCode, error_message
 from shared_schema.expr import compile_expr
-from shared_schema.forms import MEDIA_TYPES, FieldDef, FormDefinition
+from shared_schema.forms import FieldDef, FormDefinition
+from shared_schema.ids import UUID_RE
+from shared_schema.limits import MAX_FILE_BYTES
+from shared_schema.media import MEDIA_TYPES
 
 __all__ = [
     "DEFAULT_MAX_FILE_SIZE",
@@ -65,7 +68,7 @@ __all__ = [
 
 DEFAULT_MAX_TEXT_LENGTH = 10_000
 MAX_REVIEW_COMMENT_LENGTH = 2_000
-DEFAULT_MAX_FILE_SIZE = 25 * 1024 * 1024
+DEFAULT_MAX_FILE_SIZE = MAX_FILE_BYTES
 MAX_SAFE_INTEGER = 2**53 - 1
 # A hostile change with a million unknown keys must not get a million-line answer.
 MAX_ISSUES = 50
@@ -81,7 +84,6 @@ _DATETIME_RE = re.compile(
 )
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 _UNIT_RE = re.compile(r"[0-9]{1,10}")
-_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _GEOPOINT_KEYS = frozenset({"lat", "lon", "accuracy", "altitude"})
 _ATTACHMENT_KEYS = frozenset({"sha256", "media_type", "size"})
 
@@ -288,7 +290,7 @@ def _check_unit(f: FieldDef, value: Any) -> _Problem | None:
 
 
 def _check_reference(f: FieldDef, value: Any) -> _Problem | None:
-    if not isinstance(value, str) or not _UUID_RE.fullmatch(value):
+    if not isinstance(value, str) or not UUID_RE.fullmatch(value):
         return _Problem(
             "phải là mã bản ghi (UUID chữ thường)", "must be a record id (a lower-case UUID)"
         )

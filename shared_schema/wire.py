@@ -8,7 +8,6 @@ Whole-request shapes are strict models (unknown keys refused). A change inside a
 from __future__ import annotations
 
 import math
-import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared_schema.entities import ENTITIES
 from shared_schema.errors import ChangeErrorCode
 from shared_schema.hlc import HLCError, parse_hlc
+from shared_schema.ids import is_uuid
+from shared_schema.limits import MAX_BATCH
 from shared_schema.merge import Change
 from shared_schema.text import nfc_deep
 
@@ -47,10 +48,6 @@ __all__ = [
     "parse_change",
 ]
 
-MAX_BATCH = 1000
-_UUID_RE = re.compile(
-    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-)
 _CHANGE_KEYS = frozenset({"change_id", "entity", "record_id", "op", "base_rev", "hlc", "fields"})
 _MAX_BASE_REV = 2**62
 
@@ -207,10 +204,6 @@ class SummaryReport(BaseModel):
 
 
 # ---------------------------------------------------------------------------- change parsing
-def is_uuid(value: object) -> bool:
-    return isinstance(value, str) and _UUID_RE.fullmatch(value) is not None
-
-
 def _json_ok(value: Any, depth: int = 0) -> bool:
     """JSON values only, no NaN/Infinity, bounded nesting."""
     if depth > 32:

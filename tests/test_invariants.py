@@ -1,6 +1,6 @@
 """Project invariants (ARCHITECTURE.md, STYLE.md): import directions, the server's layers (SQL
-only in the store, no web framework in the services), module size, docs naming every command and
-endpoint."""
+only in the store, no web framework in the services), the device's SQL only in its store layer,
+module size, docs naming every command and endpoint."""
 
 from __future__ import annotations
 
@@ -52,6 +52,94 @@ def test_imports_go_one_way(package: str, forbidden: set[str]) -> None:
         (str(p.relative_to(ROOT)), m) for p, m in _imports(package) if m.split(".")[0] in forbidden
     ]
     assert bad == []
+
+
+# A statement's shape, not a keyword alone: prose such as "Delete a record" must not match.
+_SQL = re.compile(
+    r"^\s*(SELECT\b.*\bFROM\b|INSERT\s+(OR\s+\w+\s+)?INTO\b|UPDATE\s+\w+\s+SET\b"
+    r"|DELETE\s+FROM\b|REPLACE\s+INTO\b|(CREATE|DROP)\s+(TEMP\s+|VIRTUAL\s+|UNIQUE\s+)?"
+    r"(TABLE|INDEX|TRIGGER|VIEW)\b|ALTER\s+TABLE\b|PRAGMA\s+\w+|WITH\s+\w+\s+AS\b)",
+    re.IGNORECASE | re.DOTALL,
+)
+_SQL_CALLS = frozenset({"execute", "executemany", "executescript"})
+DEVICE_STORE = ROOT / "mobile" / "core" / "store"
+
+
+def sql_in(source: str) -> list[str]:
+    """Where a module speaks SQL: a DB-API ``execute*`` call, or a string shaped like a statement.
+
+    Docstrings and other bare string expressions are prose, and not counted.
+    """
+    tree = ast.parse(source)
+    prose = {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    }
+    found = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _SQL_CALLS
+        ):
+            found.append(f"{node.lineno}: .{node.func.attr}(")
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in prose
+            and _SQL.match(node.value)
+        ):
+            found.append(f"{node.lineno}: {node.value[:40]!r}")
+    return found
+
+
+def test_device_sql_lives_in_its_store() -> None:
+    """mobile/core modules call named functions of mobile/core/store; only the store holds SQL."""
+    bad = {
+        str(path.relative_to(ROOT)): where
+        for path in (ROOT / "mobile").rglob("*.py")
+        if DEVICE_STORE not in path.parents and (where := sql_in(path.read_text(encoding="utf-8")))
+    }
+    assert bad == {}
+
+
+def test_only_the_device_store_opens_sqlite() -> None:
+    bad = [
+        (str(p.relative_to(ROOT)), m)
+        for p, m in _imports("mobile")
+        if m.split(".")[0] in {"sqlite3", "sqlite_utils"} and DEVICE_STORE not in p.parents
+    ]
+    assert bad == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'conn.execute("SELECT 1")',
+        "self.store.conn.executemany(SQL, rows)",
+        'rows = db.query("select record_id from records where deleted = 0")',
+        'SQL = "INSERT OR IGNORE INTO attachments(sha256) VALUES (?)"',
+        'x = f"UPDATE outbox SET state = {state!r}"',
+        'q = ("DELETE FROM records " "WHERE record_id = ?")',
+        'PRAGMA = "PRAGMA user_version"',
+    ],
+)
+def test_sql_check_catches_a_statement_put_back(source: str) -> None:
+    assert sql_in(source) != []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '"""Delete a record: an outbox delete change."""',
+        'def f():\n    """Select the newest form; update the cache."""',
+        'message = "Update the app to open this file"',
+        'label = "Chọn từ danh sách"',
+    ],
+)
+def test_sql_check_leaves_prose_alone(source: str) -> None:
+    assert sql_in(source) == []
 
 
 def _commands() -> list[list[str]]:

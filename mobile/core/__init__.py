@@ -4,7 +4,7 @@ Nothing here imports Kivy (``mobile.ui`` does) or the server (only HTTP and SYNC
 """
 
 from mobile.core.device import Device, LoginFailed, NotLoggedIn, account_paths
-from mobile.core.http import ApiError, NeedsLogin, ServerUnreachable
+from mobile.core.http import DeviceApiError, NeedsLogin, ServerUnreachable
 from mobile.core.location import (
     Fix,
     FixQuality,
@@ -18,12 +18,14 @@ from mobile.core.location import (
 )
 from mobile.core.media import MediaStore, StoredFile, UnsupportedFile
 from mobile.core.records import Issue, LocalRecord, RecordNotFound, Records, SaveResult
-from mobile.core.store import Settings, Store
+from mobile.core.settings import DeviceSettings
+from mobile.core.store import Store
 from mobile.core.sync import Progress, SyncReport
 
 __all__ = [
-    "ApiError",
     "Device",
+    "DeviceApiError",
+    "DeviceSettings",
     "Fix",
     "FixQuality",
     "Issue",
@@ -41,7 +43,6 @@ __all__ = [
     "Records",
     "SaveResult",
     "ServerUnreachable",
-    "Settings",
     "StaticLocationProvider",
     "Store",
     "StoredFile",

@@ -19,13 +19,16 @@ Why this exists beside ``shared_schema.hlc.Clock``:
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from mobile.core.store import Store
 from shared_schema.hlc import HLC, Clock, parse_hlc
+from shared_schema.isotime import iso, now_ms
 
-__all__ = ["OFFSET_THRESHOLD_MS", "DeviceClock", "wall_ms"]
+if TYPE_CHECKING:
+    from mobile.core.store import Store
+
+__all__ = ["OFFSET_THRESHOLD_MS", "DeviceClock", "utc_now", "wall_ms"]
 
 # HTTP Date has one-second resolution and the response takes a while to arrive: below a minute
 # the phone's own (NTP-synced) clock is the better one.
@@ -33,7 +36,13 @@ OFFSET_THRESHOLD_MS = 60_000
 
 
 def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
+    """The phone's own clock, in ms (HLCs add the server offset to it)."""
+    return now_ms()
+
+
+def utc_now() -> str:
+    """The phone's clock in SYNC.md's time format, for the device's own bookkeeping columns."""
+    return iso()
 
 
 class DeviceClock:

@@ -28,14 +28,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from mobile.core.clock import DeviceClock, wall_ms
+from mobile.core.clock import DeviceClock, utc_now, wall_ms
 from mobile.core.forms import FormCatalog
-from mobile.core.http import ApiClient, ApiError, NeedsLogin, RetryPolicy
+from mobile.core.http import ApiClient, DeviceApiError, NeedsLogin, RetryPolicy
 from mobile.core.location import Fix
 from mobile.core.media import MediaStore, StoredFile
 from mobile.core.outbox import Outbox
 from mobile.core.records import Records, SaveResult
-from mobile.core.store import Store, utc_now
+from mobile.core.store import Store
 from mobile.core.sync import Progress, Synchronizer, SyncReport
 from shared_schema.errors import ErrorCode
 from shared_schema.hlc import DEVICE_ID_RE
@@ -193,7 +193,7 @@ class Device:
                     "device_id": self.device_id,
                 },
             )
-        except ApiError as exc:
+        except DeviceApiError as exc:
             if exc.code in (
                 ErrorCode.INVALID_CREDENTIALS,
                 ErrorCode.ACCOUNT_DISABLED,
@@ -293,27 +293,15 @@ class Device:
 
     def status(self) -> dict[str, Any]:
         counts = self.outbox.counts()
-        files = dict(
-            self.store.conn.execute(
-                "SELECT state, count(*) FROM attachments GROUP BY state"
-            ).fetchall()
-        )
-        drafts = self.store.conn.execute(
-            "SELECT count(*) FROM records WHERE draft_fields IS NOT NULL"
-        ).fetchone()[0]
         return {
             "server": self.server,
             "username": self.username,
             "device_id": self.device_id,
             "logged_in": bool(self.store.get_state("token")),
             "records": self.records.count(),
-            "drafts": drafts,
+            "drafts": self.records.draft_count(),
             "outbox": counts.__dict__,
-            "files": {
-                "pending": files.get("pending", 0),
-                "done": files.get("done", 0),
-                "failed": files.get("failed", 0),
-            },
+            "files": self.media.counts(),
             "last_sync_at": self.store.get_state("last_sync_at"),
             "clock_offset_ms": self.clock.offset_ms,
             "rejected": [r.__dict__ for r in self.outbox.rejected()],

@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from mobile.core.store import Store
+from mobile.core.store import reference as stored
 
 if TYPE_CHECKING:
     from mobile.core.http import ApiClient
@@ -46,11 +47,9 @@ class FormCatalog:
         key = (form_id, int(version))
         if key in self._cache:
             return self._cache[key]
-        row = self.store.conn.execute(
-            "SELECT definition FROM forms WHERE form_id = ? AND version = ?", key
-        ).fetchone()
-        if row is not None:
-            form = form_from_json(json.loads(row[0]))
+        text = stored.form_definition(self.store, *key)
+        if text is not None:
+            form = form_from_json(json.loads(text))
         else:
             bundled = self.bundled.get(form_id, int(version))
             if bundled is None:
@@ -61,12 +60,9 @@ class FormCatalog:
 
     def latest(self, entity: str) -> FormDefinition:
         """The newest version the server gave us for ``entity``, else the bundled one."""
-        row = self.store.conn.execute(
-            "SELECT form_id, version FROM forms WHERE entity = ? ORDER BY version DESC LIMIT 1",
-            (entity,),
-        ).fetchone()
-        if row is not None:
-            return self.get(row[0], row[1])
+        newest = stored.latest_form(self.store, entity)
+        if newest is not None:
+            return self.get(*newest)
         try:
             form = self.bundled.latest(entity)
         except LookupError as exc:
@@ -78,10 +74,7 @@ class FormCatalog:
     def refresh(self, client: ApiClient) -> int:
         """Fetch the versions the device does not have yet; return how many were added."""
         summaries = client.get_json("/forms")
-        have = {
-            (r[0], r[1]): r[2]
-            for r in self.store.conn.execute("SELECT form_id, version, sha256 FROM forms")
-        }
+        have = stored.form_hashes(self.store)
         added = 0
         for s in summaries:
             key = (str(s["form_id"]), int(s["version"]))
@@ -89,16 +82,13 @@ class FormCatalog:
                 continue  # versions are immutable: same hash, nothing to fetch
             definition = client.get_json(f"/forms/{key[0]}/{key[1]}")
             with self.store.transaction():
-                self.store.conn.execute(
-                    "INSERT OR REPLACE INTO forms(form_id, version, entity, sha256, definition) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (
-                        key[0],
-                        key[1],
-                        s["entity"],
-                        s.get("sha256"),
-                        json.dumps(definition, ensure_ascii=False),
-                    ),
+                stored.save_form(
+                    self.store,
+                    form_id=key[0],
+                    version=key[1],
+                    entity=s["entity"],
+                    sha256=s.get("sha256"),
+                    definition=json.dumps(definition, ensure_ascii=False),
                 )
             self._cache.pop(key, None)
             added += 1

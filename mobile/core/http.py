@@ -6,7 +6,7 @@ a body cut short), 5xx and 429. Every request the app makes is safe to repeat: p
 exponentially with full jitter (many phones reconnecting when a cell tower comes back must not
 retry in step), capped, and a server's ``Retry-After`` is honoured as a lower bound.
 
-Errors come back as :class:`ApiError` with SYNC.md's ``code``; callers branch on
+Errors come back as :class:`DeviceApiError` with SYNC.md's ``code``; callers branch on
 ``shared_schema.errors.ErrorCode``, never on the message.
 """
 
@@ -23,19 +23,20 @@ from typing import Any
 
 import requests
 
-from shared_schema.errors import ErrorCode
+from shared_schema.errors import ErrorCode, code_for_status
 
 __all__ = [
     "ApiClient",
-    "ApiError",
+    "DeviceApiError",
     "NeedsLogin",
     "RetryPolicy",
     "ServerUnreachable",
 ]
 
 
-class ApiError(Exception):
-    """An error answer of SYNC.md: ``{"error": {"code", "message", "details"}}``."""
+class DeviceApiError(Exception):
+    """An error answer of SYNC.md as the device receives it: ``{"error": {"code", "message",
+    "details"}}`` and its HTTP status (the server raises ``server.errors.ApiError`` to send one)."""
 
     def __init__(
         self, status: int, code: str, message: str, details: Any = None, *, headers: Any = None
@@ -48,7 +49,7 @@ class ApiError(Exception):
         self.headers: Mapping[str, str] = headers or {}
 
 
-class NeedsLogin(ApiError):
+class NeedsLogin(DeviceApiError):
     """401: no token, or the server no longer accepts it. The officer must log in again."""
 
 
@@ -86,7 +87,7 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _error_from(resp: requests.Response) -> ApiError:
+def _error_from(resp: requests.Response) -> DeviceApiError:
     code, message, details = "", resp.reason or "", None
     try:
         body = resp.json()
@@ -99,13 +100,8 @@ def _error_from(resp: requests.Response) -> ApiError:
         pass
     if not code:
         # A proxy's or framework's own error page: name it by status so callers still branch.
-        code = {
-            401: ErrorCode.UNAUTHORIZED,
-            404: ErrorCode.NOT_FOUND,
-            429: ErrorCode.RATE_LIMITED,
-            503: ErrorCode.UNAVAILABLE,
-        }.get(resp.status_code, f"http_{resp.status_code}")
-    cls = NeedsLogin if resp.status_code == 401 else ApiError
+        code = code_for_status(resp.status_code) or f"http_{resp.status_code}"
+    cls = NeedsLogin if resp.status_code == 401 else DeviceApiError
     return cls(resp.status_code, str(code), message, details, headers=resp.headers)
 
 

@@ -14,9 +14,10 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
+
+from shared_schema.isotime import iso
 
 __all__ = [
     "Fix",
@@ -80,21 +81,17 @@ class LocationProvider(Protocol):
     def current(self) -> Fix: ...
 
 
-def _now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 class StaticLocationProvider:
     """A configured position (a desktop in the commune office, tests)."""
 
     def __init__(
         self, lat: float, lon: float, accuracy: float | None = None, altitude: float | None = None
     ) -> None:
-        self._fix = Fix(lat, lon, accuracy, altitude, _now_iso())
+        self._fix = Fix(lat, lon, accuracy, altitude, iso())
 
     def current(self) -> Fix:
         f = self._fix
-        return Fix(f.lat, f.lon, f.accuracy, f.altitude, _now_iso())
+        return Fix(f.lat, f.lon, f.accuracy, f.altitude, iso())
 
 
 class ManualLocationProvider:
@@ -106,7 +103,7 @@ class ManualLocationProvider:
     def set(
         self, lat: float, lon: float, accuracy: float | None = None, altitude: float | None = None
     ) -> Fix:
-        self._fix = Fix(lat, lon, accuracy, altitude, _now_iso())
+        self._fix = Fix(lat, lon, accuracy, altitude, iso())
         return self._fix
 
     def current(self) -> Fix:
@@ -140,7 +137,7 @@ class PlyerLocationProvider:
                     float(kw["lon"]),
                     float(kw["accuracy"]) if kw.get("accuracy") is not None else None,
                     float(kw["altitude"]) if kw.get("altitude") is not None else None,
-                    _now_iso(),
+                    iso(),
                 )
             except (KeyError, TypeError, ValueError):
                 return

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -25,9 +26,14 @@ from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from mobile.core.store import Store, utc_now
+from mobile.core.clock import utc_now
+from mobile.core.store import Store
+from mobile.core.store import files as stored
+from shared_schema.limits import MAX_FILE_BYTES
+from shared_schema.media import SNIFF_BYTES, sniff
 
 __all__ = [
+    "DEVICE_MEDIA_TYPES",
     "MAX_FILE_BYTES",
     "MediaStore",
     "StoredFile",
@@ -35,7 +41,8 @@ __all__ = [
     "sniff_media_type",
 ]
 
-MAX_FILE_BYTES = 25 * 1024 * 1024  # the server's default limit (SYNC.md)
+# What the device records as evidence today (the server takes audio too).
+DEVICE_MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "application/pdf"})
 
 _EXIF_IFD = 0x8769
 _GPS_IFD = 0x8825
@@ -49,15 +56,9 @@ class UnsupportedFile(ValueError):
 
 
 def sniff_media_type(head: bytes) -> str | None:
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    return None
+    """The type of a file the device takes (photos and PDF; no audio yet), from its first bytes."""
+    media_type = sniff(head)
+    return media_type if media_type in DEVICE_MEDIA_TYPES else None
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ class MediaStore:
     ) -> StoredFile:
         """Process and store a file; queue it for upload. Returns what the evidence record needs."""
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
-        media_type = sniff_media_type(data[:16])
+        media_type = sniff_media_type(data[:SNIFF_BYTES])
         if media_type is None:
             raise UnsupportedFile("only JPEG, PNG, WebP photos and PDF documents are accepted")
         taken_at = gps = None
@@ -153,20 +154,37 @@ class MediaStore:
         if not path.exists():
             _write_atomic(path, data)
         with self.store.transaction():
-            self.store.conn.execute(
-                "INSERT OR IGNORE INTO attachments(sha256, media_type, size, path, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (sha, media_type, len(data), str(path.relative_to(self.root)), utc_now()),
+            stored.add(
+                self.store,
+                sha256=sha,
+                media_type=media_type,
+                size=len(data),
+                path=str(path.relative_to(self.root)),
+                now=utc_now(),
             )
         return StoredFile(sha, media_type, len(data), path, taken_at, gps, width, height)
 
     def pending(self) -> list[dict[str, Any]]:
-        cur = self.store.conn.execute(
-            "SELECT sha256, media_type, size, path, uploaded, attempts FROM attachments "
-            "WHERE state = 'pending' ORDER BY created_at"
-        )
-        names = [c[0] for c in cur.description]
-        return [dict(zip(names, r, strict=True)) for r in cur]
+        return stored.pending(self.store)
+
+    def note_uploaded(self, sha256: str, uploaded: int) -> None:
+        """The server confirmed ``uploaded`` bytes of the file."""
+        with self.store.transaction():
+            stored.set_uploaded(self.store, sha256, uploaded)
+
+    def mark_done(self, sha256: str) -> None:
+        with self.store.transaction():
+            stored.mark_done(self.store, sha256, utc_now())
+
+    def mark_failed(self, sha256: str, code: str, message: str) -> None:
+        """A file the server will never take (type, size): say so, do not retry it."""
+        with self.store.transaction():
+            stored.mark_failed(self.store, sha256, json.dumps({"code": code, "message": message}))
+
+    def counts(self) -> dict[str, int]:
+        """Files by upload state: pending, done, failed."""
+        by_state = stored.counts_by_state(self.store)
+        return {state: by_state.get(state, 0) for state in ("pending", "done", "failed")}
 
 
 def _process_image(

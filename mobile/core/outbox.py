@@ -18,10 +18,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from mobile.core.clock import DeviceClock
-from mobile.core.store import Store, utc_now
+from mobile.core.clock import DeviceClock, utc_now
+from mobile.core.store import Store
+from mobile.core.store import outbox as stored
 from shared_schema.errors import ChangeErrorCode
 from shared_schema.hlc import parse_hlc
+from shared_schema.wire import ChangeIn
 
 __all__ = ["AUTO_RESTAMP", "Outbox", "OutboxCounts", "RejectedChange"]
 
@@ -55,41 +57,28 @@ class Outbox:
 
     def next_batch(self, limit: int) -> list[dict[str, Any]]:
         """The oldest pending changes in SYNC.md's wire form, with their ``seq``."""
-        rows = self.store.conn.execute(
-            "SELECT seq, change_id, entity, record_id, op, base_rev, hlc, fields FROM outbox "
-            "WHERE state = 'pending' ORDER BY seq LIMIT ?",
-            (limit,),
-        ).fetchall()
         return [
             {
                 "seq": r[0],
-                "change": {
-                    "change_id": r[1],
-                    "entity": r[2],
-                    "record_id": r[3],
-                    "op": r[4],
-                    "base_rev": r[5],
-                    "hlc": r[6],
-                    "fields": json.loads(r[7]),
-                },
+                "change": ChangeIn(
+                    change_id=r[1],
+                    entity=r[2],
+                    record_id=r[3],
+                    op=r[4],
+                    base_rev=r[5],
+                    hlc=r[6],
+                    fields=json.loads(r[7]),
+                ).model_dump(),
             }
-            for r in rows
+            for r in stored.pending(self.store, limit)
         ]
 
     def pending_count(self) -> int:
-        return int(
-            self.store.conn.execute(
-                "SELECT count(*) FROM outbox WHERE state = 'pending'"
-            ).fetchone()[0]
-        )
+        return stored.pending_count(self.store)
 
     def note_attempt(self, seqs: list[int]) -> None:
         with self.store.transaction():
-            now = utc_now()
-            self.store.conn.executemany(
-                "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ? WHERE seq = ?",
-                [(now, s) for s in seqs],
-            )
+            stored.note_attempt(self.store, seqs, utc_now())
 
     def apply_results(
         self, batch: list[dict[str, Any]], results: list[dict[str, Any]]
@@ -113,18 +102,15 @@ class Outbox:
                     raise ValueError(f"push result for {rid} in place of {change['change_id']}")
                 status = res.get("status")
                 if status in ("applied", "conflict", "duplicate"):
-                    self.store.conn.execute(
-                        "UPDATE outbox SET state = 'sent', result_status = ?, result_rev = ?, "
-                        "conflicts = ?, errors = NULL, sent_at = ? WHERE seq = ?",
-                        (
-                            status
-                            if status != "duplicate" or not res.get("conflicts")
-                            else "conflict",
-                            res.get("rev"),
-                            json.dumps(res.get("conflicts") or []),
-                            now,
-                            seq,
-                        ),
+                    stored.mark_sent(
+                        self.store,
+                        seq,
+                        status=status
+                        if status != "duplicate" or not res.get("conflicts")
+                        else "conflict",
+                        rev=res.get("rev"),
+                        conflicts=json.dumps(res.get("conflicts") or []),
+                        now=now,
                     )
                     self.clock.note_accepted(change["hlc"])
                     settled += 1
@@ -138,11 +124,7 @@ class Outbox:
                         for e in (res.get("errors") or [])
                     ]
                     codes = {e["code"] for e in errors}
-                    self.store.conn.execute(
-                        "UPDATE outbox SET state = 'rejected', result_status = 'rejected', "
-                        "result_rev = NULL, errors = ? WHERE seq = ?",
-                        (json.dumps(errors, ensure_ascii=False), seq),
-                    )
+                    stored.mark_rejected(self.store, seq, json.dumps(errors, ensure_ascii=False))
                     if codes and codes <= AUTO_RESTAMP:
                         to_restamp.append(seq)
                 else:
@@ -156,44 +138,32 @@ class Outbox:
         Later pending rows carry the same bad clock; left alone they would be refused too, or
         (if within the 24 h) would beat the re-stamped ones although saved earlier.
         """
-        first = min(seqs)
-        rows = self.store.conn.execute(
-            "SELECT seq, hlc FROM outbox WHERE seq IN ({}) "
-            # attempts = 0: a row that may already be on the server keeps its change_id.
-            "OR (state = 'pending' AND attempts = 0 AND seq > ?) "
-            "ORDER BY seq".format(",".join("?" * len(seqs))),
-            (*seqs, first),
-        ).fetchall()
+        rows = stored.restamp_candidates(self.store, seqs)
         new_hlcs = self.clock.restamp([r[1] for r in rows])
         for (seq, old), new in zip(rows, new_hlcs, strict=True):
             parse_hlc(new)
-            self.store.conn.execute(
-                "UPDATE outbox SET hlc = ?, change_id = ?, state = 'pending', errors = NULL, "
-                "result_status = NULL, restamped_from = ? WHERE seq = ?",
-                (new, str(uuid.uuid4()), old, seq),
-            )
+            stored.restamp(self.store, seq, hlc=new, change_id=str(uuid.uuid4()), old_hlc=old)
         return len(rows)
 
     def counts(self) -> OutboxCounts:
-        by_state = dict(
-            self.store.conn.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall()
-        )
-        conflicts = self.store.conn.execute(
-            "SELECT count(*) FROM outbox WHERE result_status = 'conflict'"
-        ).fetchone()[0]
+        by_state = stored.counts_by_state(self.store)
         return OutboxCounts(
             pending=by_state.get("pending", 0),
             sent=by_state.get("sent", 0),
             rejected=by_state.get("rejected", 0),
-            conflicts=int(conflicts),
+            conflicts=stored.conflict_count(self.store),
         )
 
     def rejected(self) -> list[RejectedChange]:
-        rows = self.store.conn.execute(
-            "SELECT change_id, entity, record_id, op, fields, errors, attempts FROM outbox "
-            "WHERE state = 'rejected' ORDER BY seq"
-        ).fetchall()
         return [
-            RejectedChange(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5] or "[]"), r[6])
-            for r in rows
+            RejectedChange(
+                r["change_id"],
+                r["entity"],
+                r["record_id"],
+                r["op"],
+                json.loads(r["fields"]),
+                json.loads(r["errors"] or "[]"),
+                r["attempts"],
+            )
+            for r in stored.rejected(self.store)
         ]

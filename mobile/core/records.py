@@ -23,13 +23,15 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from mobile.core.clock import DeviceClock
+from mobile.core.clock import DeviceClock, utc_now
 from mobile.core.forms import FormCatalog
-from mobile.core.store import Store, utc_now
+from mobile.core.store import Store
+from mobile.core.store import outbox as stored_outbox
+from mobile.core.store import records as stored
 from shared_schema.entities import ENTITIES, SYSTEM_FIELDS
+from shared_schema.isotime import parse_ms
 from shared_schema.merge import canonical
 from shared_schema.text import nfc_deep, search_key
 from shared_schema.validation import apply_defaults, validate
@@ -122,16 +124,11 @@ def _searchable(view: Mapping[str, Any]) -> tuple[str, str]:
         if _HEXISH.fullmatch(value):  # record ids, hashes: noise for a person's search
             continue
         parts.append(value)
-    text = " ".join(parts)[:_SEARCH_MAX]
-    return title, search_key(text)
-
-
-_VISIBLE_ROWS = """
-    SELECT op, fields, state, result_rev, errors, conflicts, change_id FROM outbox
-    WHERE record_id = ?
-      AND (state IN ('pending', 'rejected') OR (state = 'sent' AND result_rev > ?))
-    ORDER BY seq
-"""
+    # A search matches each of its words on its own (never across a space), so a word said twice
+    # adds nothing to find: keep each once, in order. A shorter key is a smaller, faster index,
+    # and keying the distinct words only is less work (search_key goes word by word anyway).
+    words = dict.fromkeys(" ".join(parts)[:_SEARCH_MAX].split())
+    return title, " ".join(dict.fromkeys(search_key(" ".join(words)).split()))
 
 
 class Records:
@@ -142,11 +139,7 @@ class Records:
 
     # ------------------------------------------------------------------ reading
     def _row(self, record_id: str) -> dict[str, Any] | None:
-        cur = self.store.conn.execute("SELECT * FROM records WHERE record_id = ?", (record_id,))
-        row = cur.fetchone()
-        if row is None:
-            return None
-        return dict(zip([c[0] for c in cur.description], row, strict=True))
+        return stored.get(self.store, record_id)
 
     def get(self, record_id: str) -> LocalRecord:
         row = self._row(record_id)
@@ -155,17 +148,14 @@ class Records:
         return self._to_record(row)
 
     def _to_record(self, row: Mapping[str, Any]) -> LocalRecord:
-        outbox = self.store.conn.execute(_VISIBLE_ROWS, (row["record_id"], row["rev"])).fetchall()
+        outbox = stored_outbox.visible(self.store, row["record_id"], row["rev"])
         states = {o[2] for o in outbox}
         errors: builtins.list[dict[str, Any]] = []
         for o in outbox:
             if o[2] == "rejected" and o[4]:
                 errors.extend(json.loads(o[4]))
         conflicts: builtins.list[str] = []
-        for (c,) in self.store.conn.execute(
-            "SELECT conflicts FROM outbox WHERE record_id = ? AND result_status = 'conflict'",
-            (row["record_id"],),
-        ):
+        for _, _, c in stored_outbox.conflicted(self.store, row["record_id"]):
             conflicts.extend(x for x in json.loads(c or "[]") if x not in conflicts)
         if row["draft_fields"] is not None:
             status = "draft"
@@ -216,34 +206,15 @@ class Records:
         offset: int = 0,
         include_deleted: bool = False,
     ) -> builtins.list[dict[str, Any]]:
-        where: builtins.list[str] = []
-        params: builtins.list[Any] = []
-        if entity is not None:
-            where.append("r.entity = ?")
-            params.append(entity)
-        if not include_deleted:
-            where.append("r.deleted = 0")
         words = search_key(search).split() if search else []
-        long_words = [w for w in words if len(w) >= 3]
-        join = ""
-        if long_words and self.store.has_fts():
-            # Trigram FTS: each word is a quoted substring; the index narrows, LIKE below is exact.
-            join = "JOIN records_fts f ON f.rowid = r.rowid"
-            where.append("records_fts MATCH ?")
-            params.append(" AND ".join('"' + w.replace('"', '""') + '"' for w in long_words))
-        for w in words:
-            where.append("r.search LIKE ? ESCAPE '\\'")
-            params.append(
-                "%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            )
-        sql = f"SELECT r.* FROM records r {join}"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY r.title, r.record_id LIMIT ? OFFSET ?"
-        params += [limit, offset]
-        cur = self.store.conn.execute(sql, params)
-        names = [c[0] for c in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur]
+        return stored.search(
+            self.store,
+            entity=entity,
+            words=words,
+            include_deleted=include_deleted,
+            limit=limit,
+            offset=offset,
+        )
 
     def conflicts_of(self, record_id: str) -> builtins.list[dict[str, Any]]:
         """Fields where this device's sent value met another device's (SYNC.md ``conflict``).
@@ -253,11 +224,7 @@ class Records:
         """
         view = self.get(record_id).fields
         out = []
-        for change_id, fields, conflicts in self.store.conn.execute(
-            "SELECT change_id, fields, conflicts FROM outbox "
-            "WHERE record_id = ? AND result_status = 'conflict' ORDER BY seq",
-            (record_id,),
-        ):
+        for change_id, fields, conflicts in stored_outbox.conflicted(self.store, record_id):
             sent = json.loads(fields)
             for name in json.loads(conflicts or "[]"):
                 out.append(
@@ -271,17 +238,10 @@ class Records:
         return out
 
     def count(self, entity: str | None = None) -> int:
-        if entity is None:
-            return int(
-                self.store.conn.execute(
-                    "SELECT count(*) FROM records WHERE deleted = 0"
-                ).fetchone()[0]
-            )
-        return int(
-            self.store.conn.execute(
-                "SELECT count(*) FROM records WHERE entity = ? AND deleted = 0", (entity,)
-            ).fetchone()[0]
-        )
+        return stored.count(self.store, entity)
+
+    def draft_count(self) -> int:
+        return stored.draft_count(self.store)
 
     # ------------------------------------------------------------------ writing
     def _default_unit(self) -> str | None:
@@ -323,22 +283,18 @@ class Records:
         record_id = record_id or str(uuid.uuid4())
         with self.store.transaction():
             title, key = _searchable(fields)
-            self.store.conn.execute(
-                "INSERT INTO records(record_id, entity, unit, form_id, form_version, rev, "
-                "draft_fields, fields, title, search, local_updated_at) "
-                "VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
-                (
-                    record_id,
-                    entity,
-                    unit,
-                    form.form_id,
-                    form.version,
-                    _dumps(fields),
-                    _dumps(fields),
-                    title,
-                    key,
-                    utc_now(),
-                ),
+            stored.insert_new(
+                self.store,
+                record_id=record_id,
+                entity=entity,
+                unit=unit,
+                form_id=form.form_id,
+                form_version=form.version,
+                draft_fields=_dumps(fields),
+                fields=_dumps(fields),
+                title=title,
+                search_key=key,
+                now=utc_now(),
             )
             if finalize:
                 return self._finalize(record_id)
@@ -359,10 +315,7 @@ class Records:
                 raise ValueError("a record's unit cannot change (SYNC.md unit_immutable)")
             draft = json.loads(row["draft_fields"]) if row["draft_fields"] is not None else {}
             draft.update(values)
-            self.store.conn.execute(
-                "UPDATE records SET draft_fields = ? WHERE record_id = ?",
-                (_dumps(draft), record_id),
-            )
+            stored.set_draft(self.store, record_id, _dumps(draft))
             self._recompute(record_id)
             if finalize:
                 return self._finalize(record_id)
@@ -378,21 +331,16 @@ class Records:
             row = self._row(record_id)
             if row is None:
                 raise RecordNotFound(record_id)
-            if row["rev"] == 0 and not self._has_outbox(record_id):
-                self.store.conn.execute("DELETE FROM records WHERE record_id = ?", (record_id,))
+            if row["rev"] == 0 and not stored_outbox.has_changes(self.store, record_id):
+                stored.delete(self.store, record_id)
                 return
-            self.store.conn.execute(
-                "UPDATE records SET draft_fields = NULL WHERE record_id = ?", (record_id,)
-            )
+            stored.set_draft(self.store, record_id, None)
             self._recompute(record_id)
 
     def discard_rejected(self, record_id: str) -> int:
         """Give up the record's rejected changes: the view goes back to what the server has."""
         with self.store.transaction():
-            n = self.store.conn.execute(
-                "UPDATE outbox SET state = 'superseded' WHERE record_id = ? AND state = 'rejected'",
-                (record_id,),
-            ).rowcount
+            n = stored_outbox.supersede_rejected(self.store, record_id)
             self._recompute(record_id)
             return n
 
@@ -402,36 +350,23 @@ class Records:
             row = self._row(record_id)
             if row is None:
                 raise RecordNotFound(record_id)
-            if row["rev"] == 0 and not self._has_outbox(record_id):
-                self.store.conn.execute("DELETE FROM records WHERE record_id = ?", (record_id,))
+            if row["rev"] == 0 and not stored_outbox.has_changes(self.store, record_id):
+                stored.delete(self.store, record_id)
                 return None
             change_id = str(uuid.uuid4())
-            self.store.conn.execute(
-                "UPDATE outbox SET state = 'superseded' WHERE record_id = ? AND state = 'rejected'",
-                (record_id,),
-            )
+            stored_outbox.supersede_rejected(self.store, record_id)
             self._insert_change(change_id, row["entity"], record_id, "delete", row["rev"], {})
-            self.store.conn.execute(
-                "UPDATE records SET draft_fields = NULL WHERE record_id = ?", (record_id,)
-            )
+            stored.set_draft(self.store, record_id, None)
             self._recompute(record_id)
             return change_id
 
     # ------------------------------------------------------------------ internals
-    def _has_outbox(self, record_id: str) -> bool:
-        return (
-            self.store.conn.execute(
-                "SELECT 1 FROM outbox WHERE record_id = ? LIMIT 1", (record_id,)
-            ).fetchone()
-            is not None
-        )
-
     def _layers(
         self, row: Mapping[str, Any], *, with_rejected: bool
     ) -> builtins.list[tuple[str, dict[str, Any]]]:
         out = []
-        for op, fields, state, *_ in self.store.conn.execute(
-            _VISIBLE_ROWS, (row["record_id"], row["rev"])
+        for op, fields, state, *_ in stored_outbox.visible(
+            self.store, row["record_id"], row["rev"]
         ):
             if state == "rejected" and not with_rejected:
                 continue
@@ -449,10 +384,15 @@ class Records:
             draft,
         )
         title, key = _searchable(view)
-        self.store.conn.execute(
-            "UPDATE records SET fields = ?, deleted = ?, title = ?, search = ?, "
-            "unit = coalesce(unit, ?), local_updated_at = ? WHERE record_id = ?",
-            (_dumps(view), int(deleted), title, key, view.get("unit"), utc_now(), record_id),
+        stored.set_view(
+            self.store,
+            record_id,
+            fields=_dumps(view),
+            deleted=deleted,
+            title=title,
+            search_key=key,
+            unit=view.get("unit"),
+            now=utc_now(),
         )
 
     def _form_of(self, row: Mapping[str, Any]) -> Any:
@@ -492,17 +432,12 @@ class Records:
         }
         # Rejected changes are folded into this one (their values are in the view): the officer
         # has now seen and resolved them.
-        self.store.conn.execute(
-            "UPDATE outbox SET state = 'superseded' WHERE record_id = ? AND state = 'rejected'",
-            (record_id,),
-        )
+        stored_outbox.supersede_rejected(self.store, record_id)
         change_id: str | None = None
         if diff:
             change_id = str(uuid.uuid4())
             self._insert_change(change_id, row["entity"], record_id, "upsert", row["rev"], diff)
-        self.store.conn.execute(
-            "UPDATE records SET draft_fields = NULL WHERE record_id = ?", (record_id,)
-        )
+        stored.set_draft(self.store, record_id, None)
         self._recompute(record_id)
         return SaveResult(record_id, True, change_id, [])
 
@@ -515,19 +450,16 @@ class Records:
         rev: int,
         fields: Mapping[str, Any],
     ) -> None:
-        self.store.conn.execute(
-            "INSERT INTO outbox(change_id, entity, record_id, op, base_rev, hlc, fields, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                change_id,
-                entity,
-                record_id,
-                op,
-                rev or None,
-                self.clock.now(),
-                _dumps(fields),
-                utc_now(),
-            ),
+        stored_outbox.insert(
+            self.store,
+            change_id=change_id,
+            entity=entity,
+            record_id=record_id,
+            op=op,
+            base_rev=rev or None,
+            hlc=self.clock.now(),
+            fields=_dumps(fields),
+            now=utc_now(),
         )
 
     # ------------------------------------------------------------------ from the server
@@ -535,83 +467,50 @@ class Records:
         """Upsert pulled records (caller holds the transaction), keeping local layers on top."""
         if not records:
             return
-        conn = self.store.conn
-        ids = [str(r["record_id"]) for r in records]
+        # One row per record, so the search index takes each new one once (a page never repeats a
+        # record; if one did, the upsert's own rule picks it: the later at the same or higher rev).
+        latest: dict[str, Mapping[str, Any]] = {}
+        for rec in records:
+            rid = str(rec["record_id"])
+            kept = latest.get(rid)
+            if kept is None or int(rec["rev"]) >= int(kept["rev"]):
+                latest[rid] = rec
         # Only records with local layers need the slow path; on a first sync that is none.
-        layered: set[str] = set()
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            layered.update(
-                r[0]
-                for r in conn.execute(
-                    f"SELECT DISTINCT record_id FROM outbox WHERE record_id IN ({marks}) "
-                    "AND state IN ('pending', 'rejected', 'sent')",
-                    chunk,
-                )
-            )
-            layered.update(
-                r[0]
-                for r in conn.execute(
-                    f"SELECT record_id FROM records WHERE record_id IN ({marks}) "
-                    "AND draft_fields IS NOT NULL",
-                    chunk,
-                )
-            )
+        layered = stored.with_local_layers(self.store, builtins.list(latest))
         now = utc_now()
         plain: builtins.list[tuple[Any, ...]] = []
-        for rec in records:
+        for rid, rec in latest.items():
             fields = rec.get("fields") or {}
             deleted = bool(rec.get("deleted"))
             title, key = _searchable(fields)
             version = fields.get("form_version")
+            text = _dumps(fields)
             plain.append(
                 (
-                    str(rec["record_id"]),
+                    rid,
                     rec["entity"],
                     fields.get("unit"),
                     fields.get("form_id"),
                     int(version) if isinstance(version, int) else None,
                     int(rec["rev"]),
-                    _dumps(fields),
+                    text,
                     int(deleted),
                     rec.get("updated_at"),
-                    _dumps(fields),
+                    text,
                     int(deleted),
                     title,
                     key,
                     now,
                 )
             )
-        # A pulled state older than what we hold (a page re-read after a cut) must not win.
-        conn.executemany(
-            "INSERT INTO records(record_id, entity, unit, form_id, form_version, rev, "
-            "server_fields, server_deleted, updated_at, fields, deleted, title, search, "
-            "local_updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(record_id) DO UPDATE SET entity = excluded.entity, "
-            "unit = coalesce(excluded.unit, records.unit), form_id = excluded.form_id, "
-            "form_version = excluded.form_version, rev = excluded.rev, "
-            "server_fields = excluded.server_fields, server_deleted = excluded.server_deleted, "
-            "updated_at = excluded.updated_at, fields = excluded.fields, "
-            "deleted = excluded.deleted, title = excluded.title, search = excluded.search, "
-            "local_updated_at = excluded.local_updated_at "
-            "WHERE excluded.rev >= records.rev",
-            plain,
-        )
+        stored.upsert_pulled(self.store, plain)
         for rid in layered:
             self._recompute(rid)
         newest = max((str(r.get("updated_at") or "") for r in records), default="")
         if newest:
-            ms = _iso_ms(newest)
+            ms = parse_ms(newest)
             if ms is not None:
                 self.clock.observe_record_time(ms)
-
-
-def _iso_ms(text: str) -> int | None:
-    try:
-        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
-    except ValueError:
-        return None
 
 
 def _dumps(value: Any) -> str:

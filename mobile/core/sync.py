@@ -12,18 +12,20 @@ asks the server how far it got (HEAD ``Upload-Offset``) before sending more.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mobile.core.clock import utc_now
 from mobile.core.forms import FormCatalog
-from mobile.core.http import ApiClient, ApiError
+from mobile.core.http import ApiClient, DeviceApiError
 from mobile.core.media import MediaStore
 from mobile.core.outbox import Outbox
 from mobile.core.records import Records
-from mobile.core.store import Store, utc_now
+from mobile.core.store import Store
+from mobile.core.store import reference as stored_reference
 from shared_schema.errors import ErrorCode
+from shared_schema.wire import PushRequest
 
 __all__ = ["Progress", "SyncError", "SyncReport", "Synchronizer"]
 
@@ -119,10 +121,12 @@ class Synchronizer:
             if not batch:
                 break
             self.outbox.note_attempt([b["seq"] for b in batch])
-            body = {"device_id": self.device_id, "changes": [b["change"] for b in batch]}
+            body = PushRequest.model_validate(
+                {"device_id": self.device_id, "changes": [b["change"] for b in batch]}
+            ).model_dump()
             try:
                 resp = self.client.request("POST", "/sync/push", json_body=body)
-            except ApiError as exc:
+            except DeviceApiError as exc:
                 if (
                     exc.code in (ErrorCode.BATCH_TOO_LARGE, ErrorCode.BODY_TOO_LARGE)
                     and batch_size > 1
@@ -156,11 +160,7 @@ class Synchronizer:
         units = self.client.get_json("/units")
         if isinstance(units, list):
             with self.store.transaction():
-                self.store.conn.execute("DELETE FROM units")
-                self.store.conn.executemany(
-                    "INSERT OR REPLACE INTO units(code, name, level, parent) VALUES (?, ?, ?, ?)",
-                    [(u["code"], u["name"], u.get("level"), u.get("parent")) for u in units],
-                )
+                stored_reference.replace_units(self.store, units)
 
     # ------------------------------------------------------------------ pull
     def pull(self, report: SyncReport) -> None:
@@ -173,7 +173,7 @@ class Synchronizer:
                 params["cursor"] = cursor
             try:
                 page = self.client.get_json("/sync/pull", params=params)
-            except ApiError as exc:
+            except DeviceApiError as exc:
                 if exc.code == ErrorCode.INVALID_CURSOR and cursor:
                     # The server no longer knows our cursor (restored from a backup): read all
                     # again. Upserts keep the higher rev, so this only costs bandwidth.
@@ -210,16 +210,11 @@ class Synchronizer:
                     )
 
                 sent = self._upload_one(item, on_bytes)
-            except ApiError as exc:
+            except DeviceApiError as exc:
                 if exc.status in (401, 403):
                     raise
                 # A file the server will never take (type, size): say so, do not retry forever.
-                with self.store.transaction():
-                    self.store.conn.execute(
-                        "UPDATE attachments SET state = 'failed', last_error = ?, "
-                        "attempts = attempts + 1 WHERE sha256 = ?",
-                        (json.dumps({"code": exc.code, "message": exc.message}), item["sha256"]),
-                    )
+                self.media.mark_failed(item["sha256"], exc.code, exc.message)
                 report.files_failed += 1
                 report.problems.append(f"file {item['sha256'][:12]}…: {exc.code}")
                 sent_before += item["size"]
@@ -248,7 +243,7 @@ class Synchronizer:
         path = self.media.root / item["path"]
         data = path.read_bytes()
         if hashlib.sha256(data).hexdigest() != sha:
-            raise ApiError(0, "local_file_corrupt", f"{path} no longer matches its hash")
+            raise DeviceApiError(0, "local_file_corrupt", f"{path} no longer matches its hash")
         total = len(data)
         chunk = self.store.settings().upload_chunk_size
         offset = self._server_offset(sha)
@@ -268,7 +263,7 @@ class Synchronizer:
                     },
                     ok=(200, 201, 204),
                 )
-            except ApiError as exc:
+            except DeviceApiError as exc:
                 if exc.code == ErrorCode.OFFSET_MISMATCH and mismatches < 20:
                     mismatches += 1
                     # Our previous chunk arrived but its answer did not (or the server lost a
@@ -291,17 +286,8 @@ class Synchronizer:
             else:
                 header = resp.headers.get("Upload-Offset")
                 offset = int(header) if header and header.isdigit() else end
-            with self.store.transaction():
-                self.store.conn.execute(
-                    "UPDATE attachments SET uploaded = ? WHERE sha256 = ?",
-                    (total if offset is None else offset, sha),
-                )
-        with self.store.transaction():
-            self.store.conn.execute(
-                "UPDATE attachments SET state = 'done', uploaded = size, uploaded_at = ? "
-                "WHERE sha256 = ?",
-                (utc_now(), sha),
-            )
+            self.media.note_uploaded(sha, total if offset is None else offset)
+        self.media.mark_done(sha)
         return sent
 
 

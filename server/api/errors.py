@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from server.errors import ServerError
-from shared_schema.errors import ErrorCode, error_message, http_status
+from shared_schema.errors import ErrorCode, code_for_status, error_message, http_status
 from shared_schema.wire import ErrorBody
 
 log = logging.getLogger("dkst.server")
@@ -84,12 +84,6 @@ def headers_of(exc: ServerError) -> dict[str, str]:
     return headers
 
 
-_STATUS_CODES = {
-    404: ErrorCode.NOT_FOUND,
-    405: ErrorCode.METHOD_NOT_ALLOWED,
-    401: ErrorCode.UNAUTHORIZED,
-}
-
 
 def install_error_handlers(app: FastAPI, *, retry_after: int) -> None:
     @app.exception_handler(ServerError)
@@ -106,7 +100,7 @@ def install_error_handlers(app: FastAPI, *, retry_after: int) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        code = _STATUS_CODES.get(exc.status_code, ErrorCode.INVALID_REQUEST)
+        code = code_for_status(exc.status_code) or ErrorCode.INVALID_REQUEST
         return error_response(request, code, None, dict(exc.headers or {}))
 
     @app.exception_handler(OperationalError)

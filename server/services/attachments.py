@@ -44,8 +44,9 @@ from server.clock import iso
 from server.errors import ServerError
 from server.services.auth import Principal
 from server.storage import BlobStore, PartKey
+from shared_schema import media
 from shared_schema.errors import ErrorCode
-from shared_schema.forms import MEDIA_TYPES
+from shared_schema.media import MEDIA_TYPES, SNIFF_BYTES
 
 __all__ = [
     "SNIFF_BYTES",
@@ -62,9 +63,6 @@ __all__ = [
     "readable_file",
     "sniff",
 ]
-
-# Enough leading bytes to tell every accepted format apart (MP4 needs 12: size, "ftyp", brand).
-SNIFF_BYTES = 16
 
 # Declared Content-Type → the family its bytes must belong to. Audio types are one family because
 # phones label the same recording audio/mp4, audio/x-m4a or audio/aac; images and PDF are exact.
@@ -89,27 +87,6 @@ _DECLARED_FAMILY: dict[str, str] = {
 }
 # The types stored and served (the canonical type of what the bytes are).
 STORED_MEDIA_TYPES: tuple[str, ...] = MEDIA_TYPES  # the evidence form's media_type choices
-# ISO base media brands of audio files written by phones and recorders (M4A, 3GPP, plain MP4).
-_MP4_AUDIO_BRANDS = frozenset(
-    {
-        b"M4A ",
-        b"M4B ",
-        b"M4P ",
-        b"F4A ",
-        b"mp41",
-        b"mp42",
-        b"isom",
-        b"iso2",
-        b"iso4",
-        b"iso5",
-        b"iso6",
-        b"3gp4",
-        b"3gp5",
-        b"3gp6",
-        b"3gp7",
-        b"dash",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -150,29 +127,8 @@ def check_declared_type(content_type: str | None) -> str:
 
 def sniff(head: bytes) -> tuple[str, str] | None:
     """``(family, media type)`` of a file from its first bytes; None for a type we do not accept."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg", "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png", "image/png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp", "image/webp"
-    if head.startswith(b"%PDF-"):
-        return "application/pdf", "application/pdf"
-    if head[4:8] == b"ftyp" and head[8:12] in _MP4_AUDIO_BRANDS:
-        return "audio", "audio/mp4"
-    if head.startswith(b"OggS"):
-        return "audio", "audio/ogg"
-    if head.startswith(b"ID3"):
-        return "audio", "audio/mpeg"
-    if len(head) >= 3 and head[0] == 0xFF:
-        b1, b2 = head[1], head[2]
-        if b1 & 0xF6 == 0xF0:  # ADTS: 12-bit sync, layer 00
-            return "audio", "audio/aac"
-        version, layer = (b1 >> 3) & 3, (b1 >> 1) & 3
-        bitrate, rate = b2 >> 4, (b2 >> 2) & 3
-        if b1 & 0xE0 == 0xE0 and version != 1 and layer != 0 and bitrate != 15 and rate != 3:
-            return "audio", "audio/mpeg"  # an MPEG audio frame header
-    return None
+    media_type = media.sniff(head)
+    return None if media_type is None else (media.family(media_type), media_type)
 
 
 def check_first_bytes(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from mobile.core.clock import wall_ms
 from mobile.core.device import Device
+from shared_schema.hlc import parse_hlc
 
 PW = "mật khẩu đủ dài 2026"
 
@@ -18,6 +21,16 @@ def fast_retries(dev: Device) -> Device:
     """Keep backoff short in tests; the policy is the same, only the delays shrink."""
     dev.store.update_settings(retry_base_s=0.01, retry_cap_s=0.05, retry_max_attempts=40)
     return dev
+
+
+def wait_past(hlc: str, timeout_s: float = 5.0) -> None:
+    """Poll until the real clock is past an HLC's millisecond: whatever any device stamps next
+    (from the real clock) comes after it."""
+    ms = parse_hlc(hlc).ms
+    deadline = time.monotonic() + timeout_s
+    while wall_ms() <= ms:
+        assert time.monotonic() < deadline, f"the clock did not pass {hlc}"
+        time.sleep(0.001)
 
 
 def login_device(data_dir: Path, url: str, username: str, device_id: str, **kw: Any) -> Device:

@@ -17,7 +17,7 @@ from mobile.core.location import (
     classify,
     default_provider,
 )
-from mobile.core.store import Settings
+from mobile.core.settings import DeviceSettings
 
 
 def _fix(accuracy: float | None) -> Fix:
@@ -71,8 +71,8 @@ def test_desktop_providers() -> None:
 def test_default_provider_on_desktop(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANDROID_ARGUMENT", raising=False)
     monkeypatch.delenv("ANDROID_PRIVATE", raising=False)
-    assert isinstance(default_provider(Settings()), ManualLocationProvider)
-    configured = Settings(manual_lat=12.6, manual_lon=107.8, manual_accuracy_m=3.0)
+    assert isinstance(default_provider(DeviceSettings()), ManualLocationProvider)
+    configured = DeviceSettings(manual_lat=12.6, manual_lon=107.8, manual_accuracy_m=3.0)
     fix = default_provider(configured).current()
     assert (fix.lat, fix.lon, fix.accuracy) == (12.6, 107.8, 3.0)
 

@@ -10,7 +10,14 @@ import pytest
 
 from mobile.core.device import Device
 from mobile.core.records import compose
-from tests.mobile.conftest import DAK_WIL, area_values, model_values, offline_device
+from tests.mobile.conftest import (
+    DAK_WIL,
+    area_values,
+    model_values,
+    offline_device,
+    pulled_record,
+    record_fields,
+)
 
 
 def _outbox(dev: Device) -> list[dict[str, object]]:
@@ -176,25 +183,20 @@ def test_pull_keeps_unsent_edits_on_top(device: Device) -> None:
         device.store.conn.execute("UPDATE outbox SET state = 'sent', result_rev = 1")
     device.records.edit(area, {"households": 999})  # pending, not sent
     device.records.edit(area, {"population": 42}, finalize=False)  # a draft on top
-    server = {
-        **area_values("Thôn Một"),
-        "unit": DAK_WIL,
-        "form_id": "dkst_residential_area",
-        "form_version": 1,
-        "households": 5,
-        "head_of_work_group": "Y Bhăm",
-    }
+    server = record_fields(
+        "residential_area",
+        {**area_values("Thôn Một"), "households": 5, "head_of_work_group": "Y Bhăm"},
+    )
     with device.store.transaction():
         device.records.apply_server_records(
             [
-                {
-                    "entity": "residential_area",
-                    "record_id": area,
-                    "rev": 2,
-                    "deleted": False,
-                    "updated_at": "2026-01-02T00:00:00Z",
-                    "fields": server,
-                }
+                pulled_record(
+                    "residential_area",
+                    server,
+                    record_id=area,
+                    rev=2,
+                    updated_at="2026-01-02T00:00:00Z",
+                )
             ]
         )
     rec = device.records.get(area)
@@ -207,30 +209,14 @@ def test_pull_keeps_unsent_edits_on_top(device: Device) -> None:
     # An older page read again after a cut never rolls a record back.
     with device.store.transaction():
         device.records.apply_server_records(
-            [
-                {
-                    "entity": "residential_area",
-                    "record_id": area,
-                    "rev": 1,
-                    "deleted": False,
-                    "updated_at": "2026-01-01T00:00:00Z",
-                    "fields": {"name": "cũ"},
-                }
-            ]
+            [pulled_record("residential_area", {"name": "cũ"}, record_id=area, rev=1)]
         )
     assert device.records.get(area).fields["name"] == "Thôn Một"
 
 
 def test_pulled_tombstone_hides_record(device: Device) -> None:
     rid = "0f4e3c1a-1111-4a2b-9c3d-000000000001"
-    rec = {
-        "entity": "residential_area",
-        "record_id": rid,
-        "rev": 1,
-        "deleted": False,
-        "updated_at": "2026-01-01T00:00:00Z",
-        "fields": {**area_values(), "unit": DAK_WIL},
-    }
+    rec = pulled_record("residential_area", {**area_values(), "unit": DAK_WIL}, record_id=rid)
     with device.store.transaction():
         device.records.apply_server_records([rec])
     assert device.records.count("residential_area") == 1
@@ -297,3 +283,49 @@ def test_status_summary(device: Device) -> None:
     assert st["records"] == 2 and st["drafts"] == 1
     assert st["outbox"]["pending"] == 1
     json.dumps(st)  # the CLI prints it as JSON
+
+
+def _fts_ok(dev: Device) -> None:
+    """The search index agrees with the records table (FTS5's own check)."""
+    if dev.store.has_fts():
+        dev.store.conn.execute("INSERT INTO records_fts(records_fts) VALUES ('integrity-check')")
+
+
+def test_search_index_stays_whole_through_saves_and_pulls(device: Device) -> None:
+    area = device.records.create("residential_area", area_values("Làng Cũ")).record_id
+    device.records.edit(area, {"name": "Làng Mới"})
+    draft = device.records.create("residential_area", {"name": "Nháp"}, finalize=False).record_id
+    device.records.discard_draft(draft)
+    pulled = [
+        pulled_record(
+            "residential_area", record_fields("residential_area", area_values(f"Buôn {i}"))
+        )
+        for i in range(5)
+    ]
+    twice = pulled_record(
+        "residential_area",
+        record_fields("residential_area", area_values("Buôn Trum mới")),
+        record_id=pulled[0]["record_id"],
+        rev=2,
+    )
+    with device.store.transaction():
+        device.records.apply_server_records([*pulled, twice])  # one record twice in a page
+    with device.store.transaction():
+        device.records.apply_server_records([{**pulled[1], "rev": 3, "deleted": True}])
+    _fts_ok(device)
+    assert [r.title for r in device.records.list(search="buon trum")] == ["Buôn Trum mới"]
+    assert [r.title for r in device.records.list(search="lang moi")] == ["Làng Mới"]
+    assert device.records.list(search="lang cu") == []
+    assert len(device.records.list(search="buon")) == 4  # one of five deleted
+
+
+def test_search_key_keeps_each_word_once_and_still_finds_all(device: Device) -> None:
+    text = "cà phê sạch " * 150 + "hồ tiêu Buôn Trum"  # the last words after many repeats
+    rid = device.records.create(
+        "residential_area", {**area_values("Thôn Cà Phê"), "head_of_work_group": text}
+    ).record_id
+    row = device.store.conn.execute(
+        "SELECT search FROM records WHERE record_id = ?", (rid,)
+    ).fetchone()[0]
+    assert row.split() == list(dict.fromkeys(row.split()))
+    assert [r.record_id for r in device.records.list(search="ho tieu buon trum")] == [rid]

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mobile.core.migrations import MIGRATIONS, SCHEMA_VERSION, SchemaTooNew, migrate
 from mobile.core.records import Records
-from mobile.core.store import Settings, Store
+from mobile.core.settings import DeviceSettings
+from mobile.core.store import Store
+from mobile.core.store.migrations import MIGRATIONS, SCHEMA_VERSION, SchemaTooNew, migrate
 from tests.mobile.conftest import area_values, offline_device
 
 
@@ -41,7 +42,7 @@ def test_state_survives_reopen(tmp_path: Path) -> None:
 def test_settings_defaults_update_and_validation(tmp_path: Path) -> None:
     with Store(tmp_path / "a.sqlite") as store:
         s = store.settings()
-        assert s == Settings()
+        assert s == DeviceSettings()
         assert (s.photo_max_side, s.jpeg_quality, s.gzip) == (1600, 80, True)
         assert (s.accuracy_accept_m, s.accuracy_warn_m) == (5.0, 100.0)
         store.update_settings(gzip=False, photo_max_side=1024, server_url="http://x")
@@ -89,6 +90,8 @@ def test_v1_file_opens_with_new_code_and_keeps_work(tmp_path: Path) -> None:
         records = Records(store, dev.forms, dev.clock)
         found = records.search_rows(search="đoàn kết")
         assert [r["record_id"] for r in found] == ["6a1b2d6e-52c4-4f5e-8d0e-000000000001"]
+        # Migration 4 rebuilt the index over them, whole.
+        store.conn.execute("INSERT INTO records_fts(records_fts) VALUES ('integrity-check')")
     dev.close()
 
 

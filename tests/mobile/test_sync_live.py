@@ -32,6 +32,7 @@ from tests.mobile.live import (
     server_conflicts,
     server_has_attachments,
     server_state,
+    wait_past,
 )
 from tests.mobile.proxy import CuttingProxy
 from tests.support import server as support
@@ -70,7 +71,7 @@ def test_two_devices_edit_offline_and_converge(srv, tmp_path: Path, first: str) 
     assert a.records.edit(
         model, {"name": "Chăn nuôi lợn sạch khép kín", "participating_households": 10}
     ).finalized
-    time.sleep(0.01)
+    wait_past(a.clock.last)
     assert b.records.edit(model, {"status": "replicated", "participating_households": 20}).finalized
     visit = b.records.create(
         "visit",
@@ -302,7 +303,10 @@ def test_clock_three_days_ahead_is_restamped_and_converges(srv, tmp_path: Path) 
     b.sync()
     assert b.records.get(m1).fields["name"] == "Tạo khi đồng hồ sai"
     assert b.records.get(area).fields["households"] == 77
-    # A later edit by the other device still wins: the bad clock no longer leads.
+    # A later edit by the other device still wins: the bad clock no longer leads. "Later" is
+    # polled, not slept: HTTP Date's one-second resolution may leave A's corrected clock up to a
+    # second ahead, never days (wait_past fails after 5 s).
+    wait_past(a.clock.last)
     b.records.edit(area, {"households": 78})
     b.sync()
     a.sync()
@@ -320,7 +324,7 @@ def test_clock_three_days_behind_converges(srv, tmp_path: Path) -> None:  # type
     wall.shift = -3 * DAY_MS  # three days behind, offline
     b.records.edit(area, {"households": 5})
     b.sync()
-    time.sleep(0.01)
+    wait_past(b.clock.last)
     a.records.edit(area, {"households": 6})  # later in real time, but stamped 3 days back
     report = a.sync()
     assert report.rejected == 0  # the past is accepted (SYNC.md) and simply loses

@@ -1,4 +1,4 @@
-"""One SQLite file per device account, through sqlite-utils.
+"""One SQLite file per device account: the connection, its transactions, state and settings.
 
 Durability: WAL with ``synchronous=FULL``, so a commit is on disk when ``save`` returns (a phone
 loses power without warning; NORMAL could drop the last saves then, though never corrupt the
@@ -7,7 +7,8 @@ any instant leaves either the whole save or none of it, and an immediate transac
 busy timeout instead of failing with SQLITE_BUSY when the sync thread and the UI write at once.
 
 A ``Store`` (its connection) belongs to one thread; the sync thread opens its own ``Store`` on the
-same file.
+same file. ``store.db`` is the same connection seen through sqlite-utils (table helpers, upserts,
+FTS); its writes join the open transaction as savepoints.
 """
 
 from __future__ import annotations
@@ -17,57 +18,25 @@ import json
 import secrets
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, fields
-from datetime import UTC, datetime
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from mobile.core.migrations import migrate
+from mobile.core.settings import DeviceSettings
+from mobile.core.store.migrations import migrate
 
-__all__ = ["Settings", "Store", "utc_now"]
+__all__ = ["Store"]
 
-
-def utc_now() -> str:
-    """ISO 8601 UTC with ``Z``, the form SYNC.md uses for times."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-@dataclass
-class Settings:
-    """What an officer or an administrator may change on the device."""
-
-    server_url: str = ""
-    gzip: bool = True  # TRAPS.md: a loss on loopback, a 2.4x win on a 1 Mbit/s link
-    photo_max_side: int = 1600
-    jpeg_quality: int = 80
-    accuracy_accept_m: float = 5.0  # ODK's default: accept a fix at 5 m
-    accuracy_warn_m: float = 100.0  # and warn over 100 m
-    push_batch_size: int = 500
-    pull_page_size: int = 1000
-    upload_chunk_size: int = 256 * 1024
-    retry_max_attempts: int = 8
-    retry_base_s: float = 0.5
-    retry_cap_s: float = 60.0
-    # Desktop has no GPS: a configured position (lat, lon, accuracy m) or manual entry.
-    manual_lat: float | None = None
-    manual_lon: float | None = None
-    manual_accuracy_m: float | None = None
-
-    def validate(self) -> None:
-        if not 320 <= self.photo_max_side <= 8000:
-            raise ValueError("photo_max_side must be 320..8000")
-        if not 30 <= self.jpeg_quality <= 95:
-            raise ValueError("jpeg_quality must be 30..95")
-        if not 1 <= self.push_batch_size <= 1000:
-            raise ValueError("push_batch_size must be 1..1000 (SYNC.md's batch limit)")
-        if not 1 <= self.pull_page_size <= 1000:
-            raise ValueError("pull_page_size must be 1..1000")
-        if self.upload_chunk_size < 1024:
-            raise ValueError("upload_chunk_size must be at least 1024")
-        if not 0 < self.accuracy_accept_m <= self.accuracy_warn_m:
-            raise ValueError("accuracy thresholds must satisfy 0 < accept <= warn")
+# Raw SQL for the key-value state: it is read and written several times in every save (the
+# clock's last HLC, the account's units) and sqlite-utils' upsert and get cost 160 µs and 40 µs
+# against 7 µs and 3.5 µs for these statements (measured here, in a transaction).
+_GET_STATE = "SELECT value FROM state WHERE key = ?"
+_SET_STATE = (
+    "INSERT INTO state(key, value) VALUES (?, ?) "
+    "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+)
 
 
 class Store:
@@ -84,6 +53,8 @@ class Store:
         self.conn = conn
         self.schema_version_before = migrate(conn)
         self.db = sqlite_utils.Database(conn)
+        # Whether this SQLite had FTS5 trigram when the file was made (migration 2): fixed.
+        self._fts = self.db.table("records_fts").exists()
 
     def close(self) -> None:
         self.conn.close()
@@ -120,50 +91,45 @@ class Store:
 
     # ------------------------------------------------------------------ key-value state
     def get_state(self, key: str, default: Any = None) -> Any:
-        row = self.conn.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        row = self.conn.execute(_GET_STATE, (key,)).fetchone()
         return default if row is None or row[0] is None else json.loads(row[0])
 
     def set_state(self, key: str, value: Any) -> None:
-        self.conn.execute(
-            "INSERT INTO state(key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (key, json.dumps(value, ensure_ascii=False)),
-        )
+        self.conn.execute(_SET_STATE, (key, json.dumps(value, ensure_ascii=False)))
 
     def delete_state(self, key: str) -> None:
-        self.conn.execute("DELETE FROM state WHERE key = ?", (key,))
+        self.db.table("state").delete_where("key = ?", [key])
 
     # ------------------------------------------------------------------ settings
-    def settings(self) -> Settings:
-        stored = {k: json.loads(v) for k, v in self.conn.execute("SELECT key, value FROM settings")}
-        known = {f.name for f in fields(Settings)}
-        return Settings(**{k: v for k, v in stored.items() if k in known})
+    def settings(self) -> DeviceSettings:
+        stored = {r["key"]: json.loads(r["value"]) for r in self.db.table("settings").rows}
+        known = {f.name for f in fields(DeviceSettings)}
+        return DeviceSettings(**{k: v for k, v in stored.items() if k in known})
 
-    def update_settings(self, **changes: Any) -> Settings:
+    def update_settings(self, **changes: Any) -> DeviceSettings:
         current = asdict(self.settings())
         unknown = changes.keys() - current.keys()
         if unknown:
             raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
         current.update(changes)
-        new = Settings(**current)
+        new = DeviceSettings(**current)
         new.validate()
         with self.transaction():
-            for key, value in changes.items():
-                self.conn.execute(
-                    "INSERT INTO settings(key, value) VALUES (?, ?) "
-                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    (key, json.dumps(value)),
-                )
+            self.db.table("settings").upsert_all(
+                [{"key": k, "value": json.dumps(v)} for k, v in changes.items()], pk="key"
+            )
         return new
+
+    def count_by_state(self, table: str) -> dict[str, int]:
+        """Rows of ``table`` (``outbox``, ``attachments``) per value of its ``state`` column."""
+        sql = (
+            f"SELECT state, count(*) FROM {sqlite_utils.db.quote_identifier(table)} GROUP BY state"
+        )
+        return dict(self.conn.execute(sql).fetchall())
 
     @property
     def schema_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
     def has_fts(self) -> bool:
-        return (
-            self.conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'records_fts'"
-            ).fetchone()
-            is not None
-        )
+        return self._fts

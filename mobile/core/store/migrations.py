@@ -143,10 +143,55 @@ def _v3_outbox_reason(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE outbox ADD COLUMN restamped_from TEXT")
 
 
+def _v4_lighter_search_index(conn: sqlite3.Connection) -> None:
+    """The trigram index without positions (``detail=none``), filled by the store, not a trigger.
+
+    Why (issue 11): taking in 10,000 pulled records of ~2 KB spent most of its time indexing
+    trigrams. Measured on 5,000 rows of 2,000 characters: 2.2 s with v2's index and insert
+    trigger, 1.1 s when each page is indexed by one ``INSERT … SELECT`` after it, 0.6 s with that
+    and no positions. Without positions a quoted word is no longer a phrase, so a search ANDs the
+    word's trigrams (``mobile.core.store.records.search``): the index still narrows to candidate
+    rows and the ``LIKE`` after it stays the exact test. Deletes and updates of ``search`` keep
+    their triggers (one row at a time, from a save); inserts are indexed by
+    ``store.records.insert_new`` and ``upsert_pulled``.
+
+    The statements are written out: sqlite-utils' ``enable_fts`` has no ``detail`` option, and
+    its update trigger fires on every column, where this one fires only when ``search`` changes.
+    The two triggers repeat v2's on purpose: a shipped migration is frozen, and shares nothing.
+    """
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'records_fts'"
+    ).fetchone()
+    if exists is None:  # no FTS5 trigram in this SQLite: search stays on LIKE
+        return
+    conn.executescript(
+        """
+        DROP TRIGGER records_fts_ai;
+        DROP TRIGGER records_fts_ad;
+        DROP TRIGGER records_fts_au;
+        DROP TABLE records_fts;
+        CREATE VIRTUAL TABLE records_fts USING fts5(
+            search, content='records', content_rowid='rowid', tokenize='trigram', detail='none'
+        );
+        INSERT INTO records_fts(records_fts) VALUES ('rebuild');
+        CREATE TRIGGER records_fts_ad AFTER DELETE ON records BEGIN
+            INSERT INTO records_fts(records_fts, rowid, search)
+                VALUES ('delete', old.rowid, old.search);
+        END;
+        CREATE TRIGGER records_fts_au AFTER UPDATE OF search ON records BEGIN
+            INSERT INTO records_fts(records_fts, rowid, search)
+                VALUES ('delete', old.rowid, old.search);
+            INSERT INTO records_fts(rowid, search) VALUES (new.rowid, new.search);
+        END;
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_core,
     _v2_search_index,
     _v3_outbox_reason,
+    _v4_lighter_search_index,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,0 +1,66 @@
+"""Reference data cached from the server: form versions (``forms``) and units (``units``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mobile.core.store.db import Store
+
+__all__ = ["form_definition", "form_hashes", "latest_form", "replace_units", "save_form"]
+
+
+def form_definition(store: Store, form_id: str, version: int) -> str | None:
+    """The JSON text of one cached form version."""
+    row = store.conn.execute(
+        "SELECT definition FROM forms WHERE form_id = ? AND version = ?", (form_id, version)
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def latest_form(store: Store, entity: str) -> tuple[str, int] | None:
+    """``(form_id, version)`` of the newest cached form of ``entity``."""
+    for row in store.db.table("forms").rows_where(
+        "entity = ?", [entity], select="form_id, version", order_by="version DESC", limit=1
+    ):
+        return str(row["form_id"]), int(row["version"])
+    return None
+
+
+def form_hashes(store: Store) -> dict[tuple[str, int], str | None]:
+    return {
+        (r["form_id"], r["version"]): r["sha256"]
+        for r in store.db.table("forms").rows_where(select="form_id, version, sha256")
+    }
+
+
+def save_form(
+    store: Store, *, form_id: str, version: int, entity: str, sha256: str | None, definition: str
+) -> None:
+    store.db.table("forms").insert(
+        {
+            "form_id": form_id,
+            "version": version,
+            "entity": entity,
+            "sha256": sha256,
+            "definition": definition,
+        },
+        replace=True,
+    )
+
+
+def replace_units(store: Store, units: Iterable[Mapping[str, Any]]) -> None:
+    """The units of the account's scope, as the server listed them last."""
+    store.db.table("units").delete_where()
+    store.db.table("units").insert_all(
+        (
+            {
+                "code": u["code"],
+                "name": u["name"],
+                "level": u.get("level"),
+                "parent": u.get("parent"),
+            }
+            for u in units
+        ),
+        replace=True,
+    )
