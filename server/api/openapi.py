@@ -85,6 +85,15 @@ def document_parameters(spec: dict[str, Any]) -> None:
         found[0]["schema"] = {**found[0].get("schema", {}), **schema}
         found[0]["schema"].pop("anyOf", None)
         found[0]["required"] = required
+    # Any request can be malformed below the route (bad header framing, a bad Content-Length):
+    # the HTTP layer answers 400 invalid_request in the JSON shape, so every operation says so.
+    malformed = {
+        "description": "`invalid_request`",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    }
+    for ops in spec["paths"].values():
+        for op in ops.values():
+            op.setdefault("responses", {}).setdefault("400", malformed)
     push = spec["components"]["schemas"]["PushRequest"]["properties"]
     push["device_id"] = {
         **DEVICE_ID,
