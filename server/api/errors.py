@@ -84,7 +84,6 @@ def headers_of(exc: ServerError) -> dict[str, str]:
     return headers
 
 
-
 def install_error_handlers(app: FastAPI, *, retry_after: int) -> None:
     @app.exception_handler(ServerError)
     async def _server_error(request: Request, exc: ServerError) -> Response:

@@ -340,6 +340,7 @@ def _write(
         (upd_rows if rec.exists else new_rows).append(row)
         rec.exists, rec.dirty = True, False
     store.changes.write_push(conn, change_rows, conflict_rows, new_rows, upd_rows)
+    store.facts.upsert(conn, new_rows + upd_rows)  # report figures, same transaction
     for rid, rec in evidence_touched.items():
         sha = rec.state.fields.get("sha256")
         named_file = sha if not rec.state.deleted and isinstance(sha, str) else None

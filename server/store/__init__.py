@@ -18,8 +18,11 @@ Modules, one per table family:
   ``attachment_uploaders``, ``evidence_files`` reads — uploads and who may see a file.
 - :mod:`~server.store.users`: ``users``, ``user_units``, ``devices``, ``tokens``,
   ``device_users``, ``login_failures``.
+- :mod:`~server.store.plans`: ``plans``, ``plan_reports``.
+- :mod:`~server.store.facts`: ``record_facts``, ``unit_tallies`` — the figures reports aggregate,
+  kept in the push transaction.
 """
 
-from server.store import attachments, changes, records, units, users
+from server.store import attachments, changes, facts, plans, records, units, users
 
-__all__ = ["attachments", "changes", "records", "units", "users"]
+__all__ = ["attachments", "changes", "facts", "plans", "records", "units", "users"]

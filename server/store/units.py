@@ -104,3 +104,27 @@ def link(conn: Connection, pairs: Sequence[Mapping[str, str]]) -> None:
     """Insert closure rows ``{"ancestor", "descendant"}``."""
     if pairs:
         conn.execute(insert(unit_closure), list(pairs))
+
+
+def communes_in_scope_under(
+    conn: Connection, code: str, roots: Sequence[str]
+) -> list[dict[str, Any]]:
+    """``{"code", "name", "level"}`` of the communes under ``code`` that lie under ``roots``."""
+    q = (
+        select(units.c.code, units.c.name, units.c.level)
+        .where(
+            units.c.code.in_(under(code)),
+            units.c.code.in_(in_scope_of(roots)),
+            units.c.level == "commune",
+        )
+        .order_by(units.c.code)
+    )
+    return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def is_under(conn: Connection, code: str, ancestor: str) -> bool:
+    """Whether ``code`` lies in ``ancestor``'s subtree (itself included)."""
+    q = select(unit_closure.c.descendant).where(
+        unit_closure.c.ancestor == ancestor, unit_closure.c.descendant == code
+    )
+    return conn.execute(q).first() is not None

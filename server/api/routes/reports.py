@@ -8,22 +8,22 @@ from fastapi import APIRouter
 
 from server.api.deps import CurrentPrincipal, ReadConn
 from server.api.errors import error_responses
+from server.api.models import Summary
 from server.services import reports as reports_service
 from shared_schema.errors import ErrorCode
-from shared_schema.wire import SummaryReport
 
 router = APIRouter(tags=["reports"])
 
 
 @router.get(
     "/reports/summary",
-    response_model=SummaryReport,
+    response_model=Summary,
     responses=error_responses(
         ErrorCode.INVALID_REQUEST, ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND
     ),
-    summary="A unit's models, visits, evidence and initiatives, per child unit",
+    summary="A unit's figures (models, contributions, results, activities…), per child unit",
 )
 def summary(
     who: CurrentPrincipal, conn: ReadConn, unit: str | None = None, plan: str | None = None
 ) -> dict[str, Any]:
-    return reports_service.summary(conn, who, unit=unit, plan=plan)
+    return reports_service.summary(conn, who, unit, plan)
