@@ -288,6 +288,18 @@ class Device:
         result = self.records.create("evidence", values, unit=parent.unit, finalize=finalize)
         return stored, result
 
+    def units(self) -> list[dict[str, Any]]:
+        """The user's own units, with names once a sync has fetched the unit list."""
+        codes = list(self.user.get("units") or [])
+        names = {
+            code: (name, level)
+            for code, name, level in self.store.conn.execute("SELECT code, name, level FROM units")
+        }
+        return [
+            {"code": c, "name": names.get(c, (c, None))[0], "level": names.get(c, (c, None))[1]}
+            for c in codes
+        ]
+
     def location_value(self, fix: Fix) -> dict[str, Any]:
         return fix.geopoint()
 

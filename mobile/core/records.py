@@ -46,6 +46,7 @@ __all__ = [
 # Fields that name a record: shown as its title and searched first.
 TITLE_FIELDS = ("name", "title", "caption", "full_name", "code")
 _HEXISH = re.compile(r"[0-9a-fA-F-]{32,}")
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _SEARCH_MAX = 2000  # characters of searchable text kept per record
 
 
@@ -200,10 +201,16 @@ class Records:
         limit: int = 100,
         offset: int = 0,
         include_deleted: bool = False,
+        fields_equal: Mapping[str, Any] | None = None,
     ) -> builtins.list[LocalRecord]:
         """Records by title; ``search`` matches every word, diacritics and case ignored."""
         rows = self.search_rows(
-            entity, search=search, limit=limit, offset=offset, include_deleted=include_deleted
+            entity,
+            search=search,
+            limit=limit,
+            offset=offset,
+            include_deleted=include_deleted,
+            fields_equal=fields_equal,
         )
         return [self._to_record(r) for r in rows]
 
@@ -215,12 +222,19 @@ class Records:
         limit: int = 100,
         offset: int = 0,
         include_deleted: bool = False,
+        fields_equal: Mapping[str, Any] | None = None,
     ) -> builtins.list[dict[str, Any]]:
+        """``fields_equal``: only records whose field has that value (the app's list filters)."""
         where: builtins.list[str] = []
         params: builtins.list[Any] = []
         if entity is not None:
             where.append("r.entity = ?")
             params.append(entity)
+        for name, value in (fields_equal or {}).items():
+            if not _FIELD_NAME.fullmatch(name):
+                raise ValueError(f"not a field name: {name!r}")
+            where.append(f"json_extract(r.fields, '$.{name}') = ?")
+            params.append(value)
         if not include_deleted:
             where.append("r.deleted = 0")
         words = search_key(search).split() if search else []
