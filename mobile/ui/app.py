@@ -24,6 +24,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from mobile.core.device import Device, NotLoggedIn
 from mobile.core.location import LocationProvider, default_provider
+from mobile.ui import widgets  # noqa: F401  (registers the small widgets with Factory)
 from mobile.ui.connectivity import probe
 from mobile.ui.i18n import LANGS, tr
 from mobile.ui.syncer import SyncRun

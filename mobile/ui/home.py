@@ -41,7 +41,9 @@ class HomeScreen(Screen):
         self.who = f"{user.get('full_name') or dev.username} · {role}"
         units = dev.units()
         self.units_text = (
-            "\n".join(u["code"] if u["name"] == u["code"] else f"{u['name']} ({u['code']})" for u in units)
+            "\n".join(
+                u["code"] if u["name"] == u["code"] else f"{u['name']} ({u['code']})" for u in units
+            )
             or "—"
         )
         self.counts_text = "\n".join(

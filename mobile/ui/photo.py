@@ -28,6 +28,7 @@ FILE_FILTERS = ["*.jpg", "*.jpeg", "*.png", "*.webp", "*.pdf", "*.JPG", "*.JPEG"
 
 class PhotoScreen(Screen):
     chosen = StringProperty("")
+    chosen_name = StringProperty("")
     message = StringProperty("")
     busy = BooleanProperty(False)
     has_camera = BooleanProperty(False)
@@ -48,6 +49,9 @@ class PhotoScreen(Screen):
         self.ids.caption.text = ""
         self.camera = camera_for_platform()
         self.has_camera = self.camera is not None
+
+    def on_chosen(self, _inst: Any, value: str) -> None:
+        self.chosen_name = Path(value).name if value else ""
 
     def take(self) -> None:
         if self.camera is not None:

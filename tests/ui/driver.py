@@ -53,9 +53,9 @@ def tap(widget: Any) -> None:
 def scroll_to(widget: Any) -> None:
     """Scroll the ScrollView holding ``widget`` so that it is visible."""
     parent = widget.parent
-    while parent is not None and not hasattr(parent, "scroll_to"):
+    while parent is not None and parent is not Window and not hasattr(parent, "scroll_to"):
         parent = parent.parent
-    if parent is not None:
+    if parent is not None and parent is not Window:
         parent.scroll_to(widget, padding=40, animate=False)
     pump(3)
 

@@ -75,3 +75,268 @@ def test_login_opens_home(app: Any, srv: Any) -> None:
     assert "24643" in home.units_text
     wait_until(lambda: app.online, 10, "the online badge")
     shot("03-home-first")
+
+
+def go_back(app: Any) -> None:
+    """The arrow at the top left of the current screen."""
+    scr = current(app)
+    arrows = [w for w in scr.walk() if getattr(w, "text", None) == "<" and not w.disabled]
+    assert arrows, f"no back arrow on {scr.name}"
+    tap(arrows[0])
+
+
+def go_home(app: Any) -> None:
+    while current(app).name != "home":
+        go_back(app)
+
+
+def editor(app: Any, name: str) -> Any:
+    """The input of a form field, after turning to the page that holds it."""
+    scr = current(app)
+    assert scr.name == "form"
+    while name not in [getattr(w, "fdef", None) and w.fdef.name for w in scr.ids.fields.children]:
+        tap(scr.ids.next)
+    return scr.editors[name]
+
+
+def wait_synced(app: Any) -> None:
+    wait_until(lambda: not app.syncing, 60, "the sync to end")
+
+
+def test_add_residential_area(app: Any) -> None:
+    wait_synced(app)  # the sync that follows the first login: unit names, forms
+    home = current(app)
+    assert "Xã Đắk Wil (24643)" in home.units_text
+    tap(home.ids.areas)
+    assert current(app).name == "records"
+    tap(current(app).ids.add)
+    assert current(app).name == "form"
+    type_into(editor(app, "name").input, "Thôn 3")
+    choose(editor(app, "kind").input, "Thôn")
+    type_into(editor(app, "households").input, "120")
+    shot("04-form-residential-area")
+    tap(current(app).ids.finalize)
+    rec = wait_until(lambda: current(app).name == "record" and current(app), 5, "the record")
+    assert rec.title_text == "Thôn 3"
+    assert "Chờ gửi" in rec.state_text
+
+
+def test_add_model_with_skip_logic_and_inline_errors(app: Any) -> None:
+    go_home(app)
+    tap(current(app).ids.models)
+    tap(current(app).ids.add)
+    form = current(app)
+    assert form.pages == 3  # 21 fields, 8 a page
+    assert editor(app, "name").label == "Tên mô hình *"  # required mark
+    type_into(editor(app, "name").input, "Sản xuất phân vi sinh phục vụ chăm bón cây trồng")
+    choose(editor(app, "residential_area").input, "Thôn 3")
+    choose(
+        editor(app, "content_area").input,
+        next(t for t in editor(app, "content_area").input.values if t.startswith("2.")),
+    )
+    assert not form.editors["stop_reason"].shown
+    choose(editor(app, "status").input, "Đã dừng")
+    assert form.editors["stop_reason"].shown  # skip logic, live
+    tap(form.ids.finalize)
+    wait_until(lambda: form.message, 5, "the form's message")
+    assert "cần sửa" in form.message
+    assert form.editors["stop_reason"].error.startswith("Lý do dừng")  # on the page shown now
+    assert form.page == 1
+    shot("05-form-model-errors")
+    tap(form.ids.prev)
+    choose(editor(app, "status").input, "Đang hoạt động")
+    assert not form.editors["stop_reason"].shown
+    shot("06-form-model")
+    tap(form.ids.finalize)
+    rec = wait_until(lambda: current(app).name == "record" and current(app), 5, "the record")
+    assert rec.title_text.startswith("Sản xuất phân vi sinh")
+    assert "Đang hoạt động" in [w.value for w in rec.ids.fields.children if hasattr(w, "value")]
+    shot("07-record-model")
+
+
+def test_add_visit_with_gps_and_photo(app: Any, tmp_path: Any) -> None:
+    from PIL import Image
+
+    model = current(app)
+    tap(model.ids.add_visit)
+    form = current(app)
+    assert form.name == "form" and form.entity == "visit"
+    today = [w for w in editor(app, "visit_date").walk() if getattr(w, "text", "") == "Hôm nay"]
+    tap(today[0])
+    type_into(editor(app, "officer_name").input, "Nguyễn Thị Lan")
+    tap(editor(app, "location").button)
+    gps = current(app)
+    assert gps.name == "gps"
+    wait_until(lambda: gps.has_fix and gps.status == "Vị trí tốt", 10, "a good fix")
+    assert "±4 m" in gps.fix_text
+    shot("08-gps")
+    tap(gps.ids.use)
+    assert current(app) is form
+    assert "12.695800, 107.771200" in form.editors["location"].shown_text.text
+    tap(form.ids.finalize)
+    visit = wait_until(lambda: current(app).name == "record" and current(app), 5, "the visit")
+    assert visit.entity == "visit"
+
+    photo_file = tmp_path / "anh-mo-hinh.jpg"
+    Image.new("RGB", (3000, 2000), (40, 140, 60)).save(photo_file, quality=90)
+    tap(visit.ids.add_photo)
+    photo = current(app)
+    assert photo.name == "photo"
+    pick_file(app, photo, photo_file)
+    type_into(photo.ids.caption, "Nhà lưới ủ phân")
+    shot("09-photo")
+    tap(photo.ids.save)
+    wait_until(lambda: current(app).name == "record", 20, "the photo to be stored")
+    items = [w for w in visit.ids.children.walk() if type(w).__name__ == "EvidenceItem"]
+    assert len(items) == 1 and "Nhà lưới ủ phân" in items[0].text
+    assert items[0].source  # the thumbnail of the stored, resized file
+    shot("10-record-visit")
+
+
+def pick_file(app: Any, photo: Any, path: Any) -> None:
+    chooser = photo.ids.chooser
+    chooser.path = str(path.parent)
+    entries = wait_until(
+        lambda: [
+            w
+            for w in chooser.walk()
+            if getattr(w, "path", None) == str(path) and hasattr(w, "locked")
+        ],
+        5,
+        "the file in the chooser",
+    )
+    tap(entries[0])
+    wait_until(lambda: photo.chosen == str(path), 5, "the file to be chosen")
+
+
+def sync_now(app: Any) -> Any:
+    go_home(app)
+    tap(current(app).ids.sync)
+    scr = current(app)
+    assert scr.name == "sync"
+    tap(scr.ids.start)
+    wait_until(lambda: not app.syncing and scr.phase_text != "Đang kiểm tra kết nối…", 60, "sync")
+    return scr
+
+
+def test_sync_sends_everything_and_shows_the_summary(app: Any) -> None:
+    scr = sync_now(app)
+    assert scr.phase_text == "Đồng bộ xong."
+    assert "Đã gửi 4: 4 được nhận, 0 xung đột, 0 bị từ chối." in scr.summary
+    assert "Đã tải lên 1 tệp." in scr.summary
+    assert scr.ids.bar.value == 1.0
+    shot("11-sync-summary")
+    assert app.device.outbox.counts().pending == 0
+    go_home(app)
+    assert "Chưa gửi: 0 thay đổi, 0 bản nháp, 0 bị từ chối, 0 tệp" in current(app).unsent_text
+
+
+@pytest.fixture(scope="module")
+def reviewer(srv: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The commune's reviewer on their own device (the core, through the same HTTP API)."""
+    from tests.mobile.live import login_device
+    from tests.ui.conftest import REVIEWER
+
+    dev = login_device(tmp_path_factory.mktemp("reviewer"), srv.url, REVIEWER, "web-mttq")
+    dev.sync()
+    yield dev
+    dev.close()
+
+
+def open_from_list(app: Any, entity_button: str, title: str) -> Any:
+    go_home(app)
+    tap(current(app).ids[entity_button])
+    lst = current(app)
+    type_into(lst.ids.search, title)
+    rows = wait_until(
+        lambda: [w for w in lst.ids.rv.children[0].children if getattr(w, "title", "") == title],
+        5,
+        f"{title!r} in the list",
+    )
+    tap(rows[0])
+    return wait_until(lambda: current(app).name == "record" and current(app), 5, "the record")
+
+
+def test_returned_and_refused_changes_after_sync(app: Any, reviewer: Any) -> None:
+    model = reviewer.records.list("model")[0]
+    area = next(r for r in reviewer.records.list("residential_area") if r.title == "Thôn 3")
+    reason = "Thiếu ảnh hội nghị tổng kết mô hình"
+    assert reviewer.records.edit(
+        model.record_id, {"review_state": "returned", "review_comment": reason}
+    ).finalized
+    reviewer.records.delete(area.record_id)
+    reviewer.sync()
+
+    # Meanwhile, offline, the officer edits the area the reviewer has just deleted.
+    rec = open_from_list(app, "areas", "Thôn 3")
+    tap(rec.ids.edit)
+    type_into(editor(app, "households").input, "135")
+    tap(current(app).ids.finalize)
+    wait_until(lambda: current(app).name == "record", 5, "the saved record")
+
+    scr = sync_now(app)
+    assert "1 bị từ chối" in scr.summary
+    items = [w for w in scr.ids.rejected.children]
+    assert len(items) == 1
+    assert items[0].text == "“Thôn 3”: Bản ghi đã bị xóa"
+    shot("12-sync-refused")
+
+    # The refused change: open it from the summary, read why, and settle it.
+    tap(items[0])
+    rec = current(app)
+    assert rec.name == "record" and "Máy chủ từ chối: Bản ghi đã bị xóa" in rec.problems_text
+    shot("13-record-refused")
+    tap(rec.ids.discard)
+    dialog = wait_until(
+        lambda: [w for w in app.root_window.children if type(w).__name__ == "Popup"], 5
+    )
+    tap(dialog[0].content.ids.yes)
+    wait_until(lambda: rec.deleted and not rec.has_rejected, 5, "the server's state back")
+    assert app.device.outbox.counts().rejected == 0
+
+    # The returned model is on top of the home screen, with the reviewer's reason.
+    go_home(app)
+    home = current(app)
+    assert home.has_returned
+    texts = [w.text for w in home.ids.returned.children]
+    assert texts == [f"Mô hình “{model.title}”\nLý do: {reason}"]
+    shot("14-home-returned")
+    tap(home.ids.returned.children[0])
+    assert f"Bị trả lại. Lý do: {reason}" in current(app).problems_text
+
+
+def test_search_with_and_without_diacritics(app: Any) -> None:
+    go_home(app)
+    tap(current(app).ids.models)
+    lst = current(app)
+    for query, n in (("phân vi sinh", 1), ("phan vi sinh", 1), ("PHAN VI", 1), ("lợn", 0)):
+        type_into(lst.ids.search, query)
+        assert len(lst.ids.rv.data) == n, query
+    type_into(lst.ids.search, "phan vi")
+    choose(lst.ids.f_status, "Tình trạng: Đang hoạt động")
+    assert len(lst.ids.rv.data) == 1
+    choose(lst.ids.f_review_state, "Duyệt: Bị trả lại")
+    assert len(lst.ids.rv.data) == 1
+    shot("15-model-list")
+    choose(lst.ids.f_status, "Tình trạng: Đã dừng")
+    assert len(lst.ids.rv.data) == 0
+    choose(lst.ids.f_status, "Tình trạng: Tất cả")
+    choose(lst.ids.f_review_state, "Duyệt: Tất cả")
+
+
+def test_switch_language(app: Any) -> None:
+    go_home(app)
+    tap(current(app).ids.settings)
+    settings = current(app)
+    tap(settings.ids.lang_en)
+    assert app.lang == "en"
+    assert settings.ids.logout.text == "Sign out"
+    shot("16-settings-en")
+    go_home(app)
+    home = current(app)
+    assert home.ids.models.text == "Models"
+    assert home.unsent_text.startswith("Not sent:")
+    shot("17-home-en")
+    tap(home.ids.settings)
+    tap(current(app).ids.lang_vi)
+    assert app.lang == "vi" and current(app).ids.logout.text == "Đăng xuất"
