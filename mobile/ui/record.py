@@ -128,7 +128,13 @@ class RecordScreen(Screen):
                     if not item.source:
                         item.text = f"{item.text}\n{app.t('record.file_elsewhere')}"
                 else:
-                    item = Factory.ChildItem(text=kid.title or app.t("entity." + entity))
+                    name = (
+                        kid.title
+                        or f"{app.t('entity.' + entity)} {kid.fields.get('visit_date') or ''}"
+                    )
+                    item = Factory.ChildItem(
+                        text=f"{name.strip()} · {app.t('status.' + kid.status)}"
+                    )
                 item.bind(
                     on_release=lambda _b, rid=kid.record_id: app.show("record", record_id=rid)
                 )

@@ -42,6 +42,9 @@ def tap(widget: Any) -> None:
     pump()
     assert widget.get_root_window() is not None, f"{widget} is not on the window"
     x, y = widget.to_window(*widget.center)
+    if not (0 <= x < Window.width and 0 <= y < Window.height):
+        scroll_to(widget)
+        x, y = widget.to_window(*widget.center)
     assert 0 <= x < Window.width and 0 <= y < Window.height, f"{widget} is off screen at {x, y}"
     touch = UnitTestTouch(x, y)
     touch.touch_down()

@@ -340,3 +340,119 @@ def test_switch_language(app: Any) -> None:
     tap(home.ids.settings)
     tap(current(app).ids.lang_vi)
     assert app.lang == "vi" and current(app).ids.logout.text == "Đăng xuất"
+
+
+def test_bad_photos_are_explained_and_the_screen_stays_live(app: Any, tmp_path: Any) -> None:
+    import os
+
+    rec = open_from_list(app, "models", "Sản xuất phân vi sinh phục vụ chăm bón cây trồng")
+    before = app.device.records.count("evidence")
+    tap(rec.ids.add_photo)
+    photo = current(app)
+    corrupt = tmp_path / "hong.jpg"
+    corrupt.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(5000))  # a JPEG's first bytes, then noise
+    big = tmp_path / "anh-40MB.jpg"
+    big.write_bytes(os.urandom(40 * 1024 * 1024))
+    for bad in (corrupt, big):
+        pick_file(app, photo, bad)
+        tap(photo.ids.save)
+        frames = 0
+        while photo.busy:  # the file is read on a worker thread: frames keep coming meanwhile
+            tap(photo.ids.caption)
+            frames += 1
+        assert photo.message.startswith("Tệp này không phải ảnh JPEG, PNG, WebP hay PDF hợp lệ")
+        assert current(app) is photo
+    shot("18-photo-bad")
+    assert app.device.records.count("evidence") == before
+    go_back(app)
+
+
+def test_no_gps_offers_manual_entry(app: Any) -> None:
+    from mobile.core.location import ManualLocationProvider
+
+    rec = current(app)
+    saved, app.location = app.location, ManualLocationProvider()
+    try:
+        tap(rec.ids.add_visit)
+        tap(editor(app, "location").button)
+        gps = current(app)
+        wait_until(lambda: gps.status.startswith("Máy này không có GPS"), 5, "no GPS told")
+        type_into(gps.ids.lat, "112.5")
+        type_into(gps.ids.lon, "107.77")
+        tap(gps.ids.use_manual)
+        assert gps.message.startswith("Tọa độ không hợp lệ")
+        type_into(gps.ids.lat, "12.6958")
+        shot("19-gps-manual")
+        tap(gps.ids.use_manual)
+        form = current(app)
+        assert form.name == "form"
+        assert form.editors["location"].get() == {
+            "lat": 12.6958,
+            "lon": 107.77,
+            "accuracy": None,
+            "altitude": None,
+        }
+        tap(form.ids.draft)  # a draft: the officer finishes it later
+        wait_until(lambda: current(app).name == "record", 5, "the draft")
+        assert "Bản nháp" in current(app).state_text
+    finally:
+        app.location = saved
+
+
+def dialogs(app: Any) -> list[Any]:
+    return [w for w in app.root_window.children if type(w).__name__ == "Popup"]
+
+
+def test_logout_refused_with_unsent_changes_unless_confirmed_twice(app: Any) -> None:
+    go_home(app)
+    assert "1 bản nháp" in current(app).unsent_text
+    tap(current(app).ids.settings)
+    tap(current(app).ids.logout)
+    first = wait_until(lambda: dialogs(app), 5, "the first question")[0]
+    assert first.content.text.startswith("Còn 1 thay đổi chưa gửi")
+    shot("20-logout-unsent")
+    tap(first.content.ids.no)
+    wait_until(lambda: not dialogs(app), 5)
+    assert current(app).name == "settings" and app.device is not None
+
+    tap(current(app).ids.logout)
+    tap(wait_until(lambda: dialogs(app), 5)[0].content.ids.yes)
+    second = wait_until(lambda: dialogs(app), 5, "the second question")[0]
+    assert second.content.text.startswith("Chắc chắn đăng xuất?")
+    tap(second.content.ids.no)
+    wait_until(lambda: not dialogs(app), 5)
+    assert current(app).name == "settings" and app.device is not None
+
+
+def test_expired_session_asks_for_the_password_and_keeps_the_outbox(app: Any, srv: Any) -> None:
+    # Finalize the draft visit: one change waits to be sent.
+    rec = open_from_list(app, "models", "Sản xuất phân vi sinh phục vụ chăm bón cây trồng")
+    drafts = [w for w in rec.ids.children.children if "· Bản nháp" in getattr(w, "text", "")]
+    assert len(drafts) == 1
+    tap(drafts[0])
+    visit = current(app)
+    assert visit.is_draft
+    tap(visit.ids.finalize)  # it lacks the required date and officer: the form shows what
+    form = wait_until(lambda: current(app).name == "form" and current(app), 5, "the form")
+    assert form.editors["officer_name"].error == "Cán bộ khảo sát: Trường bắt buộc"
+    today = [w for w in editor(app, "visit_date").walk() if getattr(w, "text", "") == "Hôm nay"]
+    tap(today[0])
+    type_into(editor(app, "officer_name").input, "Nguyễn Thị Lan")
+    tap(form.ids.finalize)
+    wait_until(lambda: current(app).name == "record" and not current(app).is_draft, 5)
+    pending = app.device.outbox.counts().pending
+    assert pending >= 1
+    # The server stops taking the token (as when it expires): the next sync asks to log in.
+    with app.device.store.transaction():
+        app.device.store.set_state("token", "expired-token")
+    scr = sync_now(app)
+    assert scr.phase_text == "Phiên đăng nhập đã hết hạn: nhập lại mật khẩu."
+    login = wait_until(lambda: current(app).name == "login" and current(app), 10, "login")
+    assert login.expired and "các thay đổi chưa gửi vẫn được giữ" in login.ids.intro.text
+    shot("21-login-expired")
+    assert login.ids.server.text == srv.url and login.ids.username.text == OFFICER
+    type_into(login.ids.password, PW)
+    tap(login.ids.submit)
+    wait_until(lambda: current(app).name == "home", 20, "home again")
+    wait_synced(app)
+    assert app.device.outbox.counts().pending == 0  # sent by the sync after the login
