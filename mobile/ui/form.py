@@ -26,7 +26,7 @@ from shared_schema.validation import apply_defaults, evaluate_relevance, is_empt
 
 __all__ = ["EDITORS", "SCREEN", "FormScreen"]
 
-PAGE_SIZE = 8
+PAGE_SIZE = 6
 LONG_TEXT = frozenset({"description", "notes", "benefit", "stop_reason", "head_of_work_group"})
 NONE = "—"
 
@@ -54,6 +54,11 @@ class FieldEditor(BoxLayout):
 
     def build_input(self, app: Any) -> None:
         raise NotImplementedError
+
+    def on_touch_down(self, touch: Any) -> bool:
+        # A field hidden by skip logic has no height, but its (disabled) inputs would still
+        # swallow touches meant for the fields around it.
+        return bool(self.shown and super().on_touch_down(touch))
 
     def get(self) -> Any:
         raise NotImplementedError
@@ -318,22 +323,38 @@ class FormScreen(Screen):
         self.form: FormDefinition = form
         title = form.title.en if app.lang == "en" else form.title.vi
         self.title_text = title
+        # Editors are made page by page, when shown: a page's widgets cost ~20 ms each field.
+        self.data: dict[str, Any] = {f.name: values.get(f.name) for f in form.fields}
         self.editors: dict[str, FieldEditor] = {}
-        for fdef in form.fields:
-            editor = EDITORS[fdef.type](fdef, self._changed)
-            editor.set_value(values.get(fdef.name))
-            self.editors[fdef.name] = editor
+        self._shown: dict[str, bool] = {}
+        self._errs: dict[str, str] = {}
         self.pages = max(1, -(-len(form.fields) // PAGE_SIZE))
         self.page = 0
         self._relevance()
         self._show_page()
         if check:
-            self.touched = set(self.editors)
+            self.touched = set(self.data)
             self._errors()
 
     # ------------------------------------------------------------------ values
     def values(self) -> dict[str, Any]:
-        return {name: ed.get() for name, ed in self.editors.items()}
+        return {
+            name: (self.editors[name].get() if name in self.editors else value)
+            for name, value in self.data.items()
+        }
+
+    def editor(self, name: str) -> FieldEditor:
+        """The field's editor, made on first use with the value the form holds for it."""
+        ed = self.editors.get(name)
+        if ed is None:
+            fdef = self.form.field(name)
+            assert fdef is not None
+            ed = EDITORS[fdef.type](fdef, self._changed)
+            ed.set_value(self.data.get(name))
+            ed.shown = self._shown.get(name, True)
+            ed.error = self._errs.get(name, "")
+            self.editors[name] = ed
+        return ed
 
     def _changed(self, name: str) -> None:
         self.touched.add(name)
@@ -342,8 +363,9 @@ class FormScreen(Screen):
 
     def _relevance(self) -> None:
         relevant = evaluate_relevance(self.form, self.values())
+        self._shown = {name: relevant.get(name, True) for name in self.data}
         for name, ed in self.editors.items():
-            ed.shown = relevant.get(name, True)
+            ed.shown = self._shown[name]
 
     def _issues(self) -> dict[str, str]:
         app = App.get_running_app()
@@ -356,8 +378,12 @@ class FormScreen(Screen):
 
     def _errors(self) -> dict[str, str]:
         issues = self._issues()
+        self._errs = {
+            name: issues.get(name, "") if name in self.touched and self._shown.get(name) else ""
+            for name in self.data
+        }
         for name, ed in self.editors.items():
-            ed.error = issues.get(name, "") if name in self.touched and ed.shown else ""
+            ed.error = self._errs[name]
         return issues
 
     # ------------------------------------------------------------------ pages
@@ -366,7 +392,7 @@ class FormScreen(Screen):
         box.clear_widgets()
         start = self.page * PAGE_SIZE
         for fdef in self.form.fields[start : start + PAGE_SIZE]:
-            box.add_widget(self.editors[fdef.name])
+            box.add_widget(self.editor(fdef.name))
         self.ids.scroll.scroll_y = 1
 
     def go(self, step: int) -> None:
@@ -405,7 +431,7 @@ class FormScreen(Screen):
         self.original = dict(dev.records.get(result.record_id).fields)
         app.changed()
         if finalize and not result.finalized:
-            self.touched = set(self.editors)
+            self.touched = set(self.data)
             issues = self._errors()
             self.message = app.t("form.has_errors", n=len(issues) or len(result.issues))
             first = next((i for i, f in enumerate(self.form.fields) if f.name in issues), None)

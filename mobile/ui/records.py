@@ -46,6 +46,8 @@ class RecordsScreen(Screen):
         app.bind(generation=lambda *_: self._reload_if_shown())
         app.bind(lang=lambda *_: self.open(entity=self.entity, keep=True))
         self.ids.rv.bind(scroll_y=self._maybe_more)
+        self.ids.rv.children[0].bind(height=self._reanchor)
+        self._anchor_px: float | None = None
         self._filters: dict[str, Any] = {}
         self._choices: dict[str, list[tuple[Any, str]]] = {}
         self._exhausted = False
@@ -158,14 +160,29 @@ class RecordsScreen(Screen):
         more = "" if self._exhausted else "+"
         self.count_text = app.t("list.count", n=f"{n}{more}")
 
-    def _maybe_more(self, _rv: Any, scroll_y: float) -> None:
-        if self._exhausted or scroll_y > 0.05 or not self.ids.rv.data:
+    def _maybe_more(self, rv: Any, scroll_y: float) -> None:
+        """Fetch the next page when less than two screens of rows are left below the view."""
+        if self._exhausted or not rv.data:
             return
-        more = self._rows(len(self.ids.rv.data))
+        layout = rv.children[0]
+        scrollable = max(0.0, layout.height - rv.height)
+        if scroll_y * scrollable > 2 * rv.height:
+            return
+        more = self._rows(len(rv.data))
         self._exhausted = len(more) < PAGE
         if more:
-            self.ids.rv.data.extend(more)
+            # ScrollView keeps scroll_y (a fraction) when the content grows, which would jump
+            # the view; keep the rows the officer is looking at where they are instead.
+            self._anchor_px = (1 - scroll_y) * scrollable
+            rv.data.extend(more)
         self._count()
+
+    def _reanchor(self, layout: Any, height: float) -> None:
+        if self._anchor_px is None:
+            return
+        rv = self.ids.rv
+        rv.scroll_y = max(0.0, 1 - self._anchor_px / max(1.0, height - rv.height))
+        self._anchor_px = None
 
     def add(self) -> None:
         App.get_running_app().show("form", entity=self.entity)

@@ -41,10 +41,8 @@ def tap(widget: Any) -> None:
     """Press and release a finger on the middle of ``widget`` (it must be on screen)."""
     pump()
     assert widget.get_root_window() is not None, f"{widget} is not on the window"
+    scroll_to(widget)  # in a scrolled page, bring it into the view first, as a person would
     x, y = widget.to_window(*widget.center)
-    if not (0 <= x < Window.width and 0 <= y < Window.height):
-        scroll_to(widget)
-        x, y = widget.to_window(*widget.center)
     assert 0 <= x < Window.width and 0 <= y < Window.height, f"{widget} is off screen at {x, y}"
     touch = UnitTestTouch(x, y)
     touch.touch_down()
@@ -58,7 +56,8 @@ def scroll_to(widget: Any) -> None:
     parent = widget.parent
     while parent is not None and parent is not Window and not hasattr(parent, "scroll_to"):
         parent = parent.parent
-    if parent is not None and parent is not Window:
+    # A RecycleView's rows are placed by the view itself (its scroll_to does not apply).
+    if parent is not None and parent is not Window and type(parent).__name__ != "RecycleView":
         parent.scroll_to(widget, padding=40, animate=False)
     pump(3)
 

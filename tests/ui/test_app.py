@@ -126,7 +126,7 @@ def test_add_model_with_skip_logic_and_inline_errors(app: Any) -> None:
     tap(current(app).ids.models)
     tap(current(app).ids.add)
     form = current(app)
-    assert form.pages == 3  # 21 fields, 8 a page
+    assert form.pages == 4  # 21 fields, 6 a page
     assert editor(app, "name").label == "Tên mô hình *"  # required mark
     type_into(editor(app, "name").input, "Sản xuất phân vi sinh phục vụ chăm bón cây trồng")
     choose(editor(app, "residential_area").input, "Thôn 3")
@@ -134,18 +134,18 @@ def test_add_model_with_skip_logic_and_inline_errors(app: Any) -> None:
         editor(app, "content_area").input,
         next(t for t in editor(app, "content_area").input.values if t.startswith("2.")),
     )
-    assert not form.editors["stop_reason"].shown
+    assert not form.editor("stop_reason").shown
     choose(editor(app, "status").input, "Đã dừng")
-    assert form.editors["stop_reason"].shown  # skip logic, live
+    assert form.editor("stop_reason").shown  # skip logic, live
     tap(form.ids.finalize)
     wait_until(lambda: form.message, 5, "the form's message")
     assert "cần sửa" in form.message
-    assert form.editors["stop_reason"].error.startswith("Lý do dừng")  # on the page shown now
+    assert form.editor("stop_reason").error.startswith("Lý do dừng")  # on the page shown now
     assert form.page == 1
     shot("05-form-model-errors")
     tap(form.ids.prev)
     choose(editor(app, "status").input, "Đang hoạt động")
-    assert not form.editors["stop_reason"].shown
+    assert not form.editor("stop_reason").shown
     shot("06-form-model")
     tap(form.ids.finalize)
     rec = wait_until(lambda: current(app).name == "record" and current(app), 5, "the record")
@@ -172,7 +172,7 @@ def test_add_visit_with_gps_and_photo(app: Any, tmp_path: Any) -> None:
     shot("08-gps")
     tap(gps.ids.use)
     assert current(app) is form
-    assert "12.695800, 107.771200" in form.editors["location"].shown_text.text
+    assert "12.695800, 107.771200" in form.editor("location").shown_text.text
     tap(form.ids.finalize)
     visit = wait_until(lambda: current(app).name == "record" and current(app), 5, "the visit")
     assert visit.entity == "visit"
@@ -386,7 +386,7 @@ def test_no_gps_offers_manual_entry(app: Any) -> None:
         tap(gps.ids.use_manual)
         form = current(app)
         assert form.name == "form"
-        assert form.editors["location"].get() == {
+        assert form.editor("location").get() == {
             "lat": 12.6958,
             "lon": 107.77,
             "accuracy": None,
@@ -434,7 +434,7 @@ def test_expired_session_asks_for_the_password_and_keeps_the_outbox(app: Any, sr
     assert visit.is_draft
     tap(visit.ids.finalize)  # it lacks the required date and officer: the form shows what
     form = wait_until(lambda: current(app).name == "form" and current(app), 5, "the form")
-    assert form.editors["officer_name"].error == "Cán bộ khảo sát: Trường bắt buộc"
+    assert form.editor("officer_name").error == "Cán bộ khảo sát: Trường bắt buộc"
     today = [w for w in editor(app, "visit_date").walk() if getattr(w, "text", "") == "Hôm nay"]
     tap(today[0])
     type_into(editor(app, "officer_name").input, "Nguyễn Thị Lan")
