@@ -45,6 +45,16 @@ _TABLE: dict[str, tuple[str, str]] = {
         "Cần nhập đủ địa chỉ máy chủ, tên đăng nhập và mật khẩu.",
         "Enter the server address, username and password.",
     ),
+    "login.qr": ("Đọc mã QR cài đặt", "Read a set-up QR code"),
+    "login.qr_pick": ("Chọn ảnh có mã QR", "Choose a picture of the QR code"),
+    "login.qr_ok": (
+        "Đã điền máy chủ và tên đăng nhập từ mã QR. Nhập mật khẩu.",
+        "Server and username filled in from the code. Enter your password.",
+    ),
+    "login.qr_bad": (
+        "Không tìm thấy mã QR cài đặt DKST trong ảnh này.",
+        "No DKST set-up code in this picture.",
+    ),
     "login.connecting": ("Đang kết nối máy chủ…", "Connecting to the server…"),
     "login.unreachable": (
         "Không kết nối được máy chủ. Kiểm tra địa chỉ và mạng rồi thử lại.",

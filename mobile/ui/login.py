@@ -8,17 +8,23 @@ the account's database: the outbox waits for it.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.popup import Popup
 from kivy.uix.screenmanager import Screen
 
 from mobile.core.device import Device, LoginFailed, NotLoggedIn
 from mobile.core.http import ApiError, ServerUnreachable
+from mobile.ui.camera import camera_for_platform
 from mobile.ui.connectivity import probe
 from mobile.ui.i18n import error_text
+from mobile.ui.qr import read_provisioning
+from shared_schema.provisioning import ProvisioningError
 
 __all__ = ["SCREEN", "LoginScreen"]
 
@@ -41,6 +47,41 @@ class LoginScreen(Screen):
         except NotLoggedIn:
             pass
         self.ids.password.text = ""
+
+    def scan(self) -> None:
+        """A provisioning code: the camera on a phone, a picture file on a desktop."""
+        camera = camera_for_platform()
+        if camera is not None:
+            camera.take(lambda path: Clock.schedule_once(lambda _dt: self.read_code(path)))
+            return
+        app = App.get_running_app()
+        chooser = Factory.FileChooserListView(
+            path=str(Path.home()), filters=["*.png", "*.jpg", "*.jpeg", "*.PNG", "*.JPG"]
+        )
+        popup = Popup(title=app.t("login.qr_pick"), content=chooser, size_hint=(0.95, 0.8))
+        self._qr_popup = popup
+
+        def picked(_chooser: Any, selection: list[str]) -> None:
+            if selection:
+                popup.dismiss()
+                self.read_code(selection[0])
+
+        chooser.bind(selection=picked)
+        popup.open()
+
+    def read_code(self, path: str | None) -> None:
+        app = App.get_running_app()
+        if not path:
+            return
+        try:
+            code = read_provisioning(path)
+        except ProvisioningError:
+            self.message = app.t("login.qr_bad")
+            return
+        self.ids.server.text = code.server
+        self.ids.username.text = code.username
+        app.set_lang(code.lang)
+        self.message = app.t("login.qr_ok")
 
     def submit(self) -> None:
         app = App.get_running_app()

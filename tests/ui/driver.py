@@ -52,13 +52,18 @@ def tap(widget: Any) -> None:
 
 
 def scroll_to(widget: Any) -> None:
-    """Scroll the ScrollView holding ``widget`` so that it is visible."""
+    """Scroll the ScrollView holding ``widget`` until the widget's middle is in its view."""
     parent = widget.parent
     while parent is not None and parent is not Window and not hasattr(parent, "scroll_to"):
         parent = parent.parent
     # A RecycleView's rows are placed by the view itself (its scroll_to does not apply).
-    if parent is not None and parent is not Window and type(parent).__name__ != "RecycleView":
-        parent.scroll_to(widget, padding=40, animate=False)
+    if parent is None or parent is Window or type(parent).__name__ == "RecycleView":
+        return
+    x, y = widget.to_window(*widget.center)
+    left, bottom = parent.to_window(parent.x, parent.y)
+    if left <= x <= left + parent.width and bottom <= y <= bottom + parent.height:
+        return
+    parent.scroll_to(widget, padding=40, animate=False)
     pump(3)
 
 

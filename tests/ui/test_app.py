@@ -49,6 +49,54 @@ def test_first_run_shows_login(app: Any) -> None:
     shot("01-login")
 
 
+def test_first_run_reads_a_provisioning_code(app: Any, srv: Any, tmp_path: Any) -> None:
+    import json
+
+    import zxingcpp
+    from PIL import Image
+
+    from tests.support.server import dkst
+
+    png = tmp_path / "ma-cai-dat.png"
+    out = dkst(
+        "devices",
+        "provision",
+        OFFICER,
+        "--png",
+        str(png),
+        "--server",
+        srv.url,
+        "--data-dir",
+        str(srv.data_dir),
+        env=srv.env,
+    )
+    assert out.returncode == 0, out.stderr
+    payload = json.loads(zxingcpp.read_barcodes(Image.open(png))[0].text)
+    assert payload == {"dkst": 1, "server": srv.url, "username": OFFICER, "lang": "vi"}  # no secret
+    not_a_code = tmp_path / "anh-thuong.png"
+    Image.new("RGB", (200, 200), "white").save(not_a_code)
+
+    scr = current(app)
+    for picture, filled in ((not_a_code, False), (png, True)):
+        tap(scr.ids.scan)
+        popup = wait_until(lambda: dialogs(app), 5, "the picture chooser")[0]
+        chooser = popup.content
+        chooser.path = str(tmp_path)
+        entries = wait_until(
+            lambda p=picture, c=chooser: [
+                w for w in c.walk() if getattr(w, "path", None) == str(p)
+            ],
+            5,
+        )
+        tap(entries[0])
+        wait_until(lambda: not dialogs(app), 5, "the chooser to close")
+        if not filled:
+            assert scr.message == "Không tìm thấy mã QR cài đặt DKST trong ảnh này."
+    assert scr.ids.server.text == srv.url and scr.ids.username.text == OFFICER
+    assert scr.message.startswith("Đã điền máy chủ và tên đăng nhập")
+    shot("01b-login-from-code")
+
+
 def test_unreachable_server_is_told_within_seconds(app: Any, black_hole: str) -> None:
     started = time.monotonic()
     scr = login_with(app, black_hole, OFFICER, PW)
