@@ -78,6 +78,7 @@ class FieldApp(App):
         self.sync_run: SyncRun | None = None
         self.last_sync_error = ""
         self._probing = False
+        self._auto_event: Any = None
         self._loaded: set[str] = set()
         prefs = self._read_prefs()
         if prefs.get("lang") in LANGS:
@@ -131,7 +132,7 @@ class FieldApp(App):
         self.check_online()
         Clock.schedule_interval(lambda dt: self.check_online(), PROBE_EVERY_S)
         if self.auto_sync:
-            Clock.schedule_interval(lambda dt: self.maybe_auto_sync(), AUTO_SYNC_EVERY_S)
+            self.start_auto_sync(AUTO_SYNC_EVERY_S)
 
     def on_stop(self) -> None:
         if self.sync_run is not None:
@@ -226,6 +227,16 @@ class FieldApp(App):
             Clock.schedule_once(finish)
 
         threading.Thread(target=work, name="dkst-probe", daemon=True).start()
+
+    def start_auto_sync(self, every_s: float) -> None:
+        """Every ``every_s``: probe the server, and sync quietly when it answers and work waits."""
+        if self._auto_event is not None:
+            self._auto_event.cancel()
+
+        def tick(_dt: float) -> None:
+            self.check_online(lambda ok: self.maybe_auto_sync() if ok else None)
+
+        self._auto_event = Clock.schedule_interval(tick, every_s)
 
     def maybe_auto_sync(self) -> None:
         """Retry later by itself: when the server answers and changes wait, sync quietly."""

@@ -23,7 +23,7 @@ class ConflictsScreen(Screen):
         rec = dev.records.get(record_id)
         self.title_text = rec.title
         form = dev.forms.latest(rec.entity)
-        box = self.ids.items
+        box = self.ids.conflict_list
         box.clear_widgets()
         for c in dev.records.conflicts_of(record_id):
             fdef = form.field(c["field"])

@@ -9,6 +9,7 @@ and ``shared_schema.validation`` (the server's own rules) says what is wrong.
 from __future__ import annotations
 
 import calendar
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -136,7 +137,21 @@ class ChoiceEditor(FieldEditor):
         return next((v for v, t in self.opts if t == self.input.text), None)
 
     def put(self, value: Any) -> None:
+        if value is not None and all(v != value for v, _ in self.opts):
+            # A value the list does not offer (a deleted area, a unit no longer mine) is kept,
+            # not silently cleared: the officer sees it and may change it.
+            self.opts.append((value, self._unlisted(value)))
+            self.input.values = [*self.input.values, self.opts[-1][1]]
         self.input.text = next((t for v, t in self.opts if v == value), NONE)
+
+    def _unlisted(self, value: Any) -> str:
+        app = App.get_running_app()
+        if self.fdef.type == "reference":
+            try:
+                return app.device.records.get(str(value)).title or str(value)[:8]
+            except RecordNotFound:
+                return str(value)[:8]
+        return str(value)
 
 
 class MultiEditor(FieldEditor):
@@ -424,7 +439,9 @@ class FormScreen(Screen):
         except (ValueError, RecordNotFound) as exc:
             self.message = app.t("form.not_saved", detail=str(exc))
             return
-        except OSError as exc:  # a full disk: the transaction rolled back, nothing half-saved
+        except (OSError, sqlite3.OperationalError) as exc:
+            # A full disk ("database or disk is full"): the transaction rolled back, so nothing
+            # is half-saved and every earlier save is intact.
             self.message = app.t("form.disk", detail=str(exc))
             return
         self.record_id = result.record_id

@@ -353,6 +353,82 @@ def test_returned_and_refused_changes_after_sync(app: Any, reviewer: Any) -> Non
     assert f"Bị trả lại. Lý do: {reason}" in current(app).problems_text
 
 
+def test_conflict_shows_both_values(app: Any, reviewer: Any) -> None:
+    title = "Sản xuất phân vi sinh phục vụ chăm bón cây trồng"
+    rec = open_from_list(app, "models", title)
+    tap(rec.ids.edit)
+    type_into(editor(app, "participating_households").input, "10")
+    tap(current(app).ids.finalize)
+    wait_until(lambda: current(app).name == "record", 5)
+    # Later, at the commune office, the reviewer corrects the same field and syncs first.
+    model = reviewer.records.list("model")[0]
+    reviewer.sync()
+    assert reviewer.records.edit(model.record_id, {"participating_households": 20}).finalized
+    reviewer.sync()
+
+    sync_now(app)
+    assert "1 xung đột" in current(app).summary
+    rec = open_from_list(app, "models", title)
+    assert rec.has_conflicts and "1 trường bị sửa đồng thời" in rec.problems_text
+    tap(rec.ids.conflicts)
+    scr = current(app)
+    assert scr.name == "conflicts"
+    [item] = scr.ids.conflict_list.children
+    assert (item.name, item.mine, item.current) == ("Số hộ tham gia", "10", "20")
+    shot("15b-conflicts")
+
+
+def test_sync_can_be_stopped_and_resumes_later(app: Any, tmp_path: Any) -> None:
+    import os
+
+    from PIL import Image
+
+    # A photo of noise (it does not compress) sent in 4 KB pieces: an upload that takes a while.
+    noise = tmp_path / "nhieu.png"
+    Image.frombytes("RGB", (600, 450), os.urandom(600 * 450 * 3)).save(noise)
+    model = app.device.records.list("model")[0]
+    app.device.add_evidence(noise, parent_field="model", parent_id=model.record_id)
+    app.device.store.update_settings(upload_chunk_size=4096)
+    last_sync = app.device.store.get_state("last_sync_at")
+    go_home(app)
+    tap(current(app).ids.sync)
+    scr = current(app)
+    tap(scr.ids.start)
+    wait_until(lambda: scr.phase_text.startswith("Đang tải tệp lên"), 30, "the upload")
+    shot("11b-sync-uploading")
+    tap(scr.ids.cancel)
+    wait_until(lambda: not app.syncing, 30, "the run to stop")
+    assert scr.phase_text == "Đã dừng. Không mất dữ liệu; lần sau sẽ gửi tiếp."
+    assert app.device.store.get_state("last_sync_at") == last_sync  # it stopped before its end
+    assert len(app.device.media.pending()) == 1  # the file waits; the server keeps what it got
+    # The app syncs by itself when the server answers and work waits.
+    app.start_auto_sync(0.3)
+    try:
+        wait_until(lambda: not app.device.media.pending(), 60, "the automatic sync")
+        wait_until(lambda: not app.syncing, 30)
+    finally:
+        app._auto_event.cancel()
+        app.device.store.update_settings(upload_chunk_size=256 * 1024)
+
+
+def test_settings_gps_threshold_and_photo_size(app: Any) -> None:
+    go_home(app)
+    tap(current(app).ids.settings)
+    scr = current(app)
+    type_into(scr.ids.gps, "10")
+    choose(scr.ids.photo, "1024")
+    tap(scr.ids.save)
+    assert scr.message == "Đã lưu."
+    s = app.device.store.settings()
+    assert (s.accuracy_accept_m, s.photo_max_side) == (10.0, 1024)
+    type_into(scr.ids.gps, "0")
+    tap(scr.ids.save)
+    assert scr.message.startswith("Giá trị không hợp lệ")
+    assert app.device.store.settings().accuracy_accept_m == 10.0
+    type_into(scr.ids.gps, "5")
+    tap(scr.ids.save)
+
+
 def test_search_with_and_without_diacritics(app: Any) -> None:
     go_home(app)
     tap(current(app).ids.models)
