@@ -21,7 +21,7 @@ from shared_schema.entities import REVIEW_STATES
 
 __all__ = ["SCREEN", "RecordRow", "RecordsScreen"]
 
-PAGE = 100
+PAGE = 50
 # Filters of the model list: field -> where its choices come from.
 FILTERS = ("content_area", "status", "residential_area", "review_state")
 
