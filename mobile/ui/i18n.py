@@ -139,6 +139,7 @@ _TABLE: dict[str, tuple[str, str]] = {
         "{n} fields were also changed on another device",
     ),
     "record.children": ("{what}: {n}", "{what}: {n}"),
+    "record.file_loading": ("(đang tải ảnh từ máy chủ…)", "(fetching the file from the server…)"),
     "record.file_elsewhere": (
         "(tệp ở máy chủ, chưa tải về máy này)",
         "(the file is on the server, not on this device)",

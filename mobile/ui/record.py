@@ -4,13 +4,16 @@ officer can do with it: edit, finalize, delete, record a visit, add a photo."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
+from mobile.core.device import Device
 from mobile.core.records import LocalRecord, RecordNotFound
 from mobile.ui.dialogs import ask, tell
 from mobile.ui.display import show_value
@@ -119,14 +122,8 @@ class RecordScreen(Screen):
                 if entity == "evidence":
                     item = Factory.EvidenceItem(text=kid.title or app.t("entity.evidence"))
                     sha = kid.fields.get("sha256")
-                    path = (
-                        app.device.media.path_of(sha)
-                        if isinstance(sha, str) and len(sha) == 64
-                        else None
-                    )
-                    item.source = str(path) if path is not None and path.exists() else ""
-                    if not item.source:
-                        item.text = f"{item.text}\n{app.t('record.file_elsewhere')}"
+                    if isinstance(sha, str) and len(sha) == 64:
+                        self._thumbnail(item, sha)
                 else:
                     name = (
                         kid.title
@@ -139,6 +136,34 @@ class RecordScreen(Screen):
                     on_release=lambda _b, rid=kid.record_id: app.show("record", record_id=rid)
                 )
                 box.add_widget(item)
+
+    def _thumbnail(self, item: Any, sha: str) -> None:
+        """Show the file at once if it is here, else fetch it on a worker thread (cached)."""
+        app = App.get_running_app()
+        for path in (app.device.media.path_of(sha), app.device.media.root / "cache" / sha):
+            if path.exists():
+                item.source = str(path)
+                return
+        caption = item.text
+        item.text = f"{caption}\n{app.t('record.file_loading')}"
+        data_dir = app.data_dir
+
+        def work() -> None:
+            path: str | None
+            try:
+                with Device.open(data_dir) as dev:
+                    path = str(dev.fetch_file(sha))
+            except Exception:  # offline, or not uploaded yet: said on the item; tried next time
+                path = None
+            Clock.schedule_once(lambda _dt: shown(path))
+
+        def shown(path: str | None) -> None:
+            if path:
+                item.source, item.text = path, caption
+            else:
+                item.text = f"{caption}\n{app.t('record.file_elsewhere')}"
+
+        threading.Thread(target=work, name="dkst-file", daemon=True).start()
 
     # ------------------------------------------------------------------ actions
     def edit(self) -> None:

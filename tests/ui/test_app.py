@@ -411,6 +411,37 @@ def test_sync_can_be_stopped_and_resumes_later(app: Any, tmp_path: Any) -> None:
         app.device.store.update_settings(upload_chunk_size=256 * 1024)
 
 
+def test_evidence_recorded_by_another_device_is_fetched_on_demand(
+    app: Any, reviewer: Any, tmp_path: Any
+) -> None:
+    from PIL import Image
+
+    title = "Sản xuất phân vi sinh phục vụ chăm bón cây trồng"
+    photo = tmp_path / "hoi-nghi.jpg"
+    Image.new("RGB", (1200, 900), (200, 60, 40)).save(photo)
+    reviewer.sync()
+    model = next(r for r in reviewer.records.list("model") if r.title == title)
+    _, saved = reviewer.add_evidence(
+        photo, parent_field="model", parent_id=model.record_id, caption="Hội nghị tổng kết"
+    )
+    reviewer.sync()
+    sync_now(app)
+    rec = open_from_list(app, "models", title)
+    item = wait_until(
+        lambda: [
+            w
+            for w in rec.ids.children.walk()
+            if type(w).__name__ == "EvidenceItem" and "/cache/" in w.source
+        ],
+        20,
+        "the other device's photo",
+    )[0]
+    assert item.text == "Hội nghị tổng kết"
+    sha = app.device.records.get(saved.record_id).fields["sha256"]
+    assert item.source.endswith(sha)
+    shot("10b-record-model-evidence")
+
+
 def test_settings_gps_threshold_and_photo_size(app: Any) -> None:
     go_home(app)
     tap(current(app).ids.settings)
