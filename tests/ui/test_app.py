@@ -15,7 +15,7 @@ import pytest
 
 from tests.mobile.live import PW
 from tests.ui.conftest import OFFICER
-from tests.ui.driver import choose, shot, tap, type_into, wait_until
+from tests.ui.driver import choose, scroll_to, shot, tap, type_into, wait_until
 
 pytestmark = pytest.mark.ui
 
@@ -439,6 +439,7 @@ def test_evidence_recorded_by_another_device_is_fetched_on_demand(
     assert item.text == "Hội nghị tổng kết"
     sha = app.device.records.get(saved.record_id).fields["sha256"]
     assert item.source.endswith(sha)
+    scroll_to(item)
     shot("10b-record-model-evidence")
 
 
@@ -611,3 +612,37 @@ def test_expired_session_asks_for_the_password_and_keeps_the_outbox(app: Any, sr
     wait_until(lambda: current(app).name == "home", 20, "home again")
     wait_synced(app)
     assert app.device.outbox.counts().pending == 0  # sent by the sync after the login
+
+
+def test_revoked_device_is_told(app: Any, srv: Any) -> None:
+    from tests.support.server import dkst
+
+    out = dkst(
+        "devices", "revoke", app.device.device_id, "--data-dir", str(srv.data_dir), env=srv.env
+    )
+    assert out.returncode == 0, out.stderr
+    assert app.device.records.edit(
+        app.device.records.list("model")[0].record_id, {"participating_people": 30}
+    ).finalized
+    scr = sync_now(app)
+    wait_until(lambda: current(app).name == "login", 10, "the sign-in screen")
+    assert scr.phase_text == "Phiên đăng nhập đã hết hạn: nhập lại mật khẩu."
+    login = current(app)
+    type_into(login.ids.password, PW)
+    tap(login.ids.submit)
+    wait_until(lambda: not login.busy, 20, "the sign-in attempt")
+    assert login.message == "Thiết bị đã bị thu hồi"
+    shot("22-login-revoked")
+
+
+def test_server_gone_shows_offline_within_seconds(app: Any, srv: Any) -> None:
+    from mobile.core.device import Device
+    from tests.support.server import stop_server
+
+    stop_server(srv)
+    with Device.open(app.data_dir) as dev:  # the officer's unsent change is still on the device
+        assert dev.outbox.counts().pending == 1
+    started = time.monotonic()
+    app.check_online()
+    wait_until(lambda: not app.online, 10, "the offline badge")
+    assert time.monotonic() - started < 5
