@@ -23,6 +23,7 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from mobile.core.device import Device, NotLoggedIn
+from mobile.core.http import ServerUnreachable
 from mobile.core.location import LocationProvider, default_provider
 from mobile.ui import widgets  # noqa: F401  (registers the small widgets with Factory)
 from mobile.ui.connectivity import probe
@@ -259,7 +260,7 @@ class FieldApp(App):
         def finished(report: Any, error: BaseException | None) -> None:
             self.syncing = False
             self.sync_run = None
-            self.online = error is None or type(error).__name__ not in ("ServerUnreachable",)
+            self.online = not isinstance(error, ServerUnreachable)
             self.changed()
             if on_done is not None:
                 on_done(report, error)

@@ -300,10 +300,25 @@ EDITORS: dict[str, type[FieldEditor]] = {
 
 
 class FormScreen(Screen):
+    data: dict[str, Any]
+    editors: dict[str, FieldEditor]
     title_text = StringProperty("")
     page = NumericProperty(0)
     pages = NumericProperty(1)
     message = StringProperty("")
+
+    def on_kv_post(self, _base: Any) -> None:
+        App.get_running_app().bind(lang=lambda *_: self._relabel())
+
+    def _relabel(self) -> None:
+        """A language switch while the form is open: the same values, labels in the new one."""
+        if not getattr(self, "editors", None):
+            return
+        app = App.get_running_app()
+        self.data = self.values()
+        self.editors.clear()
+        self.title_text = self.form.title.en if app.lang == "en" else self.form.title.vi
+        self._show_page()
 
     def open(
         self,
@@ -339,8 +354,8 @@ class FormScreen(Screen):
         title = form.title.en if app.lang == "en" else form.title.vi
         self.title_text = title
         # Editors are made page by page, when shown: a page's widgets cost ~20 ms each field.
-        self.data: dict[str, Any] = {f.name: values.get(f.name) for f in form.fields}
-        self.editors: dict[str, FieldEditor] = {}
+        self.data = {f.name: values.get(f.name) for f in form.fields}
+        self.editors = {}
         self._shown: dict[str, bool] = {}
         self._errs: dict[str, str] = {}
         self.pages = max(1, -(-len(form.fields) // PAGE_SIZE))

@@ -3,6 +3,7 @@ with an officer and a commune reviewer, and a data directory for the app."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,11 +11,8 @@ from typing import Any
 import pytest
 
 from mobile.core.location import StaticLocationProvider
-from mobile.ui.env import prepare_kivy
 from tests.mobile.live import PW
 from tests.support import server as support
-
-prepare_kivy()
 
 OFFICER, REVIEWER = "lan", "mttq.dakwil"
 
@@ -29,6 +27,12 @@ def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from mobile.ui.env import prepare_kivy
+
+    # Kivy loads here, when a UI test first runs, not while the suite is collected. Its own log
+    # mode would reconfigure the root logger (level DEBUG) for the rest of the session.
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+    prepare_kivy()
     from kivy.base import EventLoop
 
     from mobile.ui.app import FieldApp

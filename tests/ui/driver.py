@@ -1,5 +1,8 @@
 """Drive the app's real window as a person would: touches at widgets' places, typed text.
 
+Kivy is imported inside the functions: collecting the tests must not open a window or load
+Kivy for the rest of the suite (tests/mobile checks that the core runs without it).
+
 The app runs inside the test process on Kivy's own event loop, pumped by ``pump`` (one frame per
 call), so worker threads (login, sync, photos) report back through the same ``Clock`` as in use.
 """
@@ -13,14 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kivy.base import EventLoop
-from kivy.core.window import Window
-from kivy.tests.common import UnitTestTouch
-
 SHOTS = Path(os.environ.get("DKST_SCREENSHOT_DIR") or Path(__file__).parent / ".screenshots")
 
 
 def pump(frames: int = 1) -> None:
+    from kivy.base import EventLoop
+
     for _ in range(frames):
         EventLoop.idle()
 
@@ -39,6 +40,9 @@ def wait_until(cond: Callable[[], Any], timeout: float = 15.0, what: str = "") -
 
 def tap(widget: Any) -> None:
     """Press and release a finger on the middle of ``widget`` (it must be on screen)."""
+    from kivy.core.window import Window
+    from kivy.tests.common import UnitTestTouch
+
     pump()
     assert widget.get_root_window() is not None, f"{widget} is not on the window"
     scroll_to(widget)  # in a scrolled page, bring it into the view first, as a person would
@@ -53,6 +57,8 @@ def tap(widget: Any) -> None:
 
 def scroll_to(widget: Any) -> None:
     """Scroll the ScrollView holding ``widget`` until the widget's middle is in its view."""
+    from kivy.core.window import Window
+
     parent = widget.parent
     while parent is not None and parent is not Window and not hasattr(parent, "scroll_to"):
         parent = parent.parent
@@ -69,6 +75,8 @@ def scroll_to(widget: Any) -> None:
 
 def type_into(field: Any, text: str, *, clear: bool = True) -> None:
     """Tap a text field and type ``text`` through the window's keyboard events."""
+    from kivy.core.window import Window
+
     scroll_to(field)
     tap(field)
     assert field.focus, f"{field} did not take the focus"
@@ -97,6 +105,8 @@ def choose(spinner: Any, text: str) -> None:
 
 def shot(name: str) -> Path:
     """Save the window as ``SHOTS/name.png`` (Kivy appends 0001: TRAPS.md)."""
+    from kivy.core.window import Window
+
     SHOTS.mkdir(parents=True, exist_ok=True)
     pump(3)
     written = Window.screenshot(name=str(SHOTS / f"{name}.png"))
