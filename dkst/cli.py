@@ -43,6 +43,7 @@ def _mount(module: str) -> None:
 
 _mount("server.cli")
 _mount("mobile.cli")
+_mount("mobile.ui.cli")
 
 
 def main() -> None:

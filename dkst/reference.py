@@ -154,3 +154,27 @@ def forms_show(
     for fd in form.fields:
         rows.append([fd.name, fd.type, "yes" if fd.required else "no", fd.label.vi])
     typer.echo(_table(rows))
+    # What a value looks like, for `dkst device new/edit -f name=value`.
+    for fd in form.fields:
+        if fd.choices:
+            typer.echo(
+                f"\n{fd.name} ({fd.type}): one of"
+                + (" or more, comma-separated" if fd.type == "select_multiple" else "")
+            )
+            for c in fd.choices:
+                typer.echo(f"  {c.value:<26} {c.label.vi} / {c.label.en}")
+        elif fd.type in _FORMATS:
+            typer.echo(f"\n{fd.name} ({fd.type}): {_FORMATS[fd.type]}")
+        if fd.relevant:
+            typer.echo(f"  only when: {fd.relevant}")
+
+
+_FORMATS = {
+    "geopoint": "LAT,LON[,ACCURACY_M[,ALTITUDE_M]] e.g. 12.6958,107.7712,4 "
+    '(or JSON {"lat", "lon", "accuracy", "altitude"})',
+    "date": "YYYY-MM-DD, e.g. 2026-03-14",
+    "datetime": "ISO 8601 in UTC, e.g. 2026-03-14T08:30:00Z",
+    "reference": "the record id (a UUID) shown by `dkst device list`",
+    "unit": "a unit code of yours, e.g. 24643",
+    "attachment": 'JSON {"sha256", "media_type", "size"}; `dkst device photo` makes evidence',
+}

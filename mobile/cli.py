@@ -17,7 +17,8 @@ import typer
 
 from mobile.core.device import Device, LoginFailed, NotLoggedIn
 from mobile.core.http import DeviceApiError, NeedsLogin, ServerUnreachable
-from mobile.core.records import LocalRecord
+from mobile.core.media import UnsupportedFile
+from mobile.core.records import LocalRecord, RecordNotFound, SaveResult
 from mobile.core.sync import Progress
 
 __all__ = ["device_app", "register"]
@@ -188,6 +189,63 @@ def _coerce(ftype: str | None, raw: str) -> Any:
     return raw
 
 
+_ARTICLE = {"integer": "an", "attachment": "an"}
+
+
+def _values(
+    device: Device, entity: str, field: list[str] | None, json_file: Path | None
+) -> dict[str, Any]:
+    """``--json`` then ``-f name=value`` options as the form's types want them."""
+    values: dict[str, Any] = {}
+    if json_file is not None:
+        try:
+            loaded = json.loads(json_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise _fail(2, f"cannot read {json_file}: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise _fail(2, "--json must hold one JSON object")
+        values.update(loaded)
+    try:
+        form = device.forms.latest(entity)
+    except LookupError:
+        raise _fail(2, f"no form for {entity!r} on this device") from None
+    types = {f.name: f.type for f in form.fields}
+    for item in field or []:
+        name, sep, raw = item.partition("=")
+        if not sep:
+            raise _fail(2, f"--field wants name=value, got {item!r}")
+        if name not in types:
+            raise _fail(2, f"the {entity} form has no field {name!r} (see: dkst forms show)")
+        try:
+            values[name] = _coerce(types.get(name), raw)
+        except (ValueError, IndexError):
+            raise _fail(
+                2,
+                f"{name}: {raw!r} is not {_ARTICLE.get(types[name], 'a')} {types[name]} (see: dkst forms show)",
+            ) from None
+    return values
+
+
+def _report(result: SaveResult, finalize: bool) -> None:
+    """Print the record id and any problems; exit 1 when a finalize left a draft."""
+    typer.echo(result.record_id)
+    _problems(result, finalize)
+
+
+def _problems(result: SaveResult, finalize: bool) -> None:
+    for issue in result.issues:
+        typer.echo(f"  {issue.field}: {issue.message} ({issue.code})", err=True)
+    if finalize and not result.finalized:
+        raise _fail(1, "saved as a draft: fix the fields above, then finalize")
+
+
+def _record(device: Device, record_id: str) -> LocalRecord:
+    try:
+        return device.records.get(record_id)
+    except RecordNotFound:
+        raise _fail(2, f"no record {record_id} on this device (see: dkst device list)") from None
+
+
 @device_app.command()
 def new(
     ctx: typer.Context,
@@ -206,34 +264,95 @@ def new(
     Example: dkst device new residential_area -f name="Thôn 3" -f kind=thon
     """
     with _open(ctx) as device:
-        values: dict[str, Any] = {}
-        if json_file is not None:
-            loaded = json.loads(json_file.read_text(encoding="utf-8"))
-            if not isinstance(loaded, dict):
-                raise _fail(2, "--json must hold one JSON object")
-            values.update(loaded)
-        try:
-            form = device.forms.latest(entity)
-        except LookupError:
-            raise _fail(2, f"no form for {entity!r} on this device") from None
-        types = {f.name: f.type for f in form.fields}
-        for item in field or []:
-            name, sep, raw = item.partition("=")
-            if not sep:
-                raise _fail(2, f"--field wants name=value, got {item!r}")
-            try:
-                values[name] = _coerce(types.get(name), raw)
-            except ValueError as exc:
-                raise _fail(2, f"{name}: {exc}") from None
+        values = _values(device, entity, field, json_file)
         try:
             result = device.records.create(entity, values, unit=unit, finalize=not draft)
         except ValueError as exc:
             raise _fail(2, str(exc)) from None
-        typer.echo(result.record_id)
-        for issue in result.issues:
-            typer.echo(f"  {issue.field}: {issue.code}: {issue.message}", err=True)
-        if not draft and not result.finalized:
-            raise _fail(1, "saved as a draft: fix the fields above, then finalize")
+        _report(result, not draft)
+
+
+@device_app.command()
+def edit(
+    ctx: typer.Context,
+    record_id: Annotated[str, typer.Argument(help="The record's id (see: dkst device list)")],
+    field: Annotated[
+        list[str] | None,
+        typer.Option("--field", "-f", help="name=value, repeatable; name= clears a field"),
+    ] = None,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="A JSON object of field values")
+    ] = None,
+    draft: Annotated[bool, typer.Option("--draft", help="Keep as a draft")] = False,
+) -> None:
+    """Change fields of a record (a draft that failed validation, or a finalized one).
+
+    Example: dkst device edit 0b6e…-… -f stop_reason="Thiếu vốn" -f status=stopped
+    """
+    with _open(ctx) as device:
+        rec = _record(device, record_id)
+        values = _values(device, rec.entity, field, json_file)
+        try:
+            result = device.records.edit(record_id, values, finalize=not draft)
+        except ValueError as exc:
+            raise _fail(2, str(exc)) from None
+        _report(result, not draft)
+
+
+@device_app.command()
+def finalize(
+    ctx: typer.Context,
+    record_id: Annotated[str, typer.Argument(help="The draft's id (see: dkst device list)")],
+) -> None:
+    """Validate a draft and queue it for the server; lists what is still wrong.
+
+    Example: dkst device finalize 0b6e…-…
+    """
+    with _open(ctx) as device:
+        _record(device, record_id)
+        _report(device.records.finalize(record_id), True)
+
+
+@device_app.command()
+def delete(
+    ctx: typer.Context,
+    record_id: Annotated[str, typer.Argument(help="The record's id (see: dkst device list)")],
+) -> None:
+    """Delete a record: a deletion sent at the next sync (a never-sent draft just goes).
+
+    Example: dkst device delete 0b6e…-…
+    """
+    with _open(ctx) as device:
+        _record(device, record_id)
+        change = device.records.delete(record_id)
+    typer.echo("deleted; the server hears of it at the next sync" if change else "draft removed")
+
+
+@device_app.command()
+def photo(
+    ctx: typer.Context,
+    record_id: Annotated[str, typer.Argument(help="The visit or model it is evidence of")],
+    file: Annotated[Path, typer.Argument(help="A JPEG, PNG or WebP photo, or a PDF")],
+    caption: Annotated[str, typer.Option(help="What the photo shows")] = "",
+) -> None:
+    """Attach a photo or document as evidence (resized, queued for upload); prints its id.
+
+    Example: dkst device photo 0b6e…-… ~/anh/nha-luoi.jpg --caption "Nhà lưới ủ phân"
+    """
+    with _open(ctx) as device:
+        rec = _record(device, record_id)
+        if rec.entity not in ("visit", "model"):
+            raise _fail(2, f"evidence belongs to a visit or a model, not a {rec.entity}")
+        try:
+            stored, result = device.add_evidence(
+                file, parent_field=rec.entity, parent_id=record_id, caption=caption
+            )
+        except UnsupportedFile as exc:
+            raise _fail(2, f"{file}: not accepted: {exc}") from None
+        except OSError as exc:
+            raise _fail(2, f"cannot read {file}: {exc.strerror or exc}") from None
+        typer.echo(f"{result.record_id}  ({stored.media_type}, {stored.size:,} bytes)")
+        _problems(result, True)
 
 
 def _row_line(r: LocalRecord) -> str:

@@ -215,6 +215,38 @@ def devices_revoke(device_id: str, data_dir: DataDir = DEFAULT_DATA) -> None:
     typer.echo(f"revoked {device_id}")
 
 
+@devices_app.command("provision")
+def devices_provision(
+    username: str,
+    png: Annotated[Path, typer.Option("--png", help="Where to write the QR code image.")],
+    server: Annotated[
+        str, typer.Option(help="The address phones reach this server at.")
+    ] = "http://127.0.0.1:8000",
+    lang: Annotated[str, typer.Option(help="The app's language: vi or en.")] = "vi",
+    data_dir: DataDir = DEFAULT_DATA,
+) -> None:
+    """Write a QR code that sets up the field app for USERNAME (server, username, language; no
+    password or token: the officer types the password).
+
+    Example:
+        dkst devices provision canbo.dakwil --png canbo.png --server https://dkst.example.vn
+    """
+    import segno
+
+    from server.db.engine import read_tx
+    from server.services.auth import list_users
+    from shared_schema.provisioning import ProvisioningError, encode
+
+    with read_tx(_engine(data_dir)) as conn:
+        if not any(u["username"] == username for u in list_users(conn)):
+            _fail(f"no user {username!r}")
+    try:
+        segno.make_qr(encode(server, username, lang), error="m").save(str(png), scale=8, border=4)
+    except ProvisioningError as exc:
+        _fail(str(exc))
+    typer.echo(f"wrote {png}: {server} {username} ({lang})")
+
+
 def demo(data_dir: DataDir = DEFAULT_DATA) -> None:
     """Load the demo: Cư Jút district (662), its 8 communes, one user per role, sample records.
 

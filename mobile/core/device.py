@@ -17,6 +17,7 @@ A ``Device`` and its SQLite connection belong to one thread; a UI runs sync on a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -36,6 +37,7 @@ from mobile.core.media import MediaStore, StoredFile
 from mobile.core.outbox import Outbox
 from mobile.core.records import Records, SaveResult
 from mobile.core.store import Store
+from mobile.core.store import reference as store_reference
 from mobile.core.sync import Progress, Synchronizer, SyncReport
 from shared_schema.errors import ErrorCode
 from shared_schema.hlc import DEVICE_ID_RE
@@ -287,6 +289,55 @@ class Device:
         values = {k: v for k, v in values.items() if k in names or k in {"unit"}}
         result = self.records.create("evidence", values, unit=parent.unit, finalize=finalize)
         return stored, result
+
+    def fetch_file(self, sha256: str, *, cache_limit_bytes: int = 200 * 1024 * 1024) -> Path:
+        """An evidence file, local or recorded by another device (downloaded once, on demand).
+
+        A downloaded file is checked against its hash and kept in ``<files>/cache/``; past
+        ``cache_limit_bytes`` the least recently used ones go (this device's own files never do).
+        Raises ``ApiError`` (``not_found`` while the other device has not uploaded it yet),
+        ``NeedsLogin`` or ``ServerUnreachable``.
+        """
+        own = self.media.path_of(sha256)
+        if own.exists():
+            return own
+        cache = self.media.root / "cache"
+        path = cache / sha256
+        if path.exists():
+            path.touch()  # recently used
+            return path
+        client = self._client(token=self.store.get_state("token"))
+        try:
+            data = client.request("GET", f"/attachments/{sha256}").content
+        finally:
+            client.close()
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise DeviceApiError(0, ErrorCode.HASH_MISMATCH, "the downloaded file does not match")
+        cache.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache, prefix=".part-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+        kept = sorted(
+            (p for p in cache.iterdir() if not p.name.startswith(".")),
+            key=lambda p: p.stat().st_mtime,
+            reverse=True,
+        )
+        total = 0
+        for p in kept:
+            total += p.stat().st_size
+            if total > cache_limit_bytes and p != path:
+                p.unlink(missing_ok=True)
+        return path
+
+    def units(self) -> list[dict[str, Any]]:
+        """The user's own units, with names once a sync has fetched the unit list."""
+        codes = list(self.user.get("units") or [])
+        names = store_reference.unit_names(self.store)
+        return [
+            {"code": c, "name": names.get(c, (c, None))[0], "level": names.get(c, (c, None))[1]}
+            for c in codes
+        ]
 
     def location_value(self, fix: Fix) -> dict[str, Any]:
         return fix.geopoint()

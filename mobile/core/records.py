@@ -48,6 +48,7 @@ __all__ = [
 # Fields that name a record: shown as its title and searched first.
 TITLE_FIELDS = ("name", "title", "caption", "full_name", "code")
 _HEXISH = re.compile(r"[0-9a-fA-F-]{32,}")
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _SEARCH_MAX = 2000  # characters of searchable text kept per record
 
 
@@ -190,10 +191,16 @@ class Records:
         limit: int = 100,
         offset: int = 0,
         include_deleted: bool = False,
+        fields_equal: Mapping[str, Any] | None = None,
     ) -> builtins.list[LocalRecord]:
         """Records by title; ``search`` matches every word, diacritics and case ignored."""
         rows = self.search_rows(
-            entity, search=search, limit=limit, offset=offset, include_deleted=include_deleted
+            entity,
+            search=search,
+            limit=limit,
+            offset=offset,
+            include_deleted=include_deleted,
+            fields_equal=fields_equal,
         )
         return [self._to_record(r) for r in rows]
 
@@ -205,7 +212,12 @@ class Records:
         limit: int = 100,
         offset: int = 0,
         include_deleted: bool = False,
+        fields_equal: Mapping[str, Any] | None = None,
     ) -> builtins.list[dict[str, Any]]:
+        """``fields_equal``: only records whose field has that value (the app's list filters)."""
+        for name in fields_equal or {}:
+            if not _FIELD_NAME.fullmatch(name):
+                raise ValueError(f"not a field name: {name!r}")
         words = search_key(search).split() if search else []
         return stored.search(
             self.store,
@@ -214,6 +226,7 @@ class Records:
             include_deleted=include_deleted,
             limit=limit,
             offset=offset,
+            fields_equal=fields_equal,
         )
 
     def conflicts_of(self, record_id: str) -> builtins.list[dict[str, Any]]:

@@ -84,3 +84,61 @@ def test_bad_usage_and_no_account(tmp_path: Path) -> None:
     assert runner.invoke(app, [*d, "new", "model", "-f", "nameonly"]).exit_code == 2
     assert runner.invoke(app, [*d, "new", "nonsense"]).exit_code == 2
     assert runner.invoke(app, [*d, "new", "model", "-f", "participating_people=x"]).exit_code == 2
+
+
+def test_edit_finalize_delete_and_photo(tmp_path: Path) -> None:
+    from PIL import Image
+
+    data = _setup(tmp_path)
+    d = ["device", "--data-dir", str(data)]
+    r = runner.invoke(app, [*d, "new", "residential_area", "-f", "name=Thôn 5", "-f", "kind=thon"])
+    area = r.output.strip()
+    r = runner.invoke(app, [*d, "new", "model", "-f", "name=Nhà lưới", "--draft"])
+    model = r.output.splitlines()[0]
+    # The draft fails to finalize, says why, then an edit fixes it and finalizes it.
+    r = runner.invoke(app, [*d, "finalize", model])
+    assert r.exit_code == 1 and "Khu dân cư: Trường bắt buộc (required)" in r.output
+    r = runner.invoke(
+        app,
+        [*d, "edit", model, "-f", f"residential_area={area}", "-f", "content_area=2", "--draft"],
+    )
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, [*d, "edit", model, "-f", "status=stopped"])
+    assert r.exit_code == 1 and "Lý do dừng" in r.output  # skip logic: now required
+    r = runner.invoke(app, [*d, "edit", model, "-f", "stop_reason=Thiếu vốn"])
+    assert r.exit_code == 0, r.output
+    # A photo as evidence of the model: resized, queued for upload, a finalized evidence record.
+    jpg = tmp_path / "anh.jpg"
+    Image.new("RGB", (2400, 1800), (10, 120, 40)).save(jpg)
+    r = runner.invoke(app, [*d, "photo", model, str(jpg), "--caption", "Nhà lưới"])
+    assert r.exit_code == 0, r.output
+    assert "image/jpeg" in r.output
+    r = runner.invoke(app, [*d, "status"])
+    assert "files: 1 to upload" in r.output
+    bad = tmp_path / "notes.txt"
+    bad.write_text("không phải ảnh")
+    r = runner.invoke(app, [*d, "photo", model, str(bad)])
+    assert r.exit_code == 2 and "not accepted" in r.output and "Traceback" not in r.output
+    r = runner.invoke(app, [*d, "photo", area, str(jpg)])
+    assert r.exit_code == 2 and "not a residential_area" in r.output
+    r = runner.invoke(app, [*d, "photo", model, str(tmp_path / "missing.jpg")])
+    assert r.exit_code == 2 and "cannot read" in r.output
+    # Delete: a never-sent draft goes at once; a queued record becomes a deletion to send.
+    r = runner.invoke(app, [*d, "new", "model", "-f", "name=Bỏ", "--draft"])
+    assert runner.invoke(app, [*d, "delete", r.output.splitlines()[0]]).output == "draft removed\n"
+    r = runner.invoke(app, [*d, "delete", area])
+    assert r.exit_code == 0 and "next sync" in r.output
+    r = runner.invoke(app, [*d, "edit", "0" * 8, "-f", "name=x"])
+    assert r.exit_code == 2 and "no record" in r.output
+
+
+def test_errors_are_sentences(tmp_path: Path) -> None:
+    data = _setup(tmp_path)
+    d = ["device", "--data-dir", str(data)]
+    r = runner.invoke(app, [*d, "new", "model", "-f", "households_out_of_poverty=nhiều"])
+    assert r.exit_code == 2 and "'nhiều' is not an integer" in r.output
+    r = runner.invoke(app, [*d, "new", "model", "-f", "colour=red"])
+    assert r.exit_code == 2 and "has no field 'colour'" in r.output
+    r = runner.invoke(app, [*d, "new", "visit", "-f", "location=12.6"])
+    assert r.exit_code == 2 and "geopoint" in r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit)

@@ -10,6 +10,6 @@
 Functions take the :class:`Store` first and run inside the caller's transaction.
 """
 
-from mobile.core.store.db import Store
+from mobile.core.store.db import Store, StoreError
 
-__all__ = ["Store"]
+__all__ = ["Store", "StoreError"]

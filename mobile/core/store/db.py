@@ -39,6 +39,11 @@ _SET_STATE = (
 )
 
 
+# What a save can meet from the disk itself ("database or disk is full", an I/O error): the
+# transaction rolled back and every earlier save is intact. Callers above the store catch this name.
+StoreError = sqlite3.OperationalError
+
+
 class Store:
     """The device database of one account (server + username)."""
 

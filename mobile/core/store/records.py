@@ -8,7 +8,7 @@ sqlite-utils equivalents cost ten times as much per call (see ``db.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from mobile.core.store.db import Store
@@ -60,13 +60,18 @@ def search(
     include_deleted: bool,
     limit: int,
     offset: int,
+    fields_equal: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows by title whose search key holds every word (already search keys themselves)."""
+    """Rows by title whose search key holds every word (already search keys themselves), and
+    whose fields have the values of ``fields_equal`` (names checked by the caller)."""
     where: list[str] = []
     params: list[Any] = []
     if entity is not None:
         where.append("r.entity = ?")
         params.append(entity)
+    for name, value in (fields_equal or {}).items():
+        where.append(f"json_extract(r.fields, '$.{name}') = ?")
+        params.append(value)
     if not include_deleted:
         where.append("r.deleted = 0")
     trigrams = dict.fromkeys(w[i : i + 3] for w in words for i in range(len(w) - 2))

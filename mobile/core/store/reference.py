@@ -64,3 +64,9 @@ def replace_units(store: Store, units: Iterable[Mapping[str, Any]]) -> None:
         ),
         replace=True,
     )
+
+
+def unit_names(store: Store) -> dict[str, tuple[str, str | None]]:
+    """code → (name, level) of the cached units."""
+    cur = store.conn.execute("SELECT code, name, level FROM units")
+    return {code: (name, level) for code, name, level in cur}

@@ -1,0 +1,215 @@
+"""One record: its fields in the app's language, why the server refused or a reviewer returned
+it, its visits and evidence (with thumbnails of the files this device holds), and what the
+officer can do with it: edit, finalize, delete, record a visit, add a photo."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+from mobile.core.device import Device
+from mobile.core.records import LocalRecord, RecordNotFound
+from mobile.ui.dialogs import ask, tell
+from mobile.ui.display import show_value
+from mobile.ui.i18n import issue_text
+
+__all__ = ["SCREEN", "RecordScreen"]
+
+# Which child records a record lists, by the reference field that points back to it.
+CHILDREN = {
+    "model": (("visit", "model"), ("evidence", "model")),
+    "visit": (("evidence", "visit"),),
+    "residential_area": (("model", "residential_area"),),
+}
+
+
+class RecordScreen(Screen):
+    record_id = StringProperty("")
+    entity = StringProperty("")
+    title_text = StringProperty("")
+    state_text = StringProperty("")
+    problems_text = StringProperty("")
+    is_draft = BooleanProperty(False)
+    has_rejected = BooleanProperty(False)
+    has_conflicts = BooleanProperty(False)
+    deleted = BooleanProperty(False)
+
+    def on_kv_post(self, _base: Any) -> None:
+        app = App.get_running_app()
+        app.bind(lang=lambda *_: self.refresh(), generation=lambda *_: self._refresh_if_shown())
+
+    def open(self, record_id: str = "", **_: Any) -> None:
+        self.record_id = record_id
+        self.refresh()
+
+    def _refresh_if_shown(self) -> None:
+        if self.manager is not None and self.manager.current == self.name:
+            self.refresh()
+
+    def refresh(self) -> None:
+        app = App.get_running_app()
+        if app.device is None or not self.record_id:
+            return
+        try:
+            rec = app.device.records.get(self.record_id)
+        except RecordNotFound:
+            app.back()
+            return
+        self.entity = rec.entity
+        self.title_text = rec.title or app.t("entity." + rec.entity)
+        self.is_draft = rec.draft
+        self.deleted = rec.deleted
+        self.has_rejected = rec.status == "rejected"
+        self.has_conflicts = bool(rec.conflicts)
+        self.state_text = self._state(rec)
+        self.problems_text = self._problems(rec)
+        self._fill_fields(rec)
+        self._fill_children(rec)
+
+    def _state(self, rec: LocalRecord) -> str:
+        app = App.get_running_app()
+        parts = [app.t("entity." + rec.entity), app.t("status." + rec.status)]
+        if rec.deleted:
+            parts.append(app.t("status.deleted"))
+        review = rec.fields.get("review_state")
+        if review:
+            parts.append(app.t("review." + review))
+        return " · ".join(parts)
+
+    def _problems(self, rec: LocalRecord) -> str:
+        app = App.get_running_app()
+        lines = []
+        if rec.fields.get("review_state") == "returned":
+            lines.append(app.t("record.returned", reason=rec.fields.get("review_comment") or "—"))
+        for err in rec.errors:
+            lines.append(app.t("record.rejected", reason=issue_text(err, rec, app)))
+        if rec.conflicts:
+            lines.append(app.t("record.conflicts", n=len(rec.conflicts)))
+        return "\n".join(lines)
+
+    def _fill_fields(self, rec: LocalRecord) -> None:
+        app = App.get_running_app()
+        box = self.ids.fields
+        box.clear_widgets()
+        form = app.device.forms.latest(rec.entity)
+        for fdef in form.fields:
+            if fdef.name in ("sha256", "size", "media_type"):
+                continue
+            label = fdef.label.vi if app.lang == "vi" else fdef.label.en
+            value = show_value(app.device, fdef, rec.fields.get(fdef.name), app.lang)
+            box.add_widget(Factory.FieldLine(name=label, value=value))
+
+    def _fill_children(self, rec: LocalRecord) -> None:
+        app = App.get_running_app()
+        box = self.ids.children
+        box.clear_widgets()
+        for entity, ref in CHILDREN.get(rec.entity, ()):
+            kids = app.device.records.list(entity, fields_equal={ref: rec.record_id}, limit=200)
+            box.add_widget(
+                Factory.Muted(
+                    text=app.t(
+                        "record.children", what=app.t("entity.plural." + entity), n=len(kids)
+                    )
+                )
+            )
+            for kid in kids:
+                if entity == "evidence":
+                    item = Factory.EvidenceItem(text=kid.title or app.t("entity.evidence"))
+                    sha = kid.fields.get("sha256")
+                    if isinstance(sha, str) and len(sha) == 64:
+                        self._thumbnail(item, sha)
+                else:
+                    name = (
+                        kid.title
+                        or f"{app.t('entity.' + entity)} {kid.fields.get('visit_date') or ''}"
+                    )
+                    item = Factory.ChildItem(
+                        text=f"{name.strip()} · {app.t('status.' + kid.status)}"
+                    )
+                item.bind(
+                    on_release=lambda _b, rid=kid.record_id: app.show("record", record_id=rid)
+                )
+                box.add_widget(item)
+
+    def _thumbnail(self, item: Any, sha: str) -> None:
+        """Show the file at once if it is here, else fetch it on a worker thread (cached)."""
+        app = App.get_running_app()
+        for path in (app.device.media.path_of(sha), app.device.media.root / "cache" / sha):
+            if path.exists():
+                item.source = str(path)
+                return
+        caption = item.text
+        item.text = f"{caption}\n{app.t('record.file_loading')}"
+        data_dir = app.data_dir
+
+        def work() -> None:
+            path: str | None
+            try:
+                with Device.open(data_dir) as dev:
+                    path = str(dev.fetch_file(sha))
+            except Exception:  # offline, or not uploaded yet: said on the item; tried next time
+                path = None
+            Clock.schedule_once(lambda _dt: shown(path))
+
+        def shown(path: str | None) -> None:
+            if path:
+                item.source, item.text = path, caption
+            else:
+                item.text = f"{caption}\n{app.t('record.file_elsewhere')}"
+
+        threading.Thread(target=work, name="dkst-file", daemon=True).start()
+
+    # ------------------------------------------------------------------ actions
+    def edit(self) -> None:
+        App.get_running_app().show("form", entity=self.entity, record_id=self.record_id)
+
+    def finalize(self) -> None:
+        app = App.get_running_app()
+        result = app.device.records.finalize(self.record_id)
+        if not result.finalized:
+            app.show("form", entity=self.entity, record_id=self.record_id, check=True)
+            return
+        app.changed()
+        self.refresh()
+
+    def delete(self) -> None:
+        app = App.get_running_app()
+
+        def really() -> None:
+            app.device.records.delete(self.record_id)
+            app.changed()
+            app.back()
+
+        ask(app.t("record.delete_q", title=self.title_text), really, yes_key="record.delete")
+
+    def discard_rejected(self) -> None:
+        app = App.get_running_app()
+
+        def really() -> None:
+            app.device.records.discard_rejected(self.record_id)
+            app.changed()
+            self.refresh()
+
+        ask(app.t("record.discard_q"), really)
+
+    def add_visit(self) -> None:
+        App.get_running_app().show("form", entity="visit", preset={"model": self.record_id})
+
+    def add_photo(self) -> None:
+        app = App.get_running_app()
+        if self.entity not in ("model", "visit"):
+            tell(app.t("photo.where"))
+            return
+        app.show("photo", parent_field=self.entity, parent_id=self.record_id)
+
+    def conflicts(self) -> None:
+        App.get_running_app().show("conflicts", record_id=self.record_id)
+
+
+SCREEN = RecordScreen

@@ -1,0 +1,72 @@
+"""Small widgets with their own properties (kv dynamic classes cannot take new ones as arguments).
+
+Their looks are rules in theme.kv and the screens' .kv files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.factory import Factory
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
+from kivy.uix.dropdown import DropDown
+
+__all__ = ["Card", "ConflictItem", "DialogBody", "EvidenceItem", "FieldLine", "Picker"]
+
+
+class Picker(Button):
+    """A Spinner whose list is built when it is opened, not when it is made.
+
+    Kivy's Spinner makes a button per value up front: a form with a date (31 days, 12 months,
+    30 years) and a few choice fields made ~140 buttons and took most of a second to open.
+    """
+
+    values = ListProperty([])
+    is_open = BooleanProperty(False)
+
+    def on_release(self) -> None:
+        dropdown = DropDown(max_height=dp(360))
+        for value in self.values:
+            option = Factory.WrapOption(text=value)
+            option.bind(on_release=lambda btn: dropdown.select(btn.text))
+            dropdown.add_widget(option)
+        dropdown.bind(on_select=self._picked, on_dismiss=self._closed)
+        self._dropdown = dropdown
+        self.is_open = True
+        dropdown.open(self)
+
+    def _picked(self, _dropdown: Any, text: str) -> None:
+        self.text = text
+
+    def _closed(self, *_: Any) -> None:
+        self.is_open = False
+
+
+class Card(BoxLayout):
+    pass
+
+
+class FieldLine(BoxLayout):
+    name = StringProperty("")
+    value = StringProperty("")
+
+
+class EvidenceItem(ButtonBehavior, BoxLayout):
+    text = StringProperty("")
+    source = StringProperty("")
+
+
+class ConflictItem(Card):
+    name = StringProperty("")
+    mine = StringProperty("")
+    current = StringProperty("")
+
+
+class DialogBody(BoxLayout):
+    text = StringProperty("")
+    yes_text = StringProperty("")
+    no_text = StringProperty("")
