@@ -10,13 +10,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from server.api.deps import CurrentPrincipal, EngineDep, SettingsDep
+from server.config import Settings
 from server.db.engine import read_tx
 from server.errors import error_responses
 from server.services import exports as svc
+from server.services.auth import Principal
 from server.storage import store_for
 from shared_schema.errors import ErrorCode
 
@@ -92,6 +95,15 @@ async def get_export(
         lang=lang,
         include_deleted=include_deleted,
     )
+
+    return await export_response(engine, settings, who, name, params)
+
+
+async def export_response(
+    engine: Engine, settings: Settings, who: Principal, name: str, params: svc.ExportParams
+) -> StreamingResponse:
+    """Check the request (every error before the first byte), then stream the file. The staff
+    pages' downloads answer through this too, after their session check."""
 
     def _prepare() -> svc.PreparedExport:
         with read_tx(engine) as conn:

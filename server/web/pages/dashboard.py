@@ -1,0 +1,120 @@
+"""The dashboard of a unit (the summary per child unit, charts, the communes' report status for a
+plan) and the map of its models."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from starlette.responses import Response
+
+from server.db.engine import read_tx
+from server.services import browse
+from server.services import reports as reports_service
+from server.web.pages.common import choices, pickable_units, query
+from server.web.pages.plan_links import visible_plans
+from server.web.routing import WebRoute
+from server.web.session import Web, staff
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+
+def _sum(d: dict[str, Any] | None) -> int:
+    return sum(v for v in (d or {}).values() if isinstance(v, int))
+
+
+def _row(label: str, fig: dict[str, Any], *, code: str | None = None) -> dict[str, Any]:
+    models = fig.get("models", {})
+    return {
+        "label": label,
+        "code": code,
+        "models": _sum(models.get("by_content_area")),
+        "by_content_area": models.get("by_content_area", {}),
+        "participants": fig.get("participants", 0),
+        "households": fig.get("households"),
+        "visits": fig.get("visits", 0),
+        "evidence": fig.get("evidence", 0),
+        "evidence_missing": fig.get("evidence_missing", 0),
+        "initiatives": _sum(fig.get("initiatives", {}).get("by_status")),
+        "report": fig.get("report"),
+        "level": fig.get("unit", {}).get("level"),
+    }
+
+
+def _chart(labels: list[tuple[str, str]], counts: dict[str, int]) -> dict[str, Any]:
+    keys = [k for k, _ in labels] + [k for k in counts if k not in dict(labels)]
+    names = dict(labels)
+    return {"labels": [names.get(k, k) for k in keys], "values": [counts.get(k, 0) for k in keys]}
+
+
+@router.get("/")
+def dashboard(web: Annotated[Web, Depends(staff)]) -> Response:
+    who = web.principal
+    params = {k: v for k, v in web.request.query_params.items() if k in ("unit", "plan") and v}
+    unit = params.get("unit") or who.units[0]
+    with read_tx(web.engine) as conn:
+        report = reports_service.summary(conn, who, unit=unit, plan=params.get("plan"))
+        trend = browse.received_by_month(conn, who, unit)
+        units = pickable_units(conn, who)
+        plans = visible_plans(conn, who)
+    totals = report["totals"]
+    rows = [_row(c["unit"]["name"], c, code=c["unit"]["code"]) for c in report["children"]]
+    own = _row(web.t("own"), report["own"]) if report.get("own") else None
+    months = sorted({m for per in trend.values() for m in per})
+    models = totals["models"]
+    charts = {
+        "content": _chart(
+            [(k, f"{k}. {v}") for k, v in choices("model", "content_area", web.lang)],
+            models["by_content_area"],
+        ),
+        "status": _chart(choices("model", "status", web.lang), models["by_status"]),
+        "organization": _chart(
+            choices("model", "lead_organization", web.lang), models.get("by_organization") or {}
+        )
+        if "by_organization" in models
+        else None,
+        "trend": {
+            "labels": months,
+            "series": [
+                {"label": name, "values": [trend.get(entity, {}).get(m, 0) for m in months]}
+                for entity, name in (
+                    ("model", web.t("models")),
+                    ("visit", web.t("visits")),
+                    ("evidence", web.t("evidence")),
+                )
+            ],
+        },
+    }
+    return web.render(
+        "dashboard.html",
+        active="dashboard",
+        report=report,
+        params={**params, "unit": unit},
+        rows=rows,
+        own=own,
+        total=_row(web.t("totals"), totals),
+        units=units,
+        plans=plans,
+        content_areas=choices("model", "content_area", web.lang),
+        charts=charts,
+        download_query=query({**params, "unit": unit}),
+    )
+
+
+@router.get("/map")
+def map_page(web: Annotated[Web, Depends(staff)]) -> Response:
+    who = web.principal
+    params = {k: v for k, v in web.request.query_params.items() if k == "unit" and v}
+    unit = params.get("unit") or who.units[0]
+    with read_tx(web.engine) as conn:
+        # Scope checked here, so that a hand-edited unit is a 404 page, not an empty map.
+        browse.received_by_month(conn, who, unit)
+        units = pickable_units(conn, who)
+    return web.render(
+        "map.html",
+        active="map",
+        params={"unit": unit},
+        units=units,
+        geojson_url="/web/download/models.geojson?" + query({"unit": unit, "lang": web.lang}),
+        tile_url=web.settings.map_tile_url,
+    )
