@@ -39,7 +39,7 @@ PLAN_DATE_FIELD = {
     "initiative": "submitted_date",
     "model": "start_date",
 }
-_TITLE_FIELDS = ("name", "title", "caption", "officer_name", "visit_date", "date")
+_TITLE_FIELDS = ("name", "title", "caption", "visit_date", "date", "officer_name")
 
 
 @dataclass(frozen=True)
@@ -270,7 +270,11 @@ def record_detail(conn: Connection, who: Principal, record_id: str, lang: str) -
                 "op": h.op,
                 "status": h.status,
                 "rev": h.rev,
-                "what": [(lab.label(k), lab.value(k, v)) for k, v in changed.items()],
+                "what": [
+                    (lab.label(k), lab.value(k, v))
+                    for k, v in changed.items()
+                    if k not in ("form_id", "form_version")
+                ],
             }
         )
     conflicts = [

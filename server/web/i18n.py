@@ -119,6 +119,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "Chưa có mô hình nào có tọa độ.",
         "No model has a location yet.",
     ),
+    "models_on_map": ("mô hình có tọa độ", "models with a location"),
     "map_offline": (
         "Không có nền bản đồ (chế độ ngoại tuyến): chỉ hiển thị các điểm.",
         "No map tiles (offline mode): the points only.",
@@ -141,6 +142,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "It holds no password.",
     ),
     "language": ("Ngôn ngữ", "Language"),
+    "server": ("Địa chỉ máy chủ", "Server address"),
     "last_seen": ("Lần cuối", "Last seen"),
     "done": ("Đã lưu.", "Saved."),
     "actions": ("Thao tác", "Actions"),

@@ -41,10 +41,19 @@ def _row(label: str, fig: dict[str, Any], *, code: str | None = None) -> dict[st
     }
 
 
-def _chart(labels: list[tuple[str, str]], counts: dict[str, int]) -> dict[str, Any]:
+def _chart(
+    labels: list[tuple[str, str]], counts: dict[str, int], short: str | None = None
+) -> dict[str, Any]:
+    """Labels and values in the form's order; ``short``: axis labels "<short> <key>", the full
+    label in the tooltip (the five content areas' names are sentences)."""
     keys = [k for k, _ in labels] + [k for k in counts if k not in dict(labels)]
     names = dict(labels)
-    return {"labels": [names.get(k, k) for k in keys], "values": [counts.get(k, 0) for k in keys]}
+    full = [names.get(k, k) for k in keys]
+    return {
+        "labels": [f"{short} {k}" for k in keys] if short else full,
+        "titles": full,
+        "values": [counts.get(k, 0) for k in keys],
+    }
 
 
 @router.get("/")
@@ -66,6 +75,7 @@ def dashboard(web: Annotated[Web, Depends(staff)]) -> Response:
         "content": _chart(
             [(k, f"{k}. {v}") for k, v in choices("model", "content_area", web.lang)],
             models["by_content_area"],
+            short=web.t("content_area"),
         ),
         "status": _chart(choices("model", "status", web.lang), models["by_status"]),
         "organization": _chart(

@@ -20,12 +20,14 @@
     draw(id, {
       type: "bar",
       data: { labels: chart.labels, datasets: [{ data: chart.values, backgroundColor: palette }] },
-      options: { indexAxis: horizontal ? "y" : "x", plugins: { legend: { display: false } },
+      options: { indexAxis: horizontal ? "y" : "x",
+                 plugins: { legend: { display: false },
+                            tooltip: { callbacks: { title: function (items) { return chart.titles[items[0].dataIndex]; } } } },
                  scales: { x: { ticks: { precision: 0 } }, y: { ticks: { precision: 0 } } } }
     });
   }
 
-  bar("chart-content", data.content, true);
+  bar("chart-content", data.content, false);
   draw("chart-status", {
     type: "doughnut",
     data: { labels: data.status.labels, datasets: [{ data: data.status.values, backgroundColor: palette }] },

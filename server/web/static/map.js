@@ -27,7 +27,7 @@
         }
       }).addTo(map);
       var n = fc.features.length;
-      document.getElementById("map-count").textContent = n ? (n + " \u00b7 " + document.title) : el.dataset.empty;
+      document.getElementById("map-count").textContent = n ? (n + " " + el.dataset.countLabel) : el.dataset.empty;
       if (n) { map.fitBounds(layer.getBounds().pad(0.3), { maxZoom: 14 }); }
       el.setAttribute("data-ready", "1");
       el.setAttribute("data-points", String(n));
