@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.api.openapi import document_parameters
 from server.api.options import OptionsAllow
-from server.api.routes import admin, auth, exports, reference, reports, sync
+from server.api.routes import admin, auth, exports, plans, reference, reports, sync
 from server.config import Settings
 from server.db.engine import make_engine, read_tx
 from server.db.migrate import upgrade
@@ -113,7 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.cursor_codec = cursor_codec
     install_error_handlers(app, retry_after=settings.retry_after_seconds)
-    for module in (reference, auth, sync, admin, reports, exports):
+    for module in (reference, auth, sync, admin, plans, reports, exports):
         app.include_router(module.router, prefix=API)
     try:  # attachments land in their own module; mounted when present
         from server.api.routes import attachments

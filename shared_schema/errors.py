@@ -24,6 +24,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     OFFSET_MISMATCH = "offset_mismatch"
+    ALREADY_EXISTS = "already_exists"
     BATCH_TOO_LARGE = "batch_too_large"
     FILE_TOO_LARGE = "file_too_large"
     BODY_TOO_LARGE = "body_too_large"
@@ -63,6 +64,7 @@ _HTTP: dict[ErrorCode, int] = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.OFFSET_MISMATCH: 409,
+    ErrorCode.ALREADY_EXISTS: 409,
     ErrorCode.BATCH_TOO_LARGE: 413,
     ErrorCode.FILE_TOO_LARGE: 413,
     ErrorCode.BODY_TOO_LARGE: 413,
@@ -93,6 +95,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "offset_mismatch": (
         "Phần tệp không khớp vị trí đã lưu",
         "The chunk does not start at the stored offset",
+    ),
+    "already_exists": (
+        "Đơn vị đã có kế hoạch mang số này",
+        "This unit already has a plan with that number",
     ),
     "batch_too_large": ("Lô thay đổi quá lớn", "Too many changes in one batch"),
     "file_too_large": ("Tệp quá lớn", "The file is too large"),

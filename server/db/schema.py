@@ -211,3 +211,90 @@ evidence_files = Table(
     Column("sha256", String(64), nullable=False, index=True),
     Column("unit", String(16), nullable=True),
 )
+
+# ---------------------------------------------------------------------------- plans (issue 10)
+# A plan (kế hoạch) of a district or province committee, with its period and report deadline.
+plans = Table(
+    "plans",
+    metadata,
+    Column("plan_id", String(36), primary_key=True),
+    Column("number", String(200), nullable=False),
+    Column("title_vi", Text, nullable=False),
+    Column("title_en", Text, nullable=True),
+    Column("unit", String(16), nullable=False),
+    Column("issued_on", String(10), nullable=False),
+    Column("period_from", String(10), nullable=False),
+    Column("period_to", String(10), nullable=False),
+    Column("deadline", String(10), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Index("ux_plans_unit_number", "unit", "number", unique=True),
+)
+
+# Every submission of a commune's report against a plan: a new row (version) each time.
+plan_reports = Table(
+    "plan_reports",
+    metadata,
+    Column("report_id", String(36), primary_key=True),
+    Column("plan_id", String(36), nullable=False),
+    Column("unit", String(16), nullable=False),
+    Column("submitted_at", String(32), nullable=False),
+    Column("submitted_by", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("figures", Text, nullable=False),  # JSON: the commune's summary, frozen
+    Index("ix_plan_reports_plan_unit", "plan_id", "unit", "submitted_at"),
+)
+
+# ---------------------------------------------------------------------------- report facts (issue 10)
+# One row per live (not deleted) record with a unit: the values reports aggregate, extracted from
+# ``records.fields`` in the push transaction (server/store/facts.py), so no report parses JSON.
+# ``day`` is the record's own date for the plan period rule (model start_date, visit visit_date,
+# initiative submitted_date, activity date); ``area``/``model``/``visit`` are its references.
+record_facts = Table(
+    "record_facts",
+    metadata,
+    Column("record_id", String(36), primary_key=True),
+    Column("entity", String(32), nullable=False),
+    Column("unit", String(16), nullable=False),
+    Column("review_state", String(16), nullable=True),
+    Column("day", String(10), nullable=True),
+    Column("area", String(36), nullable=True),
+    Column("model", String(36), nullable=True),
+    Column("visit", String(36), nullable=True),
+    Column("name", Text, nullable=True),
+    Column("content_area", String(8), nullable=True),
+    Column("status", String(32), nullable=True),
+    Column("organization", String(32), nullable=True),
+    Column("campaigns", Text, nullable=True),  # choice values joined by ","
+    Column("kind", String(32), nullable=True),
+    # An evidence record's file hash while the file had not reached the server when the fact was
+    # written ("" when it names none): evidence_missing re-checks only these against attachments.
+    Column("missing_sha", String(64), nullable=True),
+    Column("people", BigInteger, nullable=True),
+    Column("households", BigInteger, nullable=True),
+    Column("state_budget_vnd", BigInteger, nullable=True),
+    Column("people_contribution_vnd", BigInteger, nullable=True),
+    Column("labour_days", BigInteger, nullable=True),
+    Column("economic_value_vnd_per_year", BigInteger, nullable=True),
+    Column("households_out_of_poverty", BigInteger, nullable=True),
+    Column("attendees", BigInteger, nullable=True),
+    Column("bulletins_printed", BigInteger, nullable=True),
+    Column("commendations", BigInteger, nullable=True),
+    Index("ix_record_facts_unit_entity", "unit", "entity"),
+    Index("ix_record_facts_entity_day", "entity", "day"),
+    Index("ix_record_facts_visit", "visit"),
+    Index("ix_record_facts_model", "model"),
+    Index("ix_record_facts_missing_sha", "missing_sha"),
+)
+
+# Per unit, the sums of every figure of the summary over that unit's own records (keys such as
+# ``model``, ``model.status.operating``, ``activity.attendees``; see server/store/facts.py),
+# kept by deltas in the push transaction: a province's summary reads a few thousand rows.
+unit_tallies = Table(
+    "unit_tallies",
+    metadata,
+    Column("unit", String(16), primary_key=True),
+    Column("key", String(96), primary_key=True),
+    Column("n", BigInteger, nullable=False),
+)

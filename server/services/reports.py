@@ -1,33 +1,46 @@
-"""``GET /reports/summary``: a unit's consolidated figures, per child unit (SYNC.md).
+"""The consolidated figures of a unit (SYNC.md "Reports and downloads").
 
-For a district or province the children are its child units; for a commune they are its
-residential areas (records), and models, visits and evidence are attributed to a residential area
-through the references between them (evidence → visit → model → residential area, or evidence →
-model). Initiatives and activities belong to a commune, not to a residential area, so under a
-commune they appear in the totals only.
+The function the JSON API and the staff pages call:
 
-``participants`` is the sum of the models' ``participating_people``. ``evidence_missing`` counts
-evidence records whose file has not reached the server yet. ``report`` is the commune's report
-against a plan's deadline; plans are not in this version, so ``plan`` and ``report`` are null and
-a ``plan`` that is asked for does not exist (404).
+- ``summary(conn, principal, unit, plan_id=None) -> dict``: ``{"unit", "plan", "totals", "own",
+  "children"}``. For a district or province the children are its child units and ``own`` counts
+  the records whose unit is the unit itself (a district's own models); for a commune the children
+  are its residential areas (``level: "residential_area"``, code the record id) and ``own`` is
+  null; a commune's initiatives and activities count in its totals only. Every choice of the
+  forms appears as a key, with 0 where none. With a plan, only records of the plan's period count
+  and each commune child under the plan's unit carries its ``report`` status.
+
+Where the figures come from (issue 10's benchmark: 1,000,000 records):
+
+- without a plan, above a commune: ``unit_tallies``, the sums per unit kept by the push
+  transaction (``server/store/facts.py``), and the few evidence facts whose file had not arrived
+  when they were written; a province reads a few thousand rows, however many records;
+- a commune, or any unit with a plan: the subtree's ``record_facts`` rows (values extracted on
+  write, with the dates and residential area of the records they name), streamed once.
+
+Placing a record: models by their ``residential_area``; visits by their model's; evidence by its
+visit's model's, else its model's. The plan period rule: ``activity.date``, ``visit.visit_date``,
+``initiative.submitted_date`` in the period; a model whose ``start_date`` is on or before its end;
+evidence with the visit (else the model) it names; residential areas always; no date, no count.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
-import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from server.db.schema import attachments, unit_closure
 from server.errors import ApiError
+from server.services import plans as plans_service
 from server.services.auth import Principal
-from server.services.scope import children, iter_records, subtree, unit_in_scope
+from server.store import facts as store_facts
+from server.store import units as store_units
 from shared_schema.errors import ErrorCode
 from shared_schema.forms import load_default_forms
 
-_CONTENT_AREAS = ("1", "2", "3", "4", "5")
+__all__ = ["Tally", "summary"]
 
 
 def _choices(entity: str, field: str) -> tuple[str, ...]:
@@ -35,145 +48,189 @@ def _choices(entity: str, field: str) -> tuple[str, ...]:
     return fdef.choice_values if fdef is not None else ()
 
 
-class _Tally:
-    """The figures of one child (or of the totals)."""
+# Tally key prefix → (section, choices of the form) for the counted choices.
+_CHOICE_KEYS: dict[str, tuple[str, str]] = {
+    "model.content_area.": ("model", "content_area"),
+    "model.status.": ("model", "status"),
+    "model.organization.": ("model", "lead_organization"),
+    "model.campaign.": ("model", "linked_campaigns"),
+    "initiative.status.": ("initiative", "status"),
+    "activity.kind.": ("activity", "kind"),
+}
+_CONTRIBUTIONS = ("state_budget_vnd", "people_contribution_vnd", "labour_days")
+_RESULTS = ("economic_value_vnd_per_year", "households_out_of_poverty")
+_SCALARS = {
+    "model.people": "participants",
+    "model.households": "households",
+    "visit": "visits",
+    "evidence": "evidence",
+    "evidence.missing": "evidence_missing",
+    **{f"model.{k}": k for k in (*_CONTRIBUTIONS, *_RESULTS)},
+    **{f"activity.{k}": k for k in store_facts.ACTIVITY_NUMBERS},
+}
+
+
+class Tally:
+    """The figures of one child, of the unit's own records or of the totals."""
 
     def __init__(self) -> None:
-        self.content = dict.fromkeys(_CONTENT_AREAS, 0)
-        self.status = dict.fromkeys(_choices("model", "status"), 0)
-        self.initiatives = dict.fromkeys(_choices("initiative", "status"), 0)
-        self.participants = 0
-        self.visits = 0
-        self.evidence = 0
-        self.evidence_missing = 0
+        self.choices = {p: dict.fromkeys(_choices(*src), 0) for p, src in _CHOICE_KEYS.items()}
+        self.scalars = dict.fromkeys(_SCALARS.values(), 0)
 
-    def add_model(self, f: dict[str, Any]) -> None:
-        area, status, people = f.get("content_area"), f.get("status"), f.get("participating_people")
-        if isinstance(area, str) and area in self.content:
-            self.content[area] += 1
-        if isinstance(status, str):
-            self.status[status] = self.status.get(status, 0) + 1
-        if isinstance(people, int) and not isinstance(people, bool):
-            self.participants += people
-
-    def add_initiative(self, f: dict[str, Any]) -> None:
-        status = f.get("status")
-        if isinstance(status, str):
-            self.initiatives[status] = self.initiatives.get(status, 0) + 1
+    def add(self, key: str, n: int) -> None:
+        name = _SCALARS.get(key)
+        if name is not None:
+            self.scalars[name] += n
+            return
+        prefix, _, value = key.rpartition(".")
+        counts = self.choices.get(prefix + ".")
+        if counts is not None:
+            counts[value] = counts.get(value, 0) + n
 
     def as_dict(self) -> dict[str, Any]:
+        c, s = self.choices, self.scalars
         return {
-            "models": {"by_content_area": self.content, "by_status": self.status},
-            "participants": self.participants,
-            "visits": self.visits,
-            "evidence": self.evidence,
-            "evidence_missing": self.evidence_missing,
-            "initiatives": {"by_status": self.initiatives},
+            "models": {
+                "by_content_area": c["model.content_area."],
+                "by_status": c["model.status."],
+                "by_organization": c["model.organization."],
+                "by_campaign": c["model.campaign."],
+            },
+            "participants": s["participants"],
+            "households": s["households"],
+            "contributions": {k: s[k] for k in _CONTRIBUTIONS},
+            "results": {k: s[k] for k in _RESULTS},
+            "visits": s["visits"],
+            "evidence": s["evidence"],
+            "evidence_missing": s["evidence_missing"],
+            "initiatives": {"by_status": c["initiative.status."]},
+            "activities": {
+                "by_kind": c["activity.kind."],
+                **{k: s[k] for k in store_facts.ACTIVITY_NUMBERS},
+            },
         }
 
 
-def _complete_files(conn: Connection, hashes: set[str]) -> set[str]:
-    found: set[str] = set()
-    items = sorted(hashes)
-    for i in range(0, len(items), 500):
-        q = select(attachments.c.sha256).where(attachments.c.sha256.in_(items[i : i + 500]))
-        found.update(conn.execute(q).scalars())
-    return found
+def _in_period(f: Mapping[str, Any], start: str, end: str) -> bool:
+    """The plan period rule (SYNC.md "Plans and commune reports")."""
+    entity = f["entity"]
+    if entity == "residential_area":
+        return True
+    if entity == "model":
+        return f["day"] is not None and f["day"] <= end
+    if entity == "evidence":
+        if f["visit"] is not None:
+            return f["visit_day"] is not None and start <= f["visit_day"] <= end
+        return f["model_day"] is not None and f["model_day"] <= end
+    return f["day"] is not None and start <= f["day"] <= end
+
+
+def _area_of(f: Mapping[str, Any]) -> str | None:
+    entity = f["entity"]
+    if entity == "model":
+        return f["area"]
+    if entity in ("visit", "evidence"):
+        return f["model_area"]
+    return None  # initiatives and activities belong to the commune
+
+
+def _from_facts(
+    conn: Connection,
+    target: dict[str, Any],
+    plan: dict[str, Any] | None,
+    child_of: dict[str, str],
+) -> tuple[Tally, Tally, dict[str, Tally], dict[str, str]]:
+    """(totals, own, per child, residential area names) from the subtree's fact rows."""
+    by_area = target["level"] == "commune"
+    totals, own = Tally(), Tally()
+    kids: dict[str, Tally] = defaultdict(Tally)
+    areas: dict[str, str] = {}
+    start, end = (plan["period"]["from"], plan["period"]["to"]) if plan else ("", "")
+    for f in store_facts.stream_under(conn, target["code"]):
+        if plan is not None and not _in_period(f, start, end):
+            continue
+        if f["entity"] == "residential_area":
+            areas[f["record_id"]] = f["name"] or ""
+            continue
+        adds = store_facts.contributions(f)
+        if f["missing"]:
+            adds.append(("evidence.missing", 1))
+        child = _area_of(f) if by_area else child_of.get(f["unit"])
+        for key, n in adds:
+            totals.add(key, n)
+            if f["unit"] == target["code"]:
+                own.add(key, n)
+            if child is not None:
+                kids[child].add(key, n)
+    return totals, own, kids, areas
+
+
+def _from_tallies(
+    conn: Connection, code: str, child_of: dict[str, str]
+) -> tuple[Tally, Tally, dict[str, Tally]]:
+    """(totals, own, per child) from the per-unit sums kept on write."""
+    totals, own = Tally(), Tally()
+    kids: dict[str, Tally] = defaultdict(Tally)
+    rows = store_facts.tallies_under(conn, code)
+    rows += [(u, "evidence.missing", n) for u, n in store_facts.missing_under(conn, code).items()]
+    for unit, key, n in rows:
+        totals.add(key, n)
+        if unit == code:
+            own.add(key, n)
+        child = child_of.get(unit)
+        if child is not None:
+            kids[child].add(key, n)
+    return totals, own, kids
+
+
+def _reports(
+    conn: Connection, principal: Principal, plan: dict[str, Any] | None
+) -> dict[str, dict[str, Any]]:
+    """Commune code → ``{"status", "submitted_at"}`` for the communes under the plan's unit."""
+    if plan is None:
+        return {}
+    return {
+        commune["code"]: {
+            "status": "missing" if report is None else report["status"],
+            "submitted_at": None if report is None else report["submitted_at"],
+        }
+        for commune, report, _n in plans_service.latest_reports(conn, principal, plan)
+    }
 
 
 def summary(
-    conn: Connection, who: Principal, *, unit: str | None, plan: str | None
+    conn: Connection, principal: Principal, unit: str | None, plan_id: str | None = None
 ) -> dict[str, Any]:
-    target = unit_in_scope(conn, who, unit)
-    if plan is not None:
-        raise ApiError(ErrorCode.NOT_FOUND, {"plan": plan})
-    codes = subtree(conn, target["code"])
-    by_commune = target["level"] == "commune"
-
-    # Which child each record counts for: by unit (district and above) or by residential area.
-    child_units: list[dict[str, Any]] = []
-    unit_to_child: dict[str, str] = {}
-    if not by_commune:
-        child_units = children(conn, target["code"])
-        if child_units:
-            q = select(unit_closure.c.ancestor, unit_closure.c.descendant).where(
-                unit_closure.c.ancestor.in_([c["code"] for c in child_units])
-            )
-            unit_to_child = {d: a for a, d in conn.execute(q).tuples()}
-
-    totals = _Tally()
-    tallies: dict[str, _Tally] = defaultdict(_Tally)
-    area_names: dict[str, str] = {}
-    model_area: dict[str, str | None] = {}
-    visit_model: dict[str, str | None] = {}
-    evidence: list[tuple[str | None, str | None]] = []  # (child key, sha256)
-
-    def key_of(unit_code: str | None, area: str | None) -> str | None:
-        return area if by_commune else unit_to_child.get(unit_code or "")
-
-    rows = iter_records(
-        conn, codes, ("residential_area", "model", "visit", "evidence", "initiative")
-    )
-    # Rows come by entity (evidence, initiative, model, residential_area, visit): keep the few
-    # references needed to place evidence and visits, then place them at the end.
-    visits: list[tuple[str, str | None, str | None]] = []
-    ev_rows: list[tuple[str | None, str | None, str | None, str | None]] = []
-    for r in rows:
-        f = orjson.loads(r.fields)
-        if r.entity == "residential_area":
-            area_names[r.record_id] = str(f.get("name") or "")
-        elif r.entity == "model":
-            area = f.get("residential_area") if isinstance(f.get("residential_area"), str) else None
-            model_area[r.record_id] = area
-            totals.add_model(f)
-            k = key_of(r.unit, area)
-            if k is not None:
-                tallies[k].add_model(f)
-        elif r.entity == "visit":
-            m = f.get("model") if isinstance(f.get("model"), str) else None
-            visit_model[r.record_id] = m
-            visits.append((r.record_id, r.unit, m))
-        elif r.entity == "evidence":
-            ev_rows.append((r.unit, f.get("visit"), f.get("model"), f.get("sha256")))
-        elif r.entity == "initiative":
-            totals.add_initiative(f)
-            if not by_commune:
-                k = key_of(r.unit, None)
-                if k is not None:
-                    tallies[k].add_initiative(f)
-
-    for _rid, unit_code, m in visits:
-        totals.visits += 1
-        k = key_of(unit_code, model_area.get(m or ""))
-        if k is not None:
-            tallies[k].visits += 1
-    for unit_code, v, m, sha in ev_rows:
-        model = visit_model.get(v) if isinstance(v, str) and v in visit_model else m
-        area = model_area.get(model) if isinstance(model, str) else None
-        evidence.append((key_of(unit_code, area), sha if isinstance(sha, str) else None))
-    present = _complete_files(conn, {s for _, s in evidence if s})
-    for k, sha in evidence:
-        missing = sha is None or sha not in present
-        totals.evidence += 1
-        totals.evidence_missing += missing
-        if k is not None:
-            tallies[k].evidence += 1
-            tallies[k].evidence_missing += missing
-
-    if by_commune:
-        child_list = [
+    if not unit:
+        raise ApiError(ErrorCode.INVALID_REQUEST, {"parameter": "unit"})
+    target = store_units.get_in_scope(conn, unit, principal.units)
+    if target is None:
+        raise ApiError(ErrorCode.NOT_FOUND)
+    plan = plans_service.get_plan(conn, principal, plan_id) if plan_id else None
+    code = target["code"]
+    if target["level"] == "commune":
+        totals, _own, kids, areas = _from_facts(conn, target, plan, {})
+        child_units = [
             {"code": rid, "name": name, "level": "residential_area"}
-            for rid, name in sorted(area_names.items(), key=lambda kv: (kv[1], kv[0]))
+            for rid, name in sorted(areas.items(), key=lambda kv: (kv[1], kv[0]))
         ]
+        own = None
     else:
-        child_list = [
-            {"code": c["code"], "name": c["name"], "level": c["level"]} for c in child_units
-        ]
+        child_units = store_units.children(conn, code)
+        child_of = store_facts.child_of_each(conn, code)
+        if plan is None:
+            totals, own_tally, kids = _from_tallies(conn, code, child_of)
+        else:
+            totals, own_tally, kids, _areas = _from_facts(conn, target, plan, child_of)
+        own = own_tally.as_dict()
+    reports = _reports(conn, principal, plan)
     return {
-        "unit": {"code": target["code"], "name": target["name"], "level": target["level"]},
-        "plan": None,
+        "unit": {"code": code, "name": target["name"], "level": target["level"]},
+        "plan": plan,
         "totals": totals.as_dict(),
+        "own": own,
         "children": [
-            {"unit": cu, **tallies[cu["code"]].as_dict(), "report": None} for cu in child_list
+            {"unit": cu, **kids[cu["code"]].as_dict(), "report": reports.get(cu["code"])}
+            for cu in child_units
         ],
     }

@@ -31,6 +31,7 @@ from server.db.schema import (
 )
 from server.errors import ApiError
 from server.services.auth import REVIEWER_ROLES, Principal
+from server.store import facts as store_facts  # issue 10: report figures kept on write
 from shared_schema.entities import REVIEW_FIELDS
 from shared_schema.errors import ChangeErrorCode, ErrorCode, error_message
 from shared_schema.forms import FormDefinition, FormSet, load_default_forms
@@ -373,6 +374,7 @@ def _write(
             )
         )
         conn.execute(stmt, [{**r, "b_record_id": r["record_id"]} for r in upd_rows])
+    store_facts.upsert(conn, new_rows + upd_rows)  # issue 10 (i10-api): report facts, same tx
     for rid, rec in evidence_touched.items():
         conn.execute(delete(evidence_files).where(evidence_files.c.record_id == rid))
         sha = rec.state.fields.get("sha256")

@@ -48,7 +48,7 @@ PASSWORD = "mật khẩu đủ dài"
 DEVICE = "fuzz-device"
 OTHER_DEVICE = "fuzz-device-2"
 MAX_EXAMPLES = 100
-OPERATIONS = 12  # of SYNC.md v1 so far; the fuzz must not silently test fewer
+OPERATIONS = 18  # of SYNC.md v1 so far; the fuzz must not silently test fewer
 COMPONENTS = "#/components/schemas/"
 
 
@@ -340,6 +340,10 @@ CONTENT_CHECKED: dict[str, Any] = {
     "GET /api/v1/sync/pull": lambda e: e["code"] == "invalid_cursor",
     "GET /api/v1/exports/{name}": lambda e: (
         (e["details"] or {}).get("reason") == "from is after to"
+    ),
+    # A plan's dates against each other, and its unit's level (a commune issues no plan).
+    "POST /api/v1/plans": lambda e: (
+        (e["details"] or {}).get("field") in {"period.from", "deadline", "unit"}
     ),
     "PUT /api/v1/attachments/{sha256}": lambda e: (
         e["code"]

@@ -1,0 +1,275 @@
+"""Plans and commune reports (SYNC.md "Plans and commune reports").
+
+The functions the JSON API and the staff pages call (names stable, plain values in and out):
+
+- ``create_plan(conn, principal, data) -> plan``: district staff and administrators, for a
+  district or province in their subtree. ``data`` is the plan less ``plan_id``, ``created_by``,
+  ``created_at``; a bad field is ``invalid_request`` with ``{"field": <name>}`` in details
+  (``number``, ``title``, ``unit``, ``issued_on``, ``period``, ``period.from``, ``period.to``,
+  ``deadline``); the same number twice for a unit is ``already_exists``.
+- ``list_plans(conn, principal) -> [plan]``: plans issued in the caller's subtree or by an
+  ancestor of one of its units, newest ``issued_on`` first.
+- ``get_plan(conn, principal, plan_id) -> plan``: ``not_found`` when the caller cannot see it.
+- ``submit_report(conn, principal, plan_id, unit, comment) -> report``: a new version of a
+  commune's report, with its figures (``server.services.reports.summary`` for the plan) frozen.
+- ``report_statuses(conn, principal, plan_id) -> [{"unit", "status", "report", "versions"}]``: one
+  entry per commune under the plan's unit in the caller's scope.
+- ``report_versions(conn, principal, plan_id, unit) -> [report]``: every version, newest first.
+
+A deadline day ends at 24:00 Vietnam time (UTC+7): a report submitted before that instant is
+``on_time``, from it on ``late``; a commune with none is ``missing``.
+
+Services raise :class:`~server.errors.ApiError` with catalogue codes; the caller owns the
+transaction (a write transaction for ``create_plan`` and ``submit_report``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection
+
+from server.clock import iso, now_ms
+from server.errors import ApiError
+from server.services.auth import MANAGER_ROLES, REVIEWER_ROLES, Principal
+from server.store import plans as store_plans
+from server.store import units as store_units
+from shared_schema.errors import ErrorCode
+from shared_schema.text import nfc
+
+__all__ = [
+    "PLAN_ROLES",
+    "REPORT_ROLES",
+    "create_plan",
+    "deadline_end_ms",
+    "get_plan",
+    "latest_reports",
+    "list_plans",
+    "plan_out",
+    "report_status",
+    "report_statuses",
+    "report_versions",
+    "submit_report",
+]
+
+VIETNAM = dt.timezone(dt.timedelta(hours=7))
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_UUID_RE = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+MAX_NUMBER, MAX_TITLE, MAX_COMMENT = 200, 1000, 5000
+PLAN_ROLES = MANAGER_ROLES  # who may issue a plan
+REPORT_ROLES = REVIEWER_ROLES  # who may submit a commune's report
+
+
+def _bad(field: str) -> ApiError:
+    return ApiError(ErrorCode.INVALID_REQUEST, {"field": field})
+
+
+def _text(value: Any, field: str, limit: int, *, empty: bool = False) -> str:
+    if not isinstance(value, str):
+        raise _bad(field)
+    text = nfc(value).strip()
+    if (not text and not empty) or len(value) > limit or "\x00" in text:
+        raise _bad(field)
+    return text
+
+
+def _date(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
+        raise _bad(field)
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise _bad(field) from None
+    return value
+
+
+def deadline_end_ms(deadline: str) -> int:
+    """The instant a deadline day ends: 24:00 of that day in Vietnam (UTC+7), in Unix ms."""
+    day = dt.date.fromisoformat(deadline) + dt.timedelta(days=1)
+    end = dt.datetime(day.year, day.month, day.day, tzinfo=VIETNAM)
+    return int(end.timestamp() * 1000)
+
+
+def report_status(deadline: str, submitted_ms: int) -> str:
+    return "on_time" if submitted_ms < deadline_end_ms(deadline) else "late"
+
+
+def plan_out(row: dict[str, Any]) -> dict[str, Any]:
+    """A ``plans`` row as SYNC.md shows a plan."""
+    return {
+        "plan_id": row["plan_id"],
+        "number": row["number"],
+        "title": {"vi": row["title_vi"], "en": row["title_en"]},
+        "unit": row["unit"],
+        "issued_on": row["issued_on"],
+        "period": {"from": row["period_from"], "to": row["period_to"]},
+        "deadline": row["deadline"],
+        "created_by": row["created_by"],
+        "created_at": row["created_at"],
+    }
+
+
+def _report_out(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "report_id": row["report_id"],
+        "plan_id": row["plan_id"],
+        "unit": row["unit"],
+        "submitted_at": row["submitted_at"],
+        "submitted_by": row["submitted_by"],
+        "status": row["status"],
+        "comment": row["comment"],
+        "figures": orjson.loads(row["figures"]),
+    }
+
+
+def _title(value: Any) -> tuple[str, str | None]:
+    if isinstance(value, str):  # a bare string is the Vietnamese title
+        return _text(value, "title", MAX_TITLE), None
+    if not isinstance(value, dict):
+        raise _bad("title")
+    en = value.get("en")
+    blank = en is None or (isinstance(en, str) and not en.strip())
+    return (
+        _text(value.get("vi"), "title", MAX_TITLE),
+        None if blank else _text(en, "title", MAX_TITLE),
+    )
+
+
+def create_plan(conn: Connection, principal: Principal, data: Any) -> dict[str, Any]:
+    if principal.role not in PLAN_ROLES:
+        raise ApiError(ErrorCode.FORBIDDEN)
+    if not isinstance(data, dict):
+        raise ApiError(ErrorCode.INVALID_REQUEST, {"reason": "the body must be a JSON object"})
+    number = _text(data.get("number"), "number", MAX_NUMBER)
+    title_vi, title_en = _title(data.get("title"))
+    unit = data.get("unit")
+    if not isinstance(unit, str) or not unit:
+        raise _bad("unit")
+    issued_on = _date(data.get("issued_on"), "issued_on")
+    period = data.get("period")
+    if not isinstance(period, dict):
+        raise _bad("period")
+    start, end = _date(period.get("from"), "period.from"), _date(period.get("to"), "period.to")
+    deadline = _date(data.get("deadline"), "deadline")
+    issuer = store_units.get_in_scope(conn, unit, principal.units)
+    if issuer is None:
+        raise ApiError(ErrorCode.NOT_FOUND)
+    if issuer["level"] == "commune":  # plans come from a district or province committee
+        raise _bad("unit")
+    if start > end:
+        raise _bad("period.from")
+    if deadline < start:
+        raise _bad("deadline")
+    row = {
+        "plan_id": str(uuid.uuid4()),
+        "number": number,
+        "title_vi": title_vi,
+        "title_en": title_en,
+        "unit": unit,
+        "issued_on": issued_on,
+        "period_from": start,
+        "period_to": end,
+        "deadline": deadline,
+        "created_by": principal.username,
+        "created_at": iso(),
+    }
+    if not store_plans.add(conn, row):
+        raise ApiError(ErrorCode.ALREADY_EXISTS, {"field": "number"})
+    return plan_out(row)
+
+
+def list_plans(conn: Connection, principal: Principal) -> list[dict[str, Any]]:
+    return [plan_out(r) for r in store_plans.list_visible(conn, principal.units)]
+
+
+def _plan_row(conn: Connection, principal: Principal, plan_id: Any) -> dict[str, Any]:
+    row = None
+    if isinstance(plan_id, str) and _UUID_RE.fullmatch(plan_id):
+        row = store_plans.get_visible(conn, plan_id.lower(), principal.units)
+    if row is None:
+        raise ApiError(ErrorCode.NOT_FOUND)
+    return row
+
+
+def get_plan(conn: Connection, principal: Principal, plan_id: str) -> dict[str, Any]:
+    return plan_out(_plan_row(conn, principal, plan_id))
+
+
+def _commune_of(conn: Connection, principal: Principal, plan: dict[str, Any], unit: str) -> None:
+    """``not_found`` unless ``unit`` is a commune under the plan's unit, in the caller's scope."""
+    found = store_units.get_in_scope(conn, unit, principal.units)
+    if (
+        found is None
+        or found["level"] != "commune"
+        or not store_units.is_under(conn, unit, plan["unit"])
+    ):
+        raise ApiError(ErrorCode.NOT_FOUND)
+
+
+def submit_report(
+    conn: Connection, principal: Principal, plan_id: str, unit: Any, comment: Any
+) -> dict[str, Any]:
+    # Late import: the summary shows each commune's report, and a report freezes a summary.
+    from server.services import reports
+
+    if principal.role not in REPORT_ROLES:
+        raise ApiError(ErrorCode.FORBIDDEN)
+    plan = _plan_row(conn, principal, plan_id)
+    if not isinstance(unit, str) or not unit:
+        raise _bad("unit")
+    text = "" if comment is None else _text(comment, "comment", MAX_COMMENT, empty=True)
+    _commune_of(conn, principal, plan, unit)
+    ms = now_ms()
+    figures = reports.summary(conn, principal, unit, plan["plan_id"])
+    row = {
+        "report_id": str(uuid.uuid4()),
+        "plan_id": plan["plan_id"],
+        "unit": unit,
+        "submitted_at": iso(ms),
+        "submitted_by": principal.username,
+        "status": report_status(plan["deadline"], ms),
+        "comment": text,
+        "figures": orjson.dumps(figures).decode(),
+    }
+    store_plans.add_report(conn, row)
+    return _report_out(row)
+
+
+def latest_reports(
+    conn: Connection, principal: Principal, plan: dict[str, Any]
+) -> list[tuple[dict[str, Any], dict[str, Any] | None, int]]:
+    """(commune, its latest report or None, versions) per commune under the plan's unit in scope."""
+    communes = store_units.communes_in_scope_under(conn, plan["unit"], principal.units)
+    latest = store_plans.latest_under(conn, plan["plan_id"], plan["unit"], principal.units)
+    out = []
+    for c in communes:
+        row, n = latest.get(c["code"], (None, 0))
+        out.append((c, None if row is None else _report_out(row), n))
+    return out
+
+
+def report_statuses(conn: Connection, principal: Principal, plan_id: str) -> list[dict[str, Any]]:
+    plan = _plan_row(conn, principal, plan_id)
+    return [
+        {
+            "unit": commune,
+            "status": "missing" if report is None else report["status"],
+            "report": report,
+            "versions": n,
+        }
+        for commune, report, n in latest_reports(conn, principal, plan)
+    ]
+
+
+def report_versions(
+    conn: Connection, principal: Principal, plan_id: str, unit: str
+) -> list[dict[str, Any]]:
+    plan = _plan_row(conn, principal, plan_id)
+    _commune_of(conn, principal, plan, unit)
+    return [_report_out(r) for r in store_plans.reports_of(conn, plan["plan_id"], unit)]
