@@ -64,6 +64,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "chart_content": ("Mô hình theo nội dung", "Models by content area"),
     "chart_status": ("Mô hình theo tình trạng", "Models by status"),
     "chart_org": ("Mô hình theo tổ chức", "Models by organization"),
+    "by_campaign": ("Mô hình theo cuộc vận động", "Models by campaign"),
+    "activities": ("Hoạt động theo loại", "Activities by kind"),
     "chart_trend": ("Hồ sơ nhận theo tháng", "Records received by month"),
     "entity": ("Loại hồ sơ", "Entity"),
     "review_state": ("Duyệt", "Review"),

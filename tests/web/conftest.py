@@ -178,7 +178,9 @@ def browser() -> Iterator[Any]:
 
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} missing: apt-get install chromium (./dev does)"
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--lang=vi-VN"]
+        )
         try:
             yield b
         finally:

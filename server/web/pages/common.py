@@ -41,3 +41,9 @@ def query(params: dict[str, Any], **changes: Any) -> str:
     """``params`` with ``changes`` as a query string, empty values left out."""
     merged = {**params, **changes}
     return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
+
+
+def download_query(params: dict[str, Any]) -> str:
+    """The list's filters for a download link. ``plan`` is left out while the exports answer any
+    plan with 404 (SYNC.md's ``plan`` export filter is not built yet)."""
+    return query({k: v for k, v in params.items() if k != "plan"})

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from server.db.engine import read_tx
 from server.services import browse
 from server.services import reports as reports_service
-from server.web.pages.common import choices, pickable_units, query
+from server.web.pages.common import choices, download_query, pickable_units, query
 from server.web.pages.plan_links import visible_plans
 from server.web.routing import WebRoute
 from server.web.session import Web, staff
@@ -62,7 +62,7 @@ def dashboard(web: Annotated[Web, Depends(staff)]) -> Response:
     params = {k: v for k, v in web.request.query_params.items() if k in ("unit", "plan") and v}
     unit = params.get("unit") or who.units[0]
     with read_tx(web.engine) as conn:
-        report = reports_service.summary(conn, who, unit=unit, plan=params.get("plan"))
+        report = reports_service.summary(conn, who, unit, params.get("plan"))
         trend = browse.received_by_month(conn, who, unit)
         units = pickable_units(conn, who)
         plans = visible_plans(conn, who)
@@ -107,7 +107,7 @@ def dashboard(web: Annotated[Web, Depends(staff)]) -> Response:
         plans=plans,
         content_areas=choices("model", "content_area", web.lang),
         charts=charts,
-        download_query=query({**params, "unit": unit}),
+        download_query=download_query({**params, "unit": unit}),
     )
 
 

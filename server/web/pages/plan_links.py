@@ -7,14 +7,15 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from server.errors import ApiError
+from server.services import plans as plans_service
 from server.services.auth import Principal
-from shared_schema.errors import ErrorCode
 
 
 def visible_plans(conn: Connection, who: Principal) -> list[dict[str, Any]]:
-    return []
+    return plans_service.list_plans(conn, who)
 
 
 def plan_period(conn: Connection, who: Principal, plan_id: str) -> tuple[date, date]:
-    raise ApiError(ErrorCode.NOT_FOUND)
+    """The period of a plan the caller can see (else ``not_found``)."""
+    period = plans_service.get_plan(conn, who, plan_id)["period"]
+    return date.fromisoformat(period["from"]), date.fromisoformat(period["to"])

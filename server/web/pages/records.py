@@ -13,7 +13,7 @@ from server.errors import ApiError
 from server.services import attachments as attachments_service
 from server.services import browse, review
 from server.storage import store_for
-from server.web.pages.common import choices, entity_names, pickable_units, query
+from server.web.pages.common import choices, download_query, entity_names, pickable_units, query
 from server.web.routing import WebRoute
 from server.web.session import Web, staff
 from shared_schema.errors import ErrorCode
@@ -66,7 +66,7 @@ def record_list(web: Annotated[Web, Depends(staff)]) -> Response:
         unit_names=unit_names,
         next_url=f"/web/records?{query(params, before=next_before)}" if next_before else None,
         first_url=f"/web/records?{query(params)}" if f.before else None,
-        download_query=query(params),
+        download_query=download_query(params),
         **context,
     )
 
