@@ -11,6 +11,7 @@ rows.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -30,6 +31,7 @@ from shared_schema.forms import FieldDef, FormDefinition, FormSet, load_default_
 from shared_schema.text import search_key
 
 PAGE_SIZE = 50
+_MONTH_RE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 SCAN_BUDGET = 5000
 _BATCH = 250
 # The field each entity's period rule reads (SYNC.md "Plans and commune reports").
@@ -341,10 +343,28 @@ def _related(conn: Connection, who: Principal, row: Row[Any]) -> dict[str, Any]:
     return {"visits": visits, "evidence": evidence}
 
 
-def received_by_month(conn: Connection, who: Principal, unit: str) -> dict[str, dict[str, int]]:
-    """``{entity: {"YYYY-MM": records first received that month}}`` under a unit in scope."""
-    unit_in_scope(conn, who, unit)
-    out: dict[str, dict[str, int]] = {}
-    for month, entity, n in store.received_by_month(conn, unit):
-        out.setdefault(entity, {})[month] = n
+def _months(first: str, last: str) -> list[str]:
+    y, m = int(first[:4]), int(first[5:7])
+    out = []
+    while f"{y:04d}-{m:02d}" <= last:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return out
+
+
+def by_month(
+    conn: Connection, who: Principal, unit: str, *, months: int = 24
+) -> tuple[list[str], dict[str, dict[str, int]]]:
+    """Every month of up to ``months`` ending with the latest that has a record under a unit in
+    scope, and ``{entity: {"YYYY-MM": n}}`` by the month of each record's own date (the plan
+    period's dates: a model's start, a visit's, an activity's, an initiative's submission)."""
+    unit_in_scope(conn, who, unit)
+    rows = [r for r in store.dated_by_month(conn, unit) if _MONTH_RE.fullmatch(r[0])]
+    if not rows:
+        return [], {}
+    span = _months(rows[0][0], rows[-1][0])[-months:]
+    out: dict[str, dict[str, int]] = {}
+    for month, entity, n in rows:
+        if month >= span[0]:
+            out.setdefault(entity, {})[month] = n
+    return span, out

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, select, update
+from sqlalchemy import Connection, Row, and_, func, literal, select, update
 
-from server.db.schema import changes, conflicts, records, unit_closure, users
+from server.db.schema import changes, conflicts, record_facts, records, unit_closure, users
 
 _COLUMNS = (
     records.c.entity,
@@ -44,7 +44,17 @@ def page_of_records(
     limit: int,
 ) -> list[Row[Any]]:
     """Up to ``limit`` live records under ``unit``, by ``seq`` descending, below ``before_seq``."""
-    q = select(*_COLUMNS).where(_under(unit), records.c.deleted.is_(False))
+    # SQLite: walk the seq index backwards, testing the unit on the way. With the unit indexable it
+    # takes the (unit, entity) index, gathers a whole district and sorts it to return 250 (measured
+    # at 1,000,000 records: 2.8 s against 1 ms). ``'' || unit`` keeps the unit index out of it;
+    # PostgreSQL's planner walks the seq index for a LIMIT on its own.
+    unit_col = (
+        literal("").concat(records.c.unit) if conn.dialect.name == "sqlite" else records.c.unit
+    )
+    q = select(*_COLUMNS).where(
+        unit_col.in_(select(unit_closure.c.descendant).where(unit_closure.c.ancestor == unit)),
+        records.c.deleted.is_(False),
+    )
     if entities is not None:
         q = q.where(records.c.entity.in_(list(entities)))
     if updated_from:
@@ -125,13 +135,20 @@ def resolve_conflicts(
     return int(conn.execute(stmt).rowcount or 0)
 
 
-def received_by_month(conn: Connection, unit: str) -> list[tuple[str, str, int]]:
-    """(``YYYY-MM``, entity, records first received that month) under ``unit``."""
-    month = func.substr(records.c.created_at, 1, 7)
+def dated_by_month(conn: Connection, unit: str) -> list[tuple[str, str, int]]:
+    """(``YYYY-MM``, entity, live records whose own date falls in that month) under ``unit``:
+    models by start date, visits by visit date, initiatives by submission, activities by date.
+    Read from ``record_facts`` (slim rows kept on write), not from the records' JSON."""
+    month = func.substr(record_facts.c.day, 1, 7)
     q = (
-        select(month, records.c.entity, func.count())
-        .where(_under(unit), records.c.deleted.is_(False))
-        .group_by(month, records.c.entity)
+        select(month, record_facts.c.entity, func.count())
+        .where(
+            record_facts.c.unit.in_(
+                select(unit_closure.c.descendant).where(unit_closure.c.ancestor == unit)
+            ),
+            record_facts.c.day.is_not(None),
+        )
+        .group_by(month, record_facts.c.entity)
         .order_by(month)
     )
     return [(str(m), str(e), int(n)) for m, e, n in conn.execute(q)]

@@ -20,14 +20,16 @@ def test_dashboard_rows_charts_and_filter(page: Any, site: Site) -> None:
         page.wait_for_selector(f"#chart-{chart}[data-ready='1']")
     table = page.locator("table.summary").inner_text()
     assert "Xã Đắk Wil" in table and "Thị trấn Ea T'Ling" in table
-    assert page.locator("table.summary tbody tr").count() == 8  # Cư Jút's 8 communes
+    rows = page.locator("table.summary tbody tr")
+    assert rows.count() == 9  # Cư Jút's 8 communes and the district's own records
+    assert "Của đơn vị" in rows.last.inner_text()
     shot(page, "dashboard")
     page.select_option("select[name=unit]", "24643")
     page.click("form.filters button[type=submit]")
     page.wait_for_selector("#chart-content[data-ready='1']")
     assert "Xã Đắk Wil" in page.locator("h1").inner_text()
-    rows = page.locator("table.summary tbody").inner_text()
-    assert "Thôn 3" in rows and "Buôn Trum" in rows  # a commune's rows are its residential areas
+    areas = page.locator("table.summary tbody").inner_text()
+    assert "Thôn 3" in areas and "Buôn Trum" in areas  # a commune's rows are its residential areas
 
 
 def test_map_shows_points_without_tiles(page: Any, site: Site) -> None:

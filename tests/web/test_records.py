@@ -140,3 +140,66 @@ def test_expired_session_on_a_page_returns_there_after_login(page: Any, site: Si
     page.click("form[action='/web/login'] button[type=submit]")
     page.wait_for_selector("table.records")
     assert page.url.endswith("/web/records?entity=model")
+
+
+def test_keyset_paging_walks_every_record_once(page: Any, site: Site) -> None:
+    import uuid
+
+    from tests.web.conftest import change, push
+
+    with site.api("officer", "phone-9") as c:
+        areas = [
+            change(
+                "phone-9",
+                "residential_area",
+                str(uuid.uuid4()),
+                {"name": f"Tổ {i:03d}", "kind": "thon", "unit": "24643",
+                 "form_id": "dkst_residential_area", "form_version": 1},
+                None,
+                i,
+            )
+            for i in range(120)
+        ]
+        push(c, "phone-9", areas)
+    log_in(page, "commune")
+    page.goto("/web/records?entity=residential_area&q=to")
+    seen: list[str] = []
+    pages = 0
+    while True:
+        pages += 1
+        seen += page.locator("table.records tbody td:first-child").all_inner_texts()
+        nxt = page.locator(".pager a.next")
+        if nxt.count() == 0:
+            break
+        assert "before=" in (nxt.get_attribute("href") or "")
+        nxt.click()
+        page.wait_for_load_state()
+    names = [s for s in seen if s.startswith("Tổ ")]
+    assert len(names) == 120 and len(set(names)) == 120
+    assert pages == 3  # 50 + 50 + 20
+
+
+def test_login_is_rate_limited_like_the_api(browser: Any, site: Site) -> None:
+    ctx = browser.new_context(base_url=site.url)
+    pg = ctx.new_page()
+    try:
+        for _ in range(10):
+            log_in(pg, "district_nobody", "sai-mật-khẩu")
+            assert pg.locator("article.login .warning").inner_text().startswith("Sai tên")
+        log_in(pg, "district_nobody", "sai-mật-khẩu")
+        assert "Quá nhiều lần thử" in pg.locator("article.login .warning").inner_text()
+    finally:
+        ctx.close()
+
+
+def test_login_page_and_cookie_flags(page: Any, site: Site) -> None:
+    from server.web.session import SESSION_COOKIE
+
+    page.goto("/")  # a browser at the root lands on the pages
+    assert "/web/login" in page.url
+    shot(page, "login", full_page=False)
+    log_in(page, "district")
+    cookie = next(c for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    r = page.request.post("/web/login", form={"username": "district", "password": "x"})
+    assert r.status == 403  # the login form has its CSRF token too

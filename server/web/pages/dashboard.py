@@ -11,6 +11,7 @@ from starlette.responses import Response
 from server.db.engine import read_tx
 from server.services import browse
 from server.services import reports as reports_service
+from server.services.scope import unit_in_scope
 from server.web.pages.common import choices, download_query, pickable_units, query
 from server.web.pages.plan_links import visible_plans
 from server.web.routing import WebRoute
@@ -63,13 +64,11 @@ def dashboard(web: Annotated[Web, Depends(staff)]) -> Response:
     unit = params.get("unit") or who.units[0]
     with read_tx(web.engine) as conn:
         report = reports_service.summary(conn, who, unit, params.get("plan"))
-        trend = browse.received_by_month(conn, who, unit)
         units = pickable_units(conn, who)
         plans = visible_plans(conn, who)
     totals = report["totals"]
     rows = [_row(c["unit"]["name"], c, code=c["unit"]["code"]) for c in report["children"]]
     own = _row(web.t("own"), report["own"]) if report.get("own") else None
-    months = sorted({m for per in trend.values() for m in per})
     models = totals["models"]
     charts = {
         "content": _chart(
@@ -83,17 +82,9 @@ def dashboard(web: Annotated[Web, Depends(staff)]) -> Response:
         )
         if "by_organization" in models
         else None,
-        "trend": {
-            "labels": months,
-            "series": [
-                {"label": name, "values": [trend.get(entity, {}).get(m, 0) for m in months]}
-                for entity, name in (
-                    ("model", web.t("models")),
-                    ("visit", web.t("visits")),
-                    ("evidence", web.t("evidence")),
-                )
-            ],
-        },
+        # Drawn from /web/trend.json once the page is up: at a million records that query takes
+        # a second or more, and the table above it should not wait for it.
+        "trend_url": "/web/trend.json?" + query({"unit": unit}),
     }
     return web.render(
         "dashboard.html",
@@ -111,6 +102,24 @@ def dashboard(web: Annotated[Web, Depends(staff)]) -> Response:
     )
 
 
+@router.get("/trend.json")
+def trend(web: Annotated[Web, Depends(staff)]) -> dict[str, Any]:
+    """Records by the month of their own date, for the dashboard's trend chart."""
+    unit = web.request.query_params.get("unit") or web.principal.units[0]
+    with read_tx(web.engine) as conn:
+        months, per = browse.by_month(conn, web.principal, unit)
+    series = [
+        {"label": web.t(key), "values": [per.get(entity, {}).get(m, 0) for m in months]}
+        for entity, key in (
+            ("model", "models"),
+            ("visit", "visits"),
+            ("activity", "activities_held"),
+            ("initiative", "initiatives"),
+        )
+    ]
+    return {"labels": months, "series": series}
+
+
 @router.get("/map")
 def map_page(web: Annotated[Web, Depends(staff)]) -> Response:
     who = web.principal
@@ -118,7 +127,7 @@ def map_page(web: Annotated[Web, Depends(staff)]) -> Response:
     unit = params.get("unit") or who.units[0]
     with read_tx(web.engine) as conn:
         # Scope checked here, so that a hand-edited unit is a 404 page, not an empty map.
-        browse.received_by_month(conn, who, unit)
+        unit_in_scope(conn, who, unit)
         units = pickable_units(conn, who)
     return web.render(
         "map.html",

@@ -67,6 +67,7 @@ def record_list(web: Annotated[Web, Depends(staff)]) -> Response:
         next_url=f"/web/records?{query(params, before=next_before)}" if next_before else None,
         first_url=f"/web/records?{query(params)}" if f.before else None,
         download_query=download_query(params),
+        page_size=browse.PAGE_SIZE,
         **context,
     )
 

@@ -34,14 +34,18 @@
     options: { plugins: { legend: { position: "right" } } }
   });
   bar("chart-organization", data.organization, true);
-  draw("chart-trend", {
-    type: "line",
-    data: {
-      labels: data.trend.labels,
-      datasets: data.trend.series.map(function (s, i) {
-        return { label: s.label, data: s.values, borderColor: palette[i], backgroundColor: palette[i], tension: 0.2 };
-      })
-    },
-    options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
-  });
+  fetch(data.trend_url, { credentials: "same-origin" })
+    .then(function (r) { return r.json(); })
+    .then(function (trend) {
+      draw("chart-trend", {
+        type: "bar",
+        data: {
+          labels: trend.labels,
+          datasets: trend.series.map(function (s, i) {
+            return { label: s.label, data: s.values, backgroundColor: palette[i] };
+          })
+        },
+        options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } }
+      });
+    });
 }());
