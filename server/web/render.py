@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,20 @@ def _num(value: Any) -> str:
     return f"{int(value):,}".replace(",", ".")
 
 
+_VIETNAM = timezone(timedelta(hours=7))
+
+
+def _vntime(value: Any) -> str:
+    """A stored UTC instant (``…Z``) shown in Vietnam time, ``YYYY-MM-DD HH:MM``."""
+    if not isinstance(value, str) or not value:
+        return ""
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return when.astimezone(_VIETNAM).strftime("%Y-%m-%d %H:%M")
+
+
 env = Environment(
     loader=FileSystemLoader(str(TEMPLATES)),
     autoescape=select_autoescape(["html"]),
@@ -43,6 +58,7 @@ env = Environment(
 )
 env.filters["json_script"] = _json_script
 env.filters["num"] = _num
+env.filters["vntime"] = _vntime
 
 
 def render_page(web: Web, template: str, status: int, context: dict[str, Any]) -> HTMLResponse:

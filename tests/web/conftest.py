@@ -19,7 +19,7 @@ import pytest
 from tests.support.server import DAK_LAO, LiveServer, add_user, login, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots" / "web"
+SHOTS = ROOT / "docs" / "screenshots" / "web" / "last-run"  # git-ignored; the best are copied up
 CHROMIUM = os.environ.get("DKST_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "mật-khẩu-web-đủ-dài"
 USERS = (

@@ -153,8 +153,13 @@ def test_keyset_paging_walks_every_record_once(page: Any, site: Site) -> None:
                 "phone-9",
                 "residential_area",
                 str(uuid.uuid4()),
-                {"name": f"Tổ {i:03d}", "kind": "thon", "unit": "24643",
-                 "form_id": "dkst_residential_area", "form_version": 1},
+                {
+                    "name": f"Tổ {i:03d}",
+                    "kind": "thon",
+                    "unit": "24643",
+                    "form_id": "dkst_residential_area",
+                    "form_version": 1,
+                },
                 None,
                 i,
             )
