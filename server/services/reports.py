@@ -16,7 +16,8 @@ Where the figures come from (issue 10's benchmark: 1,000,000 records):
   transaction (``server/store/facts.py``), and the few evidence facts whose file had not arrived
   when they were written; a province reads a few thousand rows, however many records;
 - a commune, or any unit with a plan: the subtree's ``record_facts`` rows (values extracted on
-  write, with the dates and residential area of the records they name), streamed once.
+  write, joined to the dates and residential area of the records they name), summed by the
+  database per unit (or residential area) and choice.
 
 Placing a record: models by their ``residential_area``; visits by their model's; evidence by its
 visit's model's, else its model's. The plan period rule: ``activity.date``, ``visit.visit_date``,
@@ -27,7 +28,6 @@ evidence with the visit (else the model) it names; residential areas always; no 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection
@@ -111,58 +111,30 @@ class Tally:
         }
 
 
-def _in_period(f: Mapping[str, Any], start: str, end: str) -> bool:
-    """The plan period rule (SYNC.md "Plans and commune reports")."""
-    entity = f["entity"]
-    if entity == "residential_area":
-        return True
-    if entity == "model":
-        return f["day"] is not None and f["day"] <= end
-    if entity == "evidence":
-        if f["visit"] is not None:
-            return f["visit_day"] is not None and start <= f["visit_day"] <= end
-        return f["model_day"] is not None and f["model_day"] <= end
-    return f["day"] is not None and start <= f["day"] <= end
-
-
-def _area_of(f: Mapping[str, Any]) -> str | None:
-    entity = f["entity"]
-    if entity == "model":
-        return f["area"]
-    if entity in ("visit", "evidence"):
-        return f["model_area"]
-    return None  # initiatives and activities belong to the commune
-
-
 def _from_facts(
     conn: Connection,
     target: dict[str, Any],
     plan: dict[str, Any] | None,
     child_of: dict[str, str],
-) -> tuple[Tally, Tally, dict[str, Tally], dict[str, str]]:
-    """(totals, own, per child, residential area names) from the subtree's fact rows."""
+) -> tuple[Tally, Tally, dict[str, Tally]]:
+    """(totals, own, per child) from the subtree's fact rows, summed by the database."""
     by_area = target["level"] == "commune"
+    period = (plan["period"]["from"], plan["period"]["to"]) if plan else None
     totals, own = Tally(), Tally()
     kids: dict[str, Tally] = defaultdict(Tally)
-    areas: dict[str, str] = {}
-    start, end = (plan["period"]["from"], plan["period"]["to"]) if plan else ("", "")
-    for f in store_facts.stream_under(conn, target["code"]):
-        if plan is not None and not _in_period(f, start, end):
-            continue
-        if f["entity"] == "residential_area":
-            areas[f["record_id"]] = f["name"] or ""
-            continue
-        adds = store_facts.contributions(f)
-        if f["missing"]:
-            adds.append(("evidence.missing", 1))
-        child = _area_of(f) if by_area else child_of.get(f["unit"])
+    for row in store_facts.aggregate_under(conn, target["code"], by_area=by_area, period=period):
+        adds = store_facts.contributions(row, row["n"])
+        if row["missing"]:
+            adds.append(("evidence.missing", row["n"]))
+        # Initiatives and activities belong to the commune, not to a residential area.
+        child = row["area"] if by_area else child_of.get(row["unit"])
         for key, n in adds:
             totals.add(key, n)
-            if f["unit"] == target["code"]:
+            if row["unit"] == target["code"]:
                 own.add(key, n)
             if child is not None:
                 kids[child].add(key, n)
-    return totals, own, kids, areas
+    return totals, own, kids
 
 
 def _from_tallies(
@@ -209,7 +181,8 @@ def summary(
     plan = plans_service.get_plan(conn, principal, plan_id) if plan_id else None
     code = target["code"]
     if target["level"] == "commune":
-        totals, _own, kids, areas = _from_facts(conn, target, plan, {})
+        totals, _own, kids = _from_facts(conn, target, plan, {})
+        areas = store_facts.area_names(conn, code)
         child_units = [
             {"code": rid, "name": name, "level": "residential_area"}
             for rid, name in sorted(areas.items(), key=lambda kv: (kv[1], kv[0]))
@@ -221,7 +194,7 @@ def summary(
         if plan is None:
             totals, own_tally, kids = _from_tallies(conn, code, child_of)
         else:
-            totals, own_tally, kids, _areas = _from_facts(conn, target, plan, child_of)
+            totals, own_tally, kids = _from_facts(conn, target, plan, child_of)
         own = own_tally.as_dict()
     reports = _reports(conn, principal, plan)
     return {

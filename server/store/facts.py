@@ -8,8 +8,8 @@
 - :func:`rebuild` recomputes both from ``records`` (migration 0003; after a bulk load).
 - Reads: :func:`tallies_under` (per unit of a subtree), :func:`missing_under` (evidence whose file
   has not arrived, re-checked against ``attachments``: only facts written before their file came
-  are looked at), :func:`stream_under` (fact rows with the dates and residential area of the
-  records they name, for a commune's residential areas and for a plan's period).
+  are looked at), :func:`aggregate_under` (the facts summed by unit or residential area and by
+  choice, with a plan's period rule, for a commune's residential areas and for a plan).
 
 Keys of ``unit_tallies`` (:func:`contributions`): ``model``, ``model.content_area.<v>``,
 ``model.status.<v>``, ``model.organization.<v>``, ``model.campaign.<v>``, ``model.<number>``
@@ -19,12 +19,12 @@ Keys of ``unit_tallies`` (:func:`contributions`): ``model``, ``model.content_are
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, delete, exists, func, insert, select
+from sqlalchemy import Connection, and_, case, delete, exists, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.db.schema import attachments, record_facts, records, unit_closure, unit_tallies, units
@@ -102,30 +102,31 @@ def fact_of(
     return f
 
 
-def contributions(f: Mapping[str, Any]) -> list[tuple[str, int]]:
-    """What one fact adds to its unit's tallies."""
+def contributions(f: Mapping[str, Any], n: int = 1) -> list[tuple[str, int]]:
+    """What one fact adds to its unit's tallies; or ``n`` facts alike in every choice, whose
+    numbers ``f`` holds summed (a row of :func:`aggregate_under`)."""
     entity = f["entity"]
     out: list[tuple[str, int]] = []
     if entity == "model":
-        out.append(("model", 1))
+        out.append(("model", n))
         for col, key in (
             ("content_area", "content_area"),
             ("status", "status"),
             ("organization", "organization"),
         ):
             if f[col]:
-                out.append((f"model.{key}.{f[col]}", 1))
+                out.append((f"model.{key}.{f[col]}", n))
         if f["campaigns"]:
-            out += [(f"model.campaign.{c}", 1) for c in f["campaigns"].split(",")]
+            out += [(f"model.campaign.{c}", n) for c in f["campaigns"].split(",")]
         out += [(f"model.{col}", f[col]) for col in MODEL_NUMBERS if f[col]]
     elif entity in ("visit", "evidence"):
-        out.append((entity, 1))
+        out.append((entity, n))
     elif entity == "initiative":
         if f["status"]:
-            out.append((f"initiative.status.{f['status']}", 1))
+            out.append((f"initiative.status.{f['status']}", n))
     elif entity == "activity":
         if f["kind"]:
-            out.append((f"activity.kind.{f['kind']}", 1))
+            out.append((f"activity.kind.{f['kind']}", n))
         out += [(f"activity.{col}", f[col]) for col in ACTIVITY_NUMBERS if f[col]]
     return out
 
@@ -227,6 +228,26 @@ def _apply(conn: Connection, new: list[dict[str, Any]], old: list[dict[str, Any]
     return len(new)
 
 
+def bulk_load(
+    conn: Connection, rows: Sequence[Mapping[str, Any]], files: Sequence[Mapping[str, Any]] = ()
+) -> int:
+    """Insert new ``records`` rows and their facts at once, bypassing push (no change log, no
+    merge): for benchmarks (``bench/reports.py``) and one-off imports only. ``files`` are
+    ``attachments`` rows to insert first. Returns the number of facts."""
+    if files:
+        conn.execute(insert(attachments), list(files))
+    if not rows:
+        return 0
+    conn.execute(insert(records), list(rows))
+    facts = [
+        f
+        for r in rows
+        if not r["deleted"]
+        and (f := fact_of(r["entity"], r["record_id"], r["unit"], orjson.loads(r["fields"])))
+    ]
+    return insert_new(conn, facts)
+
+
 def insert_new(conn: Connection, facts: list[dict[str, Any]]) -> int:
     """Facts (from :func:`fact_of`) of records that have none yet: a bulk load's fast path."""
     return _apply(conn, facts, [])
@@ -250,12 +271,14 @@ def _missing(f: Any) -> Any:
 def missing_under(conn: Connection, code: str) -> dict[str, int]:
     """Unit → evidence records of that unit whose file has not arrived, over ``code``'s subtree."""
     f = record_facts
-    q = (
-        select(f.c.unit, func.count())
-        .where(f.c.missing_sha.is_not(None), f.c.unit.in_(under(code)), _missing(f))
-        .group_by(f.c.unit)
+    # Few facts wait for a file and many share a unit, which SQLite (with no statistics) cannot
+    # know: a range on missing_sha (>= '' is every non-null value), unit || '' so that the unit's
+    # index is not preferred, and the counting done here, not by a GROUP BY that would read the
+    # facts in unit order; so that it reads only the missing_sha index's few entries.
+    q = select(f.c.unit).where(
+        f.c.missing_sha >= "", f.c.unit.concat("").in_(under(code)), _missing(f)
     )
-    return {r[0]: int(r[1]) for r in conn.execute(q)}
+    return dict(Counter(conn.execute(q).scalars()))
 
 
 def child_of_each(conn: Connection, code: str) -> dict[str, str]:
@@ -267,44 +290,87 @@ def child_of_each(conn: Connection, code: str) -> dict[str, str]:
     return {r.descendant: r.ancestor for r in conn.execute(q)}
 
 
-def stream_under(conn: Connection, code: str, batch: int = 2000) -> Iterator[Mapping[str, Any]]:
-    """The facts of ``code``'s subtree, each with ``visit_day`` (of the visit it names),
-    ``model_day`` and ``model_area`` (of its model, or of its visit's model) and ``missing`` (an
-    evidence whose file has not arrived)."""
+def area_names(conn: Connection, commune: str) -> dict[str, str]:
+    """Record id → name of the residential areas of a commune."""
+    f = record_facts
+    q = select(f.c.record_id, f.c.name).where(f.c.unit == commune, f.c.entity == "residential_area")
+    return {r.record_id: r.name or "" for r in conn.execute(q)}
+
+
+_CHOICE_COLUMNS = ("entity", "content_area", "status", "organization", "campaigns", "kind")
+
+
+def aggregate_under(
+    conn: Connection, code: str, *, by_area: bool, period: tuple[str, str] | None
+) -> list[dict[str, Any]]:
+    """The facts of ``code``'s subtree summed by unit (or by residential area, ``by_area``) and
+    by every choice: rows of ``unit``, ``area``, ``entity``, the choice columns, ``missing`` (an
+    evidence whose file has not arrived), ``n`` and the sums of the number columns.
+
+    ``period`` (from, to) keeps the records of a plan's period (SYNC.md's rule): an activity,
+    visit or initiative dated in it, a model started on or before its end, evidence with the visit
+    (else the model) it names; residential areas are left out (see :func:`area_names`). A
+    residential area is a model's own, a visit's or evidence's through its (visit's) model.
+    """
     f = record_facts
     v = record_facts.alias("v")
     m = record_facts.alias("m")
+    missing = case((_missing(f), 1), else_=0).label("missing")
+    groups: list[Any] = [f.c.unit, *(f.c[c] for c in _CHOICE_COLUMNS), missing]
+    if by_area:
+        area = case((f.c.entity == "model", f.c.area), else_=m.c.area).label("area")
+        groups.append(area)
+    sums = [func.sum(f.c[col]).label(col) for col in (*MODEL_NUMBERS, *ACTIVITY_NUMBERS)]
     q = (
-        select(
-            *f.c,
-            v.c.day.label("visit_day"),
-            m.c.day.label("model_day"),
-            m.c.area.label("model_area"),
-            _missing(f).label("missing"),
-        )
+        select(*groups, func.count().label("n"), *sums)
         .select_from(
             f.outerjoin(v, v.c.record_id == f.c.visit).outerjoin(
                 m, m.c.record_id == func.coalesce(v.c.model, f.c.model)
             )
         )
-        .where(f.c.unit.in_(under(code)))
+        .where(f.c.unit.in_(under(code)), f.c.entity != "residential_area")
+        .group_by(*groups)
     )
-    # Per statement: Connection.execution_options() would change the whole connection.
-    result = conn.execute(q.execution_options(stream_results=True, yield_per=batch))
-    for r in result:
-        yield dict(r._mapping)
+    if period is not None:
+        start, end = period
+        q = q.where(
+            or_(
+                and_(f.c.entity == "model", f.c.day <= end),
+                and_(
+                    f.c.entity.in_(("visit", "initiative", "activity")),
+                    f.c.day.between(start, end),
+                ),
+                and_(
+                    f.c.entity == "evidence",
+                    or_(
+                        and_(f.c.visit.is_not(None), v.c.day.between(start, end)),
+                        and_(f.c.visit.is_(None), m.c.day <= end),
+                    ),
+                ),
+            )
+        )
+    out = []
+    for r in conn.execute(q):
+        row = dict(r._mapping)
+        row.setdefault("area", None)
+        for col in (*MODEL_NUMBERS, *ACTIVITY_NUMBERS):
+            row[col] = int(row[col] or 0)
+        out.append(row)
+    return out
 
 
 __all__ = [
     "ACTIVITY_NUMBERS",
     "MODEL_NUMBERS",
+    "aggregate_under",
+    "area_names",
+    "bulk_load",
     "child_of_each",
     "contributions",
     "fact_of",
     "insert_new",
     "missing_under",
     "rebuild",
-    "stream_under",
     "tallies_under",
     "upsert",
 ]
