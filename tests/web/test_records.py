@@ -208,3 +208,32 @@ def test_login_page_and_cookie_flags(page: Any, site: Site) -> None:
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     r = page.request.post("/web/login", form={"username": "district", "password": "x"})
     assert r.status == 403  # the login form has its CSRF token too
+
+
+def test_resolve_a_conflict_by_editing_the_value(page: Any, site: Site) -> None:
+    from tests.web.conftest import change, push
+
+    rev = _pull(site, "officer", "phone-1")[MODEL]["rev"]
+    with site.api("officer", "phone-1") as c:
+        push(
+            c, "phone-1", [change("phone-1", "model", MODEL, {"participating_households": 36}, rev)]
+        )
+    with site.api("commune", "phone-2") as c:
+        push(
+            c,
+            "phone-2",
+            [change("phone-2", "model", MODEL, {"participating_households": 38}, rev, 1)],
+        )
+    log_in(page, "commune")
+    page.goto(f"/web/records/{MODEL}")
+    field = "input[name=field][value=participating_households]"
+    conflict = page.locator("article.conflict", has=page.locator(field))
+    assert conflict.count() == 1
+    conflict.locator("input[name=value]").fill("37")
+    conflict.locator("button[value=edit]").click()
+    page.wait_for_selector(".notice")
+    assert page.locator(f"article.conflict {field}").count() == 0
+    rec = _pull(site, "officer", "phone-1")[MODEL]
+    assert rec["fields"]["participating_households"] == 37
+    history = page.locator("table.history").inner_text()
+    assert "web:commune" in history
