@@ -24,6 +24,7 @@ from server.config import ServerSettings
 from server.db.engine import make_engine, read_tx
 from server.db.migrate import upgrade
 from server.services.pull import CursorCodec
+from server.web import mount as mount_web
 from shared_schema import __version__
 from shared_schema.errors import ErrorCode
 from shared_schema.wire import PushRequest
@@ -117,9 +118,12 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
     _document_hand_parsed_bodies(app)
 
+    mount_web(app, settings)
+
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+        # A browser lands on the staff pages; the API's documentation stays at /docs.
+        return RedirectResponse("/web/")
 
     # Attachments take up to a file's size in one chunk; JSON bodies the body limit.
     app.add_middleware(GZipMiddleware, minimum_size=1024)

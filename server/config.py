@@ -29,6 +29,11 @@ class ServerSettings(BaseSettings):
     login_fail_limit_ip: int = 100
     login_window_seconds: int = 15 * 60
     retry_after_seconds: int = 5
+    # Staff web pages: the map's tile URL ("" = no tiles, the points alone: an office may be
+    # offline), e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png"; where npm put the
+    # front-end packages (server/web/node_modules by default, installed by ./dev).
+    map_tile_url: str = ""
+    web_assets_dir: Path | None = None
 
     @property
     def db_url(self) -> str:

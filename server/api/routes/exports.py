@@ -13,13 +13,16 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from sqlalchemy import Connection, Engine
 from starlette.responses import StreamingResponse
 
 from server import exports
 from server.api.deps import CurrentPrincipal, EngineDep, ReadConn, SettingsDep
 from server.api.errors import error_responses
+from server.config import ServerSettings
 from server.errors import ServerError
 from server.exports.query import CONTENT_AREAS, EXPORTS, LANGS, ExportQuery, model_statuses
+from server.services.auth import Principal
 from server.storage import store_for
 from shared_schema.entities import REVIEW_STATES
 from shared_schema.errors import ErrorCode
@@ -183,6 +186,20 @@ def get_export(
         lang=lang,
         include_deleted=include_deleted,
     )
+    return export_response(conn, engine, settings, who, query, plan)
+
+
+def export_response(
+    conn: Connection,
+    engine: Engine,
+    settings: ServerSettings,
+    who: Principal,
+    query: ExportQuery,
+    plan: str | None,
+) -> StreamingResponse:
+    """Check the request against the caller's scope (every error before the first byte), then
+    stream the file. The staff pages' downloads answer through this too, after their session
+    check."""
     prepared = exports.prepare(conn, who, query, plan=plan)
     # The file is read in its own snapshot (server.exports.rows), not in this request's conn.
     body = exports.stream(

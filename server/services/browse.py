@@ -1,0 +1,369 @@
+"""Records as staff read them in the web pages: filtered lists, one record with its labels, history,
+visits, evidence and conflicts. Plain values in and out; the SQL is in ``store.record_pages``.
+
+Filters: ``unit`` (its subtree), ``entity``, ``from``/``to`` (UTC dates of ``updated_at``) in SQL;
+``content_area``, ``status`` (records that carry that field: models, and initiatives for status),
+``review_state`` (no state counts as ``pending``), a plan's period and a text search without
+diacritics are checked per row. A page scans at most ``SCAN_BUDGET`` rows: when a rare filter
+leaves the page short, it still ends with a cursor to go on from, so no request reads a million
+rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Row
+
+from server.errors import ServerError
+from server.services import attachments as attachments_service
+from server.services.auth import Principal
+from server.services.units import unit_in_scope, units_in_scope
+from server.store import record_pages as store
+from shared_schema.entities import ENTITIES, REVIEW_STATES
+from shared_schema.errors import ErrorCode
+from shared_schema.forms import FieldDef, FormDefinition, FormSet, load_default_forms
+from shared_schema.text import search_key
+
+PAGE_SIZE = 50
+_MONTH_RE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+SCAN_BUDGET = 5000
+_BATCH = 250
+# The field each entity's period rule reads (SYNC.md "Plans and commune reports").
+PLAN_DATE_FIELD = {
+    "activity": "date",
+    "visit": "visit_date",
+    "initiative": "submitted_date",
+    "model": "start_date",
+}
+_TITLE_FIELDS = ("name", "title", "caption", "visit_date", "date", "officer_name")
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    unit: str
+    entity: str | None = None
+    content_area: str | None = None
+    status: str | None = None
+    review_state: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    text: str | None = None
+    period: tuple[date, date] | None = None  # a plan's period
+    before: int | None = None  # keyset cursor: the seq to go on below
+
+
+def _day(raw: str | None, name: str) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ServerError(ErrorCode.INVALID_REQUEST, {"parameter": name}) from None
+
+
+def parse_filter(params: dict[str, str], default_unit: str) -> RecordFilter:
+    """A filter from a query string (empty values are "no filter"); bad values → invalid_request."""
+    entity = params.get("entity") or None
+    if entity is not None and entity not in ENTITIES:
+        raise ServerError(ErrorCode.INVALID_REQUEST, {"parameter": "entity"})
+    review = params.get("review_state") or None
+    if review is not None and review not in REVIEW_STATES:
+        raise ServerError(ErrorCode.INVALID_REQUEST, {"parameter": "review_state"})
+    before = params.get("before") or None
+    if before is not None and not (before.isascii() and before.isdigit() and len(before) < 19):
+        raise ServerError(ErrorCode.INVALID_REQUEST, {"parameter": "before"})
+    return RecordFilter(
+        unit=params.get("unit") or default_unit,
+        entity=entity,
+        content_area=params.get("content_area") or None,
+        status=params.get("status") or None,
+        review_state=review,
+        date_from=_day(params.get("from"), "from"),
+        date_to=_day(params.get("to"), "to"),
+        text=(params.get("q") or "").strip() or None,
+        before=int(before) if before else None,
+    )
+
+
+def _in_period(entity: str, fields: dict[str, Any], period: tuple[date, date]) -> bool:
+    name = PLAN_DATE_FIELD.get(entity)
+    if name is None:
+        return entity in ("residential_area", "evidence")
+    raw = fields.get(name)
+    try:
+        day = date.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        day = None
+    if day is None:
+        return False
+    if entity == "model":
+        return day <= period[1]
+    return period[0] <= day <= period[1]
+
+
+def _matches(f: RecordFilter, entity: str, fields: dict[str, Any], key: str | None) -> bool:
+    if f.content_area is not None and fields.get("content_area") != f.content_area:
+        return False
+    if f.status is not None and fields.get("status") != f.status:
+        return False
+    if f.review_state is not None and (fields.get("review_state") or "pending") != f.review_state:
+        return False
+    if f.period is not None and not _in_period(entity, fields, f.period):
+        return False
+    if key:
+        text = " ".join(str(v) for v in fields.values() if isinstance(v, str))
+        if key not in search_key(text):
+            return False
+    return True
+
+
+def title_of(fields: dict[str, Any]) -> str:
+    for name in _TITLE_FIELDS:
+        value = fields.get(name)
+        if isinstance(value, str) and value.strip():
+            return value
+    return "—"
+
+
+def list_records(
+    conn: Connection, who: Principal, f: RecordFilter
+) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of records (newest change first) and the cursor of the next page, or None."""
+    unit_in_scope(conn, who, f.unit)
+    key = search_key(f.text) if f.text else None
+    upto = (f.date_to + timedelta(days=1)).isoformat() if f.date_to else None
+    out: list[dict[str, Any]] = []
+    before, scanned = f.before, 0
+    while len(out) < PAGE_SIZE and scanned < SCAN_BUDGET:
+        rows = store.page_of_records(
+            conn,
+            unit=f.unit,
+            entities=[f.entity] if f.entity else None,
+            updated_from=f.date_from.isoformat() if f.date_from else None,
+            updated_before=upto,
+            before_seq=before,
+            limit=_BATCH,
+        )
+        for r in rows:
+            scanned += 1
+            before = r.seq
+            fields = orjson.loads(r.fields)
+            if _matches(f, r.entity, fields, key):
+                out.append(_summary_row(r, fields))
+                if len(out) == PAGE_SIZE:
+                    return out, before
+        if len(rows) < _BATCH:
+            return out, None
+    return out, before
+
+
+def _summary_row(r: Row[Any], fields: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "record_id": r.record_id,
+        "entity": r.entity,
+        "unit": r.unit,
+        "title": title_of(fields),
+        "review_state": fields.get("review_state") or "pending",
+        "status": fields.get("status"),
+        "content_area": fields.get("content_area"),
+        "updated_at": r.updated_at,
+        "rev": r.rev,
+    }
+
+
+# ---------------------------------------------------------------------------- one record
+def _unit_names(conn: Connection, who: Principal) -> dict[str, str]:
+    return {str(u["code"]): str(u["name"]) for u in units_in_scope(conn, who)}
+
+
+class Labeller:
+    """Field labels and display values of one form version, in one language."""
+
+    def __init__(
+        self, form: FormDefinition | None, lang: str, units: dict[str, str], refs: dict[str, str]
+    ) -> None:
+        self.form, self.lang, self.units, self.refs = form, lang, units, refs
+
+    def fdef(self, name: str) -> FieldDef | None:
+        return self.form.field(name) if self.form else None
+
+    def label(self, name: str) -> str:
+        fdef = self.fdef(name)
+        if fdef is None:
+            return name
+        return fdef.label.en if self.lang == "en" else fdef.label.vi
+
+    def value(self, name: str, value: Any) -> str:
+        fdef = self.fdef(name)
+        if value is None or value == "":
+            return "—"
+        if fdef is not None and fdef.type == "select_one" and isinstance(value, str):
+            return fdef.choice_label(value, self.lang) or value
+        if fdef is not None and fdef.type == "select_multiple" and isinstance(value, list):
+            return "; ".join(fdef.choice_label(str(v), self.lang) or str(v) for v in value)
+        if fdef is not None and fdef.type == "unit" and isinstance(value, str):
+            return f"{self.units.get(value, value)} ({value})"
+        if fdef is not None and fdef.type == "reference" and isinstance(value, str):
+            return self.refs.get(value, value)
+        if isinstance(value, dict) and "lat" in value and "lon" in value:
+            acc = value.get("accuracy")
+            return f"{value['lat']}, {value['lon']}" + (f" (± {acc} m)" if acc is not None else "")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return value if isinstance(value, str) else orjson.dumps(value).decode()
+        return f"{value:,}".replace(",", ".") if isinstance(value, int) else str(value)
+
+
+def _form_of(forms: FormSet, fields: dict[str, Any]) -> FormDefinition | None:
+    fid, ver = fields.get("form_id"), fields.get("form_version")
+    if isinstance(fid, str) and isinstance(ver, int) and not isinstance(ver, bool):
+        return forms.get(fid, ver)
+    return None
+
+
+def visible_record(conn: Connection, who: Principal, record_id: str) -> Row[Any]:
+    """The record if it lies in the caller's scope, else ``not_found`` (whatever the reason)."""
+    row = store.record(conn, record_id) if len(record_id) <= 36 else None
+    if row is None or not who.in_scope(row.unit):
+        raise ServerError(ErrorCode.NOT_FOUND)
+    return row
+
+
+def record_detail(conn: Connection, who: Principal, record_id: str, lang: str) -> dict[str, Any]:
+    """Everything the record page shows, with labels and display values in ``lang``."""
+    row = visible_record(conn, who, record_id)
+    fields = orjson.loads(row.fields)
+    forms = load_default_forms()
+    form = _form_of(forms, fields)
+    related = _related(conn, who, row)
+    refs = {
+        str(r.record_id): title_of(orjson.loads(r.fields))
+        for r in store.records_by_id(
+            conn, [v for v in fields.values() if isinstance(v, str) and len(v) == 36]
+        )
+        if who.in_scope(r.unit)
+    }
+    lab = Labeller(form, lang, _unit_names(conn, who), refs)
+    shown = [f.name for f in form.fields] if form else sorted(fields)
+    field_rows = [
+        {
+            "name": n,
+            "label": lab.label(n),
+            "value": lab.value(n, fields.get(n)),
+            "ref": fields.get(n) if (lab.fdef(n) and lab.fdef(n).type == "reference") else None,  # type: ignore[union-attr]
+        }
+        for n in shown
+        if n in fields
+    ]
+    history = []
+    for h in store.history(conn, row.record_id):
+        changed = orjson.loads(h.fields)
+        history.append(
+            {
+                "who": h.username or "—",
+                "device": h.device_id,
+                "when": h.received_at,
+                "hlc": h.hlc,
+                "op": h.op,
+                "status": h.status,
+                "rev": h.rev,
+                "what": [
+                    (lab.label(k), lab.value(k, v))
+                    for k, v in changed.items()
+                    if k not in ("form_id", "form_version")
+                ],
+            }
+        )
+    conflicts = [
+        {
+            "id": c.id,
+            "field": c.field,
+            "label": lab.label(c.field),
+            "kept": lab.value(c.field, orjson.loads(c.winning_value)),
+            "kept_raw": c.winning_value,
+            "losing": lab.value(c.field, orjson.loads(c.losing_value)),
+            "losing_raw": c.losing_value,
+            "when": c.created_at,
+        }
+        for c in store.open_conflicts(conn, row.record_id)
+    ]
+    return {
+        "record_id": row.record_id,
+        "entity": row.entity,
+        "title": title_of(fields),
+        "form_title": (form.title.en if lang == "en" else form.title.vi) if form else row.entity,
+        "unit": row.unit,
+        "rev": row.rev,
+        "deleted": bool(row.deleted),
+        "updated_at": row.updated_at,
+        "review_state": fields.get("review_state") or "pending",
+        "review_comment": fields.get("review_comment") or "",
+        "fields": field_rows,
+        "history": history,
+        "conflicts": conflicts,
+        **related,
+    }
+
+
+def _related(conn: Connection, who: Principal, row: Row[Any]) -> dict[str, Any]:
+    """A model's visits; its (or a visit's) evidence, each with whether its file is readable."""
+    visits: list[dict[str, Any]] = []
+    evidence: list[dict[str, Any]] = []
+    if row.entity not in ("model", "visit") or row.unit is None:
+        return {"visits": visits, "evidence": evidence}
+    visit_ids = {row.record_id} if row.entity == "visit" else set()
+    if row.entity == "model":
+        for v in store.records_of_unit(conn, row.unit, "visit"):
+            vf = orjson.loads(v.fields)
+            if vf.get("model") == row.record_id:
+                visit_ids.add(v.record_id)
+                visits.append({"record_id": v.record_id, "title": title_of(vf), "fields": vf})
+    for e in store.records_of_unit(conn, row.unit, "evidence"):
+        ef = orjson.loads(e.fields)
+        if ef.get("visit") in visit_ids or (
+            row.entity == "model" and ef.get("model") == row.record_id
+        ):
+            sha = ef.get("sha256") if isinstance(ef.get("sha256"), str) else None
+            readable = sha is not None and attachments_service.readable_file(conn, who, sha)
+            evidence.append(
+                {
+                    "record_id": e.record_id,
+                    "caption": ef.get("caption") or "",
+                    "kind": ef.get("kind"),
+                    "sha256": sha,
+                    "media_type": ef.get("media_type"),
+                    "available": bool(readable),
+                }
+            )
+    return {"visits": visits, "evidence": evidence}
+
+
+def _months(first: str, last: str) -> list[str]:
+    y, m = int(first[:4]), int(first[5:7])
+    out = []
+    while f"{y:04d}-{m:02d}" <= last:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def by_month(
+    conn: Connection, who: Principal, unit: str, *, months: int = 24
+) -> tuple[list[str], dict[str, dict[str, int]]]:
+    """Every month of up to ``months`` ending with the latest that has a record under a unit in
+    scope, and ``{entity: {"YYYY-MM": n}}`` by the month of each record's own date (the plan
+    period's dates: a model's start, a visit's, an activity's, an initiative's submission)."""
+    unit_in_scope(conn, who, unit)
+    rows = [r for r in store.dated_by_month(conn, unit) if _MONTH_RE.fullmatch(r[0])]
+    if not rows:
+        return [], {}
+    span = _months(rows[0][0], rows[-1][0])[-months:]
+    out: dict[str, dict[str, int]] = {}
+    for month, entity, n in rows:
+        if month >= span[0]:
+            out.setdefault(entity, {})[month] = n
+    return span, out

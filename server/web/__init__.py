@@ -1,0 +1,51 @@
+"""The staff web pages (issue 10), served by the API's own app under ``/web``.
+
+Server-rendered Jinja2 pages that call the same services as the JSON API: a page is another edge,
+not another logic. Front-end libraries (Pico CSS, Chart.js, Leaflet) are npm packages locked in
+``server/web/package-lock.json``, installed by ``./dev`` into ``server/web/node_modules`` and served
+from ``/web/vendor``, never from a CDN: a commune office may have no internet.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.responses import RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from server.config import ServerSettings
+from server.web.render import HERE, STATIC
+
+log = logging.getLogger("dkst.server")
+VENDOR = HERE / "node_modules"
+# The files of the packages the pages load; a missing one is logged at start.
+VENDOR_FILES = (
+    "@picocss/pico/css/pico.min.css",
+    "chart.js/dist/chart.umd.min.js",
+    "leaflet/dist/leaflet.js",
+    "leaflet/dist/leaflet.css",
+)
+
+
+def vendor_dir(settings: ServerSettings) -> Path:
+    return settings.web_assets_dir or VENDOR
+
+
+def mount(app: FastAPI, settings: ServerSettings) -> None:
+    """Add the pages, their static files and the front-end packages to ``app``."""
+    from server.web.pages import admin, dashboard, downloads, login, plans, records
+
+    for module in (login, dashboard, records, downloads, plans, admin):
+        app.include_router(module.router, prefix="/web")
+    vendor = vendor_dir(settings)
+    missing = [f for f in VENDOR_FILES if not (vendor / f).is_file()]
+    if missing:
+        log.warning("web pages: front-end packages missing (run ./dev or npm ci): %s", missing)
+    app.mount("/web/static", StaticFiles(directory=STATIC), name="web-static")
+    app.mount("/web/vendor", StaticFiles(directory=vendor, check_dir=False), name="web-vendor")
+
+    @app.get("/web", include_in_schema=False)
+    def _web_root() -> Response:
+        return RedirectResponse("/web/", status_code=307)

@@ -1,0 +1,35 @@
+"""Downloads for a browser session: the same export code as ``GET /api/v1/exports/{name}``,
+after the session check, with the list's filters."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from starlette.responses import StreamingResponse
+
+from server.api.routes.exports import export_response, parse_query
+from server.db.engine import read_tx
+from server.web.routing import WebRoute
+from server.web.session import Web, staff
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+
+@router.get("/download/{name}")
+def download(name: str, web: Annotated[Web, Depends(staff)]) -> StreamingResponse:
+    q = web.request.query_params
+    query = parse_query(
+        name,
+        unit=q.get("unit") or web.principal.units[0],
+        content_area=q.get("content_area") or None,
+        status=q.get("status") or None,
+        review_state=q.get("review_state") or None,
+        date_from=q.get("from") or None,
+        date_to=q.get("to") or None,
+        lang=q.get("lang") or web.lang,
+    )
+    with read_tx(web.engine) as conn:
+        return export_response(
+            conn, web.engine, web.settings, web.principal, query, q.get("plan") or None
+        )

@@ -1,0 +1,88 @@
+"""Log in, log out, switch language."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from server.db.engine import write_tx
+from server.errors import ServerError
+from server.store import staff as staff_store
+from server.web.i18n import LANGS
+from server.web.routing import WebRoute, error_page, login_page
+from server.web.session import (
+    CSRF_FIELD,
+    LANG_COOKIE,
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    Web,
+    anonymous,
+    log_in,
+    safe_next,
+    set_session,
+    staff,
+    token_hash,
+)
+from shared_schema.errors import ErrorCode
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+_LOGIN_ERRORS = {
+    ErrorCode.INVALID_CREDENTIALS: "login_failed",
+    ErrorCode.RATE_LIMITED: "login_limited",
+    ErrorCode.ACCOUNT_DISABLED: "login_disabled",
+    ErrorCode.DEVICE_REVOKED: "login_device_revoked",
+}
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None) -> Response:
+    return login_page(request, safe_next(next), None)
+
+
+@router.post("/login")
+async def login_post(web: Annotated[Web, Depends(anonymous)]) -> Response:
+    form = web.form
+    cookie = web.request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or not hmac.compare_digest(form.get(CSRF_FIELD, ""), cookie):
+        return error_page(web.request, 403, "csrf")
+    next_url = safe_next(form.get("next"))
+    saved = [(k.removeprefix("saved."), v) for k, v in form.items() if k.startswith("saved.")]
+    username = form.get("username", "")[:128]
+    try:
+        token = await run_in_threadpool(log_in, web, username, form.get("password", "")[:1024])
+    except ServerError as exc:
+        key = _LOGIN_ERRORS.get(exc.code, "login_failed")
+        status = 429 if exc.code is ErrorCode.RATE_LIMITED else 401
+        return login_page(
+            web.request, next_url, saved, status=status, message_key=key, username=username
+        )
+    web.token = token
+    response: Response
+    if saved:
+        response = web.render("repost.html", next_url=next_url, saved=saved)
+    else:
+        response = RedirectResponse(next_url, status_code=303)
+    set_session(response, web, token)
+    return response
+
+
+@router.post("/logout")
+def logout(web: Annotated[Web, Depends(staff)]) -> Response:
+    with write_tx(web.engine) as conn:
+        staff_store.drop_token(conn, token_hash(web.token or ""))
+    response = RedirectResponse("/web/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/web")
+    return response
+
+
+@router.get("/lang/{code}")
+def switch_language(code: str, next: str | None = None) -> Response:
+    response = RedirectResponse(safe_next(next), status_code=303)
+    if code in LANGS:
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax", path="/")
+    return response

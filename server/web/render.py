@@ -1,0 +1,75 @@
+"""Jinja2 templates of the pages: one environment, autoescaped, every page ``extends base.html``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from starlette.responses import HTMLResponse
+
+from server.web.i18n import tr
+
+if TYPE_CHECKING:
+    from server.web.session import Web
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+
+def _json_script(value: Any) -> Markup:
+    """A value for a ``<script type="application/json">``: ``</`` can never close the tag."""
+    text = orjson.dumps(value).decode().replace("</", "<\\/")
+    return Markup(text)
+
+
+def _num(value: Any) -> str:
+    """Numbers the Vietnamese way: 1.234.567 (a dot groups thousands)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "" if value is None else str(value)
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    return f"{int(value):,}".replace(",", ".")
+
+
+_VIETNAM = timezone(timedelta(hours=7))
+
+
+def _vntime(value: Any) -> str:
+    """A stored UTC instant (``…Z``) shown in Vietnam time, ``YYYY-MM-DD HH:MM``."""
+    if not isinstance(value, str) or not value:
+        return ""
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return when.astimezone(_VIETNAM).strftime("%Y-%m-%d %H:%M")
+
+
+env = Environment(
+    loader=FileSystemLoader(str(TEMPLATES)),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+env.filters["json_script"] = _json_script
+env.filters["num"] = _num
+env.filters["vntime"] = _vntime
+
+
+def render_page(web: Web, template: str, status: int, context: dict[str, Any]) -> HTMLResponse:
+    lang = web.lang
+
+    def t(key: str) -> str:
+        return tr(key, lang)
+
+    html = env.get_template(template).render(web=web, t=t, lang=lang, **context)
+    return HTMLResponse(
+        html,
+        status_code=status,
+        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"},
+    )

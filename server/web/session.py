@@ -1,0 +1,205 @@
+"""Who is at the browser: a session cookie holding an API token, CSRF tokens, the page context.
+
+A web session is a token of the API's own machinery (``services.auth.login``) bound to the device
+id ``web:<username>``, so the same rate limits apply, a revoked user or device loses the page at
+the next request, and a review made in a page is a change from that device (SYNC.md "Review").
+The cookie is HttpOnly, SameSite=Lax, Secure over https. The CSRF token of a session is an HMAC
+of its token: nothing to store, and it dies with the session. The login form, before any session,
+uses a double-submit cookie.
+
+A request whose session has expired does not lose what was typed: a GET is sent to log in and back;
+a POST's fields ride along in the login form and are posted again once logged in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import HTMLResponse, Response
+
+from server.config import ServerSettings
+from server.db.engine import read_tx, write_tx
+from server.errors import ServerError
+from server.services import auth as auth_service
+from server.services.auth import MANAGER_ROLES, REVIEWER_ROLES, Principal
+from server.web.i18n import LANGS, tr
+from server.web.render import render_page
+from shared_schema.errors import ErrorCode
+from shared_schema.text import nfc
+
+SESSION_COOKIE = "dkst_session"
+LOGIN_CSRF_COOKIE = "dkst_login_csrf"
+LANG_COOKIE = "dkst_lang"
+CSRF_FIELD = "csrf"
+_DEVICE_UNSAFE = re.compile(r"[^A-Za-z0-9_.:-]")
+
+
+class LoginRequired(Exception):
+    """No valid session: log in, then come back to ``next_url`` (re-posting ``saved``)."""
+
+    def __init__(self, next_url: str, saved: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+        self.saved = saved
+
+
+class CsrfRejected(Exception):
+    """A form posted without this session's CSRF token."""
+
+
+def web_device_id(username: str) -> str:
+    """``web:<username>``; a character a device id cannot hold (``@``) becomes ``_``."""
+    return ("web:" + _DEVICE_UNSAFE.sub("_", username))[:64]
+
+
+def csrf_of(token: str) -> str:
+    return hmac.new(token.encode(), b"dkst-web-csrf", hashlib.sha256).hexdigest()[:40]
+
+
+def lang_of_request(request: Request) -> str:
+    lang = request.cookies.get(LANG_COOKIE, "vi")
+    return lang if lang in LANGS else "vi"
+
+
+def safe_next(url: str | None) -> str:
+    """Only a path of these pages: never a redirect to another site."""
+    if url and url.startswith("/web") and not url.startswith("//") and "\\" not in url:
+        return url
+    return "/web/"
+
+
+@dataclass
+class Web:
+    """One request to a page: the caller (None on the login page), language, posted form."""
+
+    request: Request
+    engine: Engine
+    settings: ServerSettings
+    lang: str
+    who: Principal | None = None
+    token: str | None = None
+    form: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def principal(self) -> Principal:
+        assert self.who is not None
+        return self.who
+
+    @property
+    def csrf(self) -> str:
+        return csrf_of(self.token) if self.token else ""
+
+    @property
+    def is_manager(self) -> bool:
+        return self.who is not None and self.who.role in MANAGER_ROLES
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self.who is not None and self.who.role in REVIEWER_ROLES
+
+    def t(self, key: str) -> str:
+        return tr(key, self.lang)
+
+    def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        return render_page(self, template, status, context)
+
+    def url_here(self) -> str:
+        q = self.request.url.query
+        return self.request.url.path + ("?" + q if q else "")
+
+
+async def _form(request: Request) -> dict[str, str]:
+    if request.method != "POST":
+        return {}
+    data = await request.form()
+    return {k: nfc(v) for k, v in data.items() if isinstance(v, str)}
+
+
+async def anonymous(request: Request) -> Web:
+    """The context of a page anyone may open (the login page)."""
+    app = request.app
+    return Web(
+        request,
+        app.state.engine,
+        app.state.settings,
+        lang_of_request(request),
+        form=await _form(request),
+    )
+
+
+async def staff(request: Request) -> Web:
+    """The logged-in caller; every POST must carry the session's CSRF token (else 403)."""
+    web = await anonymous(request)
+    token = request.cookies.get(SESSION_COOKIE, "")
+
+    def _auth() -> Principal:
+        with read_tx(web.engine) as conn:
+            return auth_service.authenticate(conn, token)
+
+    try:
+        web.who = await run_in_threadpool(_auth)
+    except ServerError:
+        saved = [(k, v) for k, v in web.form.items() if k != CSRF_FIELD]
+        path = request.url.path + ("?" + request.url.query if request.url.query else "")
+        raise LoginRequired(path, saved if request.method == "POST" else None) from None
+    web.token = token
+    if request.method == "POST" and not hmac.compare_digest(web.form.get(CSRF_FIELD, ""), web.csrf):
+        raise CsrfRejected()
+    return web
+
+
+def login_redirect(next_url: str) -> str:
+    return "/web/login?next=" + quote(next_url, safe="")
+
+
+def new_login_csrf() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def log_in(web: Web, username: str, password: str) -> str:
+    """A session token for the user, through the API's login (rate limits and all)."""
+    request = web.request
+    address = request.client.host if request.client else "unknown"
+    try:
+        with write_tx(web.engine) as conn:
+            token, _who = auth_service.login(
+                conn,
+                web.settings,
+                username=username,
+                password=password,
+                device_id=web_device_id(nfc(username)),
+                address=address,
+            )
+            return token
+    except ServerError as exc:
+        if exc.code is ErrorCode.INVALID_CREDENTIALS:
+            with write_tx(web.engine) as conn:
+                auth_service.record_login_failure(conn, username=username, address=address)
+        raise
+
+
+def set_session(response: Response, web: Web, token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=web.settings.token_ttl_seconds,
+        httponly=True,
+        samesite="lax",
+        secure=web.request.url.scheme == "https",
+        path="/web",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/web")
+
+
+def token_hash(token: str) -> str:
+    """As the token table stores it (``services.auth``): SHA-256 of the token."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
