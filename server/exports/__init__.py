@@ -42,16 +42,15 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
-from server.errors import ServerError
 from server.exports.csv_zip import csv_zip
 from server.exports.geojson import geojson
 from server.exports.media_zip import media_zip
 from server.exports.query import EXPORTS, ExportQuery, PreparedExport
 from server.exports.xlsx import xlsx
+from server.services import plans as plans_service
 from server.services.auth import Principal
 from server.services.units import unit_in_scope
 from server.storage import BlobStore
-from shared_schema.errors import ErrorCode
 
 __all__ = ["EXPORTS", "ExportQuery", "PreparedExport", "prepare", "stream"]
 
@@ -61,13 +60,16 @@ def prepare(
 ) -> PreparedExport:
     """Check a parsed request against the caller's scope; raises the documented errors."""
     unit = unit_in_scope(conn, who, query.unit)
+    period = None
     if plan is not None and plan != "":
-        raise ServerError(ErrorCode.NOT_FOUND, {"parameter": "plan"})  # no plans in this version
+        found = plans_service.get_plan(conn, who, plan)  # not_found when the caller cannot see it
+        period = (str(found["period"]["from"]), str(found["period"]["to"]))
     return PreparedExport(
         query=query,
         unit=unit,
         filename=f"dkst-{unit['code']}-{query.name}",
         media_type=EXPORTS[query.name],
+        period=period,
     )
 
 

@@ -1,4 +1,10 @@
-"""Which records an export keeps: by review state and date, and models with what hangs off them.
+"""Which records an export keeps: by review state and date, by a plan's period, and models with
+what hangs off them.
+
+A plan's period (SYNC.md "Plans and commune reports"): an activity, visit or initiative counts when
+its own date (``date``, ``visit_date``, ``submitted_date``) falls in it, a model when its
+``start_date`` is on or before the period's end, evidence with the visit (or model) it names, and
+residential areas always; a record without that date does not count.
 
 ``content_area`` and ``status`` select models; a visit is kept when its model is, an evidence record
 when its visit's model is (or its model, when it names no visit). With a model filter the models and
@@ -29,18 +35,36 @@ class Links:
     visits: set[str]
 
 
+_DATE_OF = {"activity": "date", "visit": "visit_date", "initiative": "submitted_date"}
+
+
+def in_period(entity: str, fields: dict[str, Any], period: tuple[str, str] | None) -> bool:
+    """Whether a record of ``entity`` counts for a plan of ``period`` (evidence: see ``keep``)."""
+    if period is None or entity == "residential_area":
+        return True
+    start, end = period
+    if entity == "model":
+        day = fields.get("start_date")
+        return isinstance(day, str) and day <= end
+    day = fields.get(_DATE_OF.get(entity, ""))
+    return isinstance(day, str) and start <= day <= end
+
+
 def links(conn: Connection, prepared: PreparedExport) -> Links | None:
-    """The matching models and visits, or None when the query has no model filter."""
+    """The matching models and visits, or None when the query has no model filter and no plan."""
     q = prepared.query
-    if not q.model_filter:
+    if not q.model_filter and prepared.period is None:
         return None
     found = Links(set(), set())
     unit = prepared.unit_code
     for row in store.records.stream_under(conn, unit, ["model"], include_deleted=True):
-        if _model_matches(q, orjson.loads(row.fields)):
+        fields = orjson.loads(row.fields)
+        if _model_matches(q, fields) and in_period("model", fields, prepared.period):
             found.models.add(row.record_id)
     for row in store.records.stream_under(conn, unit, ["visit"], include_deleted=True):
-        if orjson.loads(row.fields).get("model") in found.models:
+        fields = orjson.loads(row.fields)
+        of_model = not q.model_filter or fields.get("model") in found.models
+        if of_model and in_period("visit", fields, prepared.period):
             found.visits.add(row.record_id)
     return found
 
@@ -51,8 +75,16 @@ def _model_matches(q: ExportQuery, fields: dict[str, Any]) -> bool:
     return q.statuses is None or fields.get("status") in q.statuses
 
 
-def keep(q: ExportQuery, found: Links | None, row: Row[Any], fields: dict[str, Any]) -> bool:
+def keep(
+    q: ExportQuery,
+    found: Links | None,
+    row: Row[Any],
+    fields: dict[str, Any],
+    period: tuple[str, str] | None = None,
+) -> bool:
     """Whether a record passes the query's filters (``found``: from :func:`links`)."""
+    if row.entity in _DATE_OF and not in_period(row.entity, fields, period):
+        return False
     if q.review_states is not None and review_state_of(fields) not in q.review_states:
         return False
     if q.date_from is not None or q.date_to is not None:
@@ -66,7 +98,7 @@ def keep(q: ExportQuery, found: Links | None, row: Row[Any], fields: dict[str, A
     if row.entity == "model":
         return row.record_id in found.models
     if row.entity == "visit":
-        return fields.get("model") in found.models
+        return row.record_id in found.visits
     if row.entity == "evidence":
         visit = fields.get("visit")
         if visit:

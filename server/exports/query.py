@@ -76,6 +76,8 @@ class PreparedExport:
     unit: dict[str, Any]  # code, name, level, parent of the unit whose subtree is exported
     filename: str
     media_type: str
+    # (from, to) of a plan's period: only the records that count for the plan (SYNC.md's rule)
+    period: tuple[str, str] | None = None
 
     @property
     def unit_code(self) -> str:

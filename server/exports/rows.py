@@ -42,5 +42,5 @@ def records(
         fields = orjson.loads(row.fields)
         if not isinstance(fields, dict):
             fields = {}
-        if keep(q, found, row, fields):
+        if keep(q, found, row, fields, prepared.period):
             yield row, fields
