@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import itertools
 import logging
-import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
@@ -33,21 +32,11 @@ from server.exports.rows import records, snapshot
 from server.exports.zips import archive, csv_member, stored_member
 from server.storage import BlobStore
 from shared_schema.forms import load_default_forms
+from shared_schema.ids import UUID_RE
+from shared_schema.media import EXTENSIONS
 
 log = logging.getLogger("dkst.server")
 
-# File name extensions of the stored media types (server/services/attachments.py sniffs them).
-EXTENSIONS = {
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/webp": "webp",
-    "application/pdf": "pdf",
-    "audio/mp4": "m4a",
-    "audio/aac": "aac",
-    "audio/mpeg": "mp3",
-    "audio/ogg": "ogg",
-}
-_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _BATCH = 200  # evidence records whose files are looked up in one query
 _MISSING_HEADER = [
     "record_id",
@@ -76,7 +65,7 @@ def _parent(fields: dict[str, Any]) -> tuple[str, str] | None:
     """``(entity, record_id)`` of the record an evidence file belongs to: its visit, else its model."""
     for entity in ("visit", "model"):
         value = fields.get(entity)
-        if isinstance(value, str) and _UUID_RE.fullmatch(value):
+        if isinstance(value, str) and UUID_RE.fullmatch(value):
             return entity, value
     return None
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from shared_schema.choices import content_areas
 from shared_schema.forms import FormSet
 
 __all__ = ["CONTENT_AREAS", "EXPORTS", "LANGS", "ExportQuery", "PreparedExport", "model_statuses"]
@@ -18,7 +19,7 @@ EXPORTS: dict[str, str] = {
     "media.zip": "application/zip",
 }
 LANGS = ("vi", "en")
-CONTENT_AREAS = ("1", "2", "3", "4", "5")
+CONTENT_AREAS = content_areas()  # from the model form (shared_schema.choices)
 
 
 def model_statuses(forms: FormSet) -> tuple[str, ...]:

@@ -39,6 +39,7 @@ from server.services.auth import MANAGER_ROLES, REVIEWER_ROLES, Principal
 from server.store import plans as store_plans
 from server.store import units as store_units
 from shared_schema.errors import ErrorCode
+from shared_schema.ids import UUID_ANY_CASE_RE
 from shared_schema.text import nfc
 
 __all__ = [
@@ -58,9 +59,6 @@ __all__ = [
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_UUID_RE = re.compile(
-    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-)
 MAX_NUMBER, MAX_TITLE, MAX_COMMENT = 200, 1000, 5000
 PLAN_ROLES = MANAGER_ROLES  # who may issue a plan
 REPORT_ROLES = REVIEWER_ROLES  # who may submit a commune's report
@@ -190,7 +188,7 @@ def list_plans(conn: Connection, principal: Principal) -> list[dict[str, Any]]:
 
 def _plan_row(conn: Connection, principal: Principal, plan_id: Any) -> dict[str, Any]:
     row = None
-    if isinstance(plan_id, str) and _UUID_RE.fullmatch(plan_id):
+    if isinstance(plan_id, str) and UUID_ANY_CASE_RE.fullmatch(plan_id):
         row = store_plans.get_visible(conn, plan_id.lower(), principal.units)
     if row is None:
         raise ServerError(ErrorCode.NOT_FOUND)
