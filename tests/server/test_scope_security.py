@@ -212,7 +212,27 @@ def holdings(live_server: Any, officer: tuple[httpx.Client, str]) -> dict[str, A
     data, sha = make_file(20_000)
     assert upload(oc, sha, data).status_code == 201
     push_evidence(oc, od, sha, len(data))
-    return {"record_id": rid, "sha": sha, "data": data, "device": od}
+    district, _ = client(live_server, "district")
+    plan = district.post("/plans", json=_PLAN | {"number": f"{rid[:6]}/KH-MTTQ-BTT"})
+    assert plan.status_code == 201, plan.text
+    district.close()
+    return {
+        "record_id": rid,
+        "sha": sha,
+        "data": data,
+        "device": od,
+        "plan_id": plan.json()["plan_id"],
+    }
+
+
+# A plan of Cư Jút (issue 10): Đắk Mil neither sees it nor issues one in Cư Jút's name.
+_PLAN = {
+    "title": {"vi": "Kế hoạch", "en": None},
+    "unit": "662",
+    "issued_on": "2022-05-16",
+    "period": {"from": "2022-05-16", "to": "2022-11-15"},
+    "deadline": "2022-11-20",
+}
 
 
 PUBLIC = {("GET", "/api/v1/health"), ("POST", "/api/v1/auth/token")}
@@ -233,7 +253,13 @@ def _request(c: httpx.Client, method: str, path: str, h: dict[str, Any]) -> http
         .replace("{username}", "officer")
         .replace("{device_id}", h["device"])
         .replace("{name}", "records.csv.zip")
+        .replace("{plan_id}", h["plan_id"])
+        .replace("{unit}", DAK_WIL)
     )
+    if method == "POST" and p == "/plans":
+        return c.post(p, json=_PLAN | {"number": "99/KH-MTTQ"})
+    if method == "POST" and p.endswith("/reports"):
+        return c.post(p, json={"unit": DAK_WIL, "comment": "x"})
     if p == "/sync/push":
         dev = c.headers.get("X-Device", "x")
         return c.post(
@@ -279,6 +305,9 @@ def _refusals_of_another_unit(
         # 200 would say "complete and visible"; an outsider starts an upload of their own.
         return r.status_code == 204 and r.headers["Upload-Offset"] == "1000"
 
+    def no_cujut_plans(r: httpx.Response) -> bool:
+        return r.status_code == 200 and h["plan_id"] not in {p["plan_id"] for p in r.json()}
+
     def reference(r: httpx.Response) -> bool:
         return r.status_code == 200  # forms are the same for every unit
 
@@ -296,6 +325,12 @@ def _refusals_of_another_unit(
         ("GET", f"{api}/exports/{{name}}"): not_found,
         ("POST", f"{api}/admin/users/{{username}}/revoke"): not_found,
         ("POST", f"{api}/admin/devices/{{device_id}}/revoke"): not_found,
+        ("POST", f"{api}/plans"): not_found,
+        ("GET", f"{api}/plans"): no_cujut_plans,
+        ("GET", f"{api}/plans/{{plan_id}}"): not_found,
+        ("POST", f"{api}/plans/{{plan_id}}/reports"): not_found,
+        ("GET", f"{api}/plans/{{plan_id}}/reports"): not_found,
+        ("GET", f"{api}/plans/{{plan_id}}/reports/{{unit}}"): not_found,
     }
 
 
@@ -309,7 +344,8 @@ def test_every_endpoint_refuses_a_user_of_another_unit(
         c = login(live_server, username, PASSWORD, dev)
         c.headers["X-Device"] = dev
         for (method, path), refused in checks.items():
-            if method == "POST" and "/admin/" in path and username == "officer_mil":
+            manages = "/admin/" in path or path.endswith(("/plans", "/reports"))
+            if method == "POST" and manages and username == "officer_mil":
                 continue  # a field officer gets 403 forbidden before any lookup
             r = _request(c, method, path, holdings)
             assert refused(r), (username, method, path, r.status_code, r.text[:300])
