@@ -3,7 +3,9 @@
 (function () {
   "use strict";
   var el = document.getElementById("map");
-  var map = L.map(el, { preferCanvas: false }).setView([12.6, 107.9], 9);
+  // No animations: a map that is still zooming when printed or captured is drawn half-scaled.
+  var map = L.map(el, { zoomAnimation: false, fadeAnimation: false, markerZoomAnimation: false })
+    .setView([12.6, 107.9], 9);
   if (el.dataset.tiles) {
     L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap" }).addTo(map);
   }
