@@ -389,7 +389,8 @@ class FormScreen(Screen):
     def _changed(self, name: str) -> None:
         self.touched.add(name)
         self._relevance()
-        self._errors()
+        if not self._errors():
+            self.message = ""  # the "fix these fields" note goes once they are fixed
 
     def _relevance(self) -> None:
         relevant = evaluate_relevance(self.form, self.values())
