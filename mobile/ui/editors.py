@@ -230,17 +230,25 @@ class DateEditor(FieldEditor):
             self._quiet = quiet
 
 
-class GeopointEditor(FieldEditor):
+class ElsewhereEditor(FieldEditor):
+    """A value chosen on another screen (a GPS fix, a file): shown as text, a button to it."""
+
+    target = ""  # the screen that chooses the value
+    param = ""  # the keyword that screen calls back with the value
+    button_key = ""
+
+    def describe(self, value: Any) -> str:
+        raise NotImplementedError
+
     def build_input(self, app: Any) -> None:
         self.value: Any = None
-        self.shown_text = Factory.Body(text=app.t("gps.none"))
-        btn = Factory.FlatBtn(text=app.t("form.get_location"))
-        btn.bind(on_release=lambda *_: app.show("gps", on_fix=self.got_fix))
-        self.button = btn
+        self.shown_text = Factory.Body(text=self.describe(None))
+        self.button = Factory.FlatBtn(text=app.t(self.button_key))
+        self.button.bind(on_release=lambda *_: app.show(self.target, **{self.param: self.got}))
         self.ids.slot.add_widget(self.shown_text)
-        self.ids.slot.add_widget(btn)
+        self.ids.slot.add_widget(self.button)
 
-    def got_fix(self, value: dict[str, Any]) -> None:
+    def got(self, value: Any) -> None:
         self.put(value)
         self.changed()
 
@@ -249,31 +257,21 @@ class GeopointEditor(FieldEditor):
 
     def put(self, value: Any) -> None:
         self.value = value
-        app = App.get_running_app()
-        self.shown_text.text = geopoint_text(value) or app.t("gps.none")
+        self.shown_text.text = self.describe(value)
 
 
-class AttachmentEditor(FieldEditor):
-    def build_input(self, app: Any) -> None:
-        self.value: Any = None
-        self.shown_text = Factory.Body(text=NONE)
-        btn = Factory.FlatBtn(text=app.t("form.pick_file"))
-        btn.bind(on_release=lambda *_: app.show("photo", on_file=self.got_file))
-        self.ids.slot.add_widget(self.shown_text)
-        self.ids.slot.add_widget(btn)
+class GeopointEditor(ElsewhereEditor):
+    target, param, button_key = "gps", "on_fix", "form.get_location"
 
-    def got_file(self, value: dict[str, Any]) -> None:
-        self.put(value)
-        self.changed()
+    def describe(self, value: Any) -> str:
+        return geopoint_text(value) or App.get_running_app().t("gps.none")
 
-    def get(self) -> Any:
-        return self.value
 
-    def put(self, value: Any) -> None:
-        self.value = value
-        self.shown_text.text = (
-            f"{value['media_type']}, {value['size']:,} B" if isinstance(value, dict) else NONE
-        )
+class AttachmentEditor(ElsewhereEditor):
+    target, param, button_key = "photo", "on_file", "form.pick_file"
+
+    def describe(self, value: Any) -> str:
+        return f"{value['media_type']}, {value['size']:,} B" if isinstance(value, dict) else NONE
 
 
 EDITORS: dict[str, type[FieldEditor]] = {
