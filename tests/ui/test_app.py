@@ -194,6 +194,7 @@ def test_add_model_with_skip_logic_and_inline_errors(app: Any) -> None:
     tap(form.ids.prev)
     choose(editor(app, "status").input, "Đang hoạt động")
     assert not form.editor("stop_reason").shown
+    assert form.message == ""  # nothing left to fix
     shot("06-form-model")
     tap(form.ids.finalize)
     rec = wait_until(lambda: current(app).name == "record" and current(app), 5, "the record")
