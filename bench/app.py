@@ -31,29 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 UNIT = "24643"
 SERVER = "http://127.0.0.1:9"  # never contacted: the app opens offline
-WORDS = [
-    "Đoàn",
-    "Kết",
-    "sáng",
-    "tạo",
-    "nhà",
-    "lưới",
-    "phân",
-    "vi",
-    "sinh",
-    "chăn",
-    "nuôi",
-    "lợn",
-    "sạch",
-    "khép",
-    "kín",
-    "cà",
-    "phê",
-    "hồ",
-    "tiêu",
-    "Buôn",
-    "Trum",
-]
+from bench.device import WORDS  # noqa: E402 (the same Vietnamese words as the device bench)
 
 
 def fill(data_dir: Path, models: int) -> None:
