@@ -141,9 +141,9 @@ class Uploader:
                         continue
                     if offset == -1:
                         break
-                    if offset > 0:  # a partial upload is never served
+                    if offset > 0:  # a partial upload is never served (503: database away)
                         g = self.http.get(f"/attachments/{sha}")
-                        if g.status_code != 404:
+                        if g.status_code not in (404, 503):
                             self.bad.append(f"partial served: {g.status_code}")
                     end = min(offset + chunk, len(data)) - 1
                     r = self.http.put(
