@@ -30,19 +30,12 @@ __all__ = [
     "FormSummary",
     "Health",
     "I18nText",
-    "InitiativeCounts",
-    "ModelCounts",
     "PullResponse",
     "PushRequest",
     "PushResponse",
     "RecordOut",
-    "ReportStatus",
-    "SummaryChild",
-    "SummaryReport",
-    "SummaryTotals",
     "TokenResponse",
     "UnitOut",
-    "UnitRef",
     "UserInfo",
     "is_uuid",
     "parse_change",
@@ -157,50 +150,6 @@ class PullResponse(BaseModel):
     records: list[RecordOut]
     next_cursor: str
     has_more: bool
-
-
-# ---------------------------------------------------------------------------- reports
-class UnitRef(BaseModel):
-    code: str
-    name: str
-    level: str
-
-
-class ModelCounts(BaseModel):
-    by_content_area: dict[str, int]
-    by_status: dict[str, int]
-
-
-class InitiativeCounts(BaseModel):
-    by_status: dict[str, int]
-
-
-class ReportStatus(BaseModel):
-    status: Literal["on_time", "late", "missing"]
-    submitted_at: str | None
-
-
-class SummaryTotals(BaseModel):
-    models: ModelCounts
-    participants: int
-    visits: int
-    evidence: int
-    evidence_missing: int
-    initiatives: InitiativeCounts
-
-
-class SummaryChild(SummaryTotals):
-    unit: UnitRef
-    report: ReportStatus | None
-
-
-class SummaryReport(BaseModel):
-    """``GET /reports/summary``: a unit's children (for a commune: its residential areas)."""
-
-    unit: UnitRef
-    plan: dict[str, Any] | None
-    totals: SummaryTotals
-    children: list[SummaryChild]
 
 
 # ---------------------------------------------------------------------------- change parsing

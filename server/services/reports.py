@@ -190,7 +190,7 @@ def summary(
         own = None
     else:
         child_units = store_units.children(conn, code)
-        child_of = store_facts.child_of_each(conn, code)
+        child_of = store_units.child_of_each(conn, code)
         if plan is None:
             totals, own_tally, kids = _from_tallies(conn, code, child_of)
         else:

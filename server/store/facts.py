@@ -27,7 +27,7 @@ import orjson
 from sqlalchemy import Connection, and_, case, delete, exists, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from server.db.schema import attachments, record_facts, records, unit_closure, unit_tallies, units
+from server.db.schema import attachments, record_facts, records, unit_tallies
 from server.store.units import under
 
 _CHUNK = 500
@@ -281,15 +281,6 @@ def missing_under(conn: Connection, code: str) -> dict[str, int]:
     return dict(Counter(conn.execute(q).scalars()))
 
 
-def child_of_each(conn: Connection, code: str) -> dict[str, str]:
-    """Every unit under ``code``'s children → the child it lies under."""
-    kids = select(units.c.code).where(units.c.parent == code)
-    q = select(unit_closure.c.ancestor, unit_closure.c.descendant).where(
-        unit_closure.c.ancestor.in_(kids)
-    )
-    return {r.descendant: r.ancestor for r in conn.execute(q)}
-
-
 def area_names(conn: Connection, commune: str) -> dict[str, str]:
     """Record id → name of the residential areas of a commune."""
     f = record_facts
@@ -365,7 +356,6 @@ __all__ = [
     "aggregate_under",
     "area_names",
     "bulk_load",
-    "child_of_each",
     "contributions",
     "fact_of",
     "insert_new",

@@ -420,10 +420,10 @@ def test_tallies_agree_with_the_facts(live_server: Any, ea_po: dict[str, Any]) -
     try:
         with read_tx(engine) as conn:
             for code in ("662", "67"):
-                from server.store import facts, units
+                from server.store import units
 
                 target = units.get_in_scope(conn, code, ("67",))
-                child_of = facts.child_of_each(conn, code)
+                child_of = units.child_of_each(conn, code)
                 fast = reports._from_tallies(conn, code, child_of)
                 slow = reports._from_facts(conn, target, None, child_of)
                 assert fast[0].as_dict() == slow[0].as_dict()
