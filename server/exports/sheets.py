@@ -31,7 +31,7 @@ _DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Excel reads "_x0041_" in a string as "A": a literal one is escaped as "_x005F_x0041_".
 _EXCEL_ESCAPE = re.compile("_(x[0-9A-Fa-f]{4}_)")
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_UNUSUAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_x")
 _ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 _EPOCH = datetime(1899, 12, 30)  # serial 0 of Excel's 1900 date system
 _FIRST_DAY = datetime(1900, 3, 1)  # before it, Excel's serials count a 29 February 1900
@@ -40,8 +40,19 @@ _NOT_IN_NAME = re.compile(r"[\[\]:*?/\\]")
 
 def text_xml(value: str) -> str:
     """A text as cell content: XML-escaped, without what XML forbids, at most 32,767 chars."""
-    text = _NOT_XML.sub("", value)[:MAX_TEXT]
-    return _EXCEL_ESCAPE.sub(r"_x005F_\1", text).translate(_ESCAPES)
+    if _UNUSUAL.search(value) is not None:  # rare: the regexes only then
+        value = _EXCEL_ESCAPE.sub(r"_x005F_\1", _NOT_XML.sub("", value)[:MAX_TEXT])
+    else:
+        value = value[:MAX_TEXT]
+    if "&" in value:
+        value = value.replace("&", "&amp;")
+    if "<" in value:
+        value = value.replace("<", "&lt;")
+    if ">" in value:
+        value = value.replace(">", "&gt;")
+    if "\r" in value:
+        value = value.replace("\r", "&#13;")  # a bare CR would be read back as LF
+    return value
 
 
 def _attr(value: str) -> str:
@@ -80,21 +91,24 @@ def _serial(value: datetime) -> float | None:
 
 
 def _cell(ref: str, value: Any, style: int) -> str:
-    if value is None:
-        return ""
+    if type(value) is not str:  # texts first: most cells are
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            s = f' s="{style}"' if style else ""
+            return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+        if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
+            s = f' s="{style}"' if style else ""
+            return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
+        if isinstance(value, date):
+            is_stamp = isinstance(value, datetime)
+            when = value if isinstance(value, datetime) else datetime(*value.timetuple()[:3])
+            serial = _serial(when.replace(tzinfo=None))
+            if serial is not None:
+                return f'<c r="{ref}" s="{STAMP if is_stamp else DATE}"><v>{serial!r}</v></c>'
+        value = str(value)  # dates before 1 March 1900 as ISO text
+    text = text_xml(value)
     s = f' s="{style}"' if style else ""
-    if isinstance(value, bool):
-        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
-        return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
-    if isinstance(value, date):
-        is_stamp = isinstance(value, datetime)
-        when = value if isinstance(value, datetime) else datetime(*value.timetuple()[:3])
-        serial = _serial(when.replace(tzinfo=None))
-        if serial is not None:
-            return f'<c r="{ref}" s="{STAMP if is_stamp else DATE}"><v>{serial!r}</v></c>'
-        value = str(value)  # ISO, "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS"
-    text = text_xml(str(value))
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
     return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
@@ -128,7 +142,7 @@ class Sheet:
         self.rows += 1
         r = self.rows
         cells = "".join(
-            _cell(f"{c}{r}", v, style) for c, v in zip(self.letters, values, strict=False)
+            [_cell(f"{c}{r}", v, style) for c, v in zip(self.letters, values, strict=False)]
         )
         return f'<row r="{r}">{cells}</row>'
 

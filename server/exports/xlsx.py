@@ -121,7 +121,7 @@ def _rows(
             left.append(record)
             return
         row, fields = record
-        yield sheet.row(cell(c, row, fields, lang, names) for c in cols)
+        yield sheet.row([cell(c, row, fields, lang, names) for c in cols])
         wb.counts[(row.unit or "", row.entity)] += 1
 
 
