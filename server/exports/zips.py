@@ -114,12 +114,14 @@ def stored_member(name: str, when: datetime, f: BinaryIO) -> MemberFile:
 def xlsx_member(name: str, chunks: Iterable[bytes]) -> MemberFile:
     """A deflated part of an xlsx, written as ``chunks`` come.
 
-    ZIP_32, not ZIP_64: Excel's reader of Office files is strict about ZIP64 (it wants the
-    layout Office itself writes, which stream-zip's ZIP64 records are not; LibreOffice, too,
-    refuses ZIP64 packages), while every reader opens a 32-bit zip. The price is 4 GiB: a part,
-    compressed or not, and the whole file must stay under it, or stream-zip raises
-    ``ZipOverflowError`` mid-stream and the download is cut (a broken file, never a wrong one).
-    :mod:`.xlsx` moves on to a new sheet well before a sheet's XML nears the limit; a workbook
-    whose compressed size passed 4 GiB would be far beyond what Excel can open anyway.
+    ZIP_32, not ZIP_64, deliberately. Every zip reader opens a 32-bit zip. ZIP64 in an Office
+    file is another matter: Excel is reported to accept only the ZIP64 layout Office writes
+    itself (Apache POI bug 57342: sizes in the local header's 32-bit fields, no ZIP64 end
+    record), which stream-zip's ZIP64 members are not, and stream-zip's own documentation notes
+    that LibreOffice refuses ZIP64 packages. The price is 4 GiB: a part, compressed or not, and
+    the whole file must stay under it, or stream-zip raises ``ZipOverflowError`` mid-stream and
+    the download is cut (a broken file, never a wrong one). :mod:`.xlsx` moves on to a new sheet
+    well before a sheet's XML nears the limit; an xlsx whose compressed size passed 4 GiB
+    (some 40 GiB of XML) would be far beyond what Excel can open anyway.
     """
     return (name, _stamp(None), _MODE, ZIP_32, chunks)
