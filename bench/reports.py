@@ -357,6 +357,10 @@ def main(argv: list[str] | None = None) -> int:
         **results,
     }
     print(json.dumps(line, ensure_ascii=False))
+    if args.only in (None, "sqlite"):
+        from bench.exports import xlsx_download  # records.xlsx of 100,000 records
+
+        xlsx_download(100_000)
     return 0
 
 

@@ -5,13 +5,15 @@ Four exports, each streamed so memory stays flat however many records there are,
 - ``records.csv.zip`` (:mod:`.csv_zip`): one ``<entity>.csv`` per entity (all six, an empty one
   with its header only), plus ``columns.csv``, the data dictionary;
 - ``records.xlsx`` (:mod:`.xlsx`): a ``summary`` sheet (records per commune and entity) and a sheet
-  per entity;
+  per entity, each sheet's XML written row by row into its zip member as the records are read
+  (the summary and the workbook's small parts last), so its first bytes leave at once;
 - ``models.geojson`` (:mod:`.geojson`): a FeatureCollection of the models that have a ``location``;
 - ``media.zip`` (:mod:`.media_zip`): the evidence files, plus ``missing.csv``.
 
 Around them: :mod:`.query` (what was asked, checked), :mod:`.columns` (columns, labels and values),
 :mod:`.filters` (which records are kept), :mod:`.rows` (one snapshot, the records streamed),
-:mod:`.zips` (archives written front to back by stream-zip). The query string is parsed at the
+:mod:`.zips` (archives written front to back by stream-zip), :mod:`.sheets` (SpreadsheetML, the
+xlsx's XML, written front to back). The query string is parsed at the
 edge (``server/api/routes/exports.py``).
 
 Decisions, for the district staff who open these in Excel and QGIS:
@@ -38,7 +40,6 @@ Decisions, for the district staff who open these in Excel and QGIS:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
@@ -73,15 +74,13 @@ def prepare(
     )
 
 
-def stream(
-    engine: Engine, blobs: BlobStore, prepared: PreparedExport, tmp_dir: Path
-) -> Iterator[bytes]:
+def stream(engine: Engine, blobs: BlobStore, prepared: PreparedExport) -> Iterator[bytes]:
     """The export's bytes, chunk by chunk; a sync generator (Starlette runs it in its threadpool)."""
     name = prepared.query.name
     if name == "records.csv.zip":
         return csv_zip(engine, prepared)
     if name == "records.xlsx":
-        return xlsx(engine, prepared, tmp_dir)
+        return xlsx(engine, prepared)
     if name == "models.geojson":
         return geojson(engine, prepared)
     return media_zip(engine, blobs, prepared)

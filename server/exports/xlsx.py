@@ -1,77 +1,128 @@
 """``records.xlsx``: a ``summary`` sheet (records per commune and entity), then a sheet per entity.
 
 The sheets, read by people, carry the labels in the export's language as their one header row
-(frozen, with autofilter); numbers and dates are real cells, every text a plain string (never a
-formula). XlsxWriter cannot stream, so the workbook is built in constant-memory mode into a
-temporary file under ``<data_dir>/tmp`` and then sent; its first byte comes once it is built, and
-the file is removed when the response ends or is cut. A sheet past Excel's row limit goes on in
-``<entity> (2)``.
+(frozen, with autofilter); numbers, booleans, dates and datetimes are typed cells, every text an
+inline string (never a formula), without the control characters XML forbids, at most 32,767
+characters.
+
+Streamed: an xlsx is a zip of XML parts, and the zip's member order is free, so each entity's
+sheet is written row by row into its zip member (stream-zip, :func:`.zips.xlsx_member`) as the
+records are read: the first bytes leave once the first rows are compressed, memory stays flat,
+nothing goes to disk. The ``summary`` sheet, whose counts are known only at the end, and the
+workbook's small parts (sheet list, relationships, content types, styles) are the last members;
+the workbook still lists ``summary`` as the first tab. A sheet past Excel's row limit (or whose
+XML nears the 4 GiB a 32-bit zip member can hold) goes on in ``<entity> (2)``.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
-from collections.abc import Iterator
-from datetime import date, datetime
-from pathlib import Path
+from collections.abc import Iterator, Sequence
+from itertools import chain
 from typing import Any
 
-import xlsxwriter
-from sqlalchemy import Engine, Row
+from sqlalchemy import Connection, Engine, Row
+from stream_zip import MemberFile
 
 from server import store
 from server.clock import utc_now
 from server.exports.columns import Column, cell, entity_columns, entity_title
-from server.exports.filters import links
+from server.exports.filters import Links, links
 from server.exports.query import PreparedExport
 from server.exports.rows import records, snapshot
-from server.exports.zips import READ_BLOCK
+from server.exports.sheets import BOLD, HEAD, Sheet, package_parts, sheet_name
+from server.exports.zips import archive, xlsx_member
 from shared_schema.entities import ENTITIES
 from shared_schema.forms import FormSet, load_default_forms
 
-_MAX_ROWS = 1_048_576  # Excel's limit per sheet: more rows go on to "<entity> (2)"
+__all__ = ["xlsx"]
+
+_MAX_ROWS = 1_048_576  # Excel's limit per sheet, the header row included
+_MAX_SHEET_BYTES = 3 * 2**30  # a sheet's XML goes on in a new sheet past this (ZIP_32: < 4 GiB)
+
+Record = tuple[Row[Any], dict[str, Any]]
 
 
-def xlsx(engine: Engine, prepared: PreparedExport, tmp_dir: Path) -> Iterator[bytes]:
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix="export-", suffix=".xlsx", dir=tmp_dir)
-    os.close(fd)
-    path = Path(name)
-    try:
-        _write_xlsx(engine, prepared, path, tmp_dir)
-        with open(path, "rb") as f:
-            while block := f.read(READ_BLOCK):
-                yield block
-    finally:
-        path.unlink(missing_ok=True)
+def xlsx(engine: Engine, prepared: PreparedExport) -> Iterator[bytes]:
+    with snapshot(engine) as conn:
+        yield from archive(_members(conn, prepared))
 
 
-class _Sheets:
-    """A workbook's cell formats, and writing one typed value into a cell."""
+class _Workbook:
+    """What the parts written last need from the sheets written first."""
 
-    def __init__(self, wb: xlsxwriter.Workbook) -> None:
-        self.wb = wb
-        self.head = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
-        self.date = wb.add_format({"num_format": "dd/mm/yyyy"})
-        self.stamp = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-        self.bold = wb.add_format({"bold": True})
+    def __init__(self) -> None:
+        self.sheets: list[Sheet] = []
+        self.counts: Counter[tuple[str, str]] = Counter()  # (commune, entity) → records
 
-    def put(self, ws: Any, r: int, c: int, value: Any) -> None:
-        if value is None:
+    def new_sheet(self, name: str, widths: Sequence[float]) -> Sheet:
+        sheet = Sheet(name, len(self.sheets) + 2, widths)  # sheet1.xml is the summary
+        self.sheets.append(sheet)
+        return sheet
+
+
+def _members(conn: Connection, prepared: PreparedExport) -> Iterator[MemberFile]:
+    """The zip's members; stream-zip writes each one whole before it asks for the next, so when
+    a sheet's member has been written, its row count is known."""
+    forms = load_default_forms()
+    names = store.units.names_under(conn, prepared.unit_code)
+    found = links(conn, prepared)
+    wb = _Workbook()
+    for entity in ENTITIES:
+        yield from _entity_sheets(conn, prepared, wb, entity, forms, names, found)
+    communes = store.units.communes_under(conn, prepared.unit_code)
+    widths = [22.0, 34.0] + [14.0] * len(ENTITIES)
+    summary = Sheet("summary", 1, widths, freeze=(_SUMMARY_TOP, 2), autofilter=False)
+    rows = _summary_rows(summary, prepared, forms, names, communes, wb.counts)
+    yield xlsx_member(summary.path, summary.xml(rows))
+    for name, data in package_parts([summary, *wb.sheets]):
+        yield xlsx_member(name, (data,))
+
+
+def _entity_sheets(
+    conn: Connection,
+    prepared: PreparedExport,
+    wb: _Workbook,
+    entity: str,
+    forms: FormSet,
+    names: dict[str, str],
+    found: Links | None,
+) -> Iterator[MemberFile]:
+    """One entity's sheet, and ``(2)``, ``(3)``… while the records outrun a sheet."""
+    q = prepared.query
+    cols = entity_columns(entity, include_deleted=q.include_deleted, forms=forms)
+    widths = [_width(c) for c in cols]
+    rows: Iterator[Record] = records(conn, prepared, entity, found)
+    part = 1
+    while True:
+        sheet = wb.new_sheet(sheet_name(entity, part), widths)
+        left: list[Record] = []  # the record that did not fit, for the next sheet
+        yield xlsx_member(sheet.path, sheet.xml(_rows(sheet, cols, q.lang, names, rows, wb, left)))
+        if not left:
             return
-        if isinstance(value, bool):
-            ws.write_boolean(r, c, value)
-        elif isinstance(value, int | float):
-            ws.write_number(r, c, value)
-        elif isinstance(value, datetime):
-            ws.write_datetime(r, c, value, self.stamp)
-        elif isinstance(value, date):
-            ws.write_datetime(r, c, value, self.date)
-        else:
-            # write_string, never write(): a text starting with "=" stays text, not a formula.
-            ws.write_string(r, c, str(value)[:32767])
+        rows = chain(left, rows)
+        part += 1
+
+
+def _rows(
+    sheet: Sheet,
+    cols: list[Column],
+    lang: str,
+    names: dict[str, str],
+    rows: Iterator[Record],
+    wb: _Workbook,
+    left: list[Record],
+) -> Iterator[str]:
+    """The header row, then a row per record until the records end or the sheet is full; the
+    first record that did not fit goes into ``left``."""
+    yield sheet.row((c.label(lang) for c in cols), HEAD)
+    for record in rows:
+        if sheet.rows >= _MAX_ROWS or sheet.size >= _MAX_SHEET_BYTES:
+            left.append(record)
+            return
+        row, fields = record
+        yield sheet.row([cell(c, row, fields, lang, names) for c in cols])
+        wb.counts[(row.unit or "", row.entity)] += 1
 
 
 def _width(col: Column) -> int:
@@ -84,64 +135,6 @@ def _width(col: Column) -> int:
     return 14
 
 
-def _write_xlsx(engine: Engine, prepared: PreparedExport, path: Path, tmp_dir: Path) -> None:
-    q = prepared.query
-    forms = load_default_forms()
-    wb = xlsxwriter.Workbook(
-        str(path), {"constant_memory": True, "tmpdir": str(tmp_dir), "strings_to_numbers": False}
-    )
-    sheets = _Sheets(wb)
-    summary = wb.add_worksheet("summary")  # first tab; written last, when the counts are known
-    counts: Counter[tuple[str, str]] = Counter()
-    try:
-        with snapshot(engine) as conn:
-            names = store.units.names_under(conn, prepared.unit_code)
-            communes = store.units.communes_under(conn, prepared.unit_code)
-            found = links(conn, prepared)
-            for entity in ENTITIES:
-                cols = entity_columns(entity, include_deleted=q.include_deleted, forms=forms)
-                rows = records(conn, prepared, entity, found)
-                part = 1
-                while True:
-                    title = entity if part == 1 else f"{entity} ({part})"
-                    done = _write_sheet(
-                        wb.add_worksheet(title), sheets, cols, q.lang, names, rows, counts
-                    )
-                    if done:
-                        break
-                    part += 1
-        _write_summary(summary, sheets, prepared, forms, names, communes, counts)
-    finally:
-        wb.close()
-
-
-def _write_sheet(
-    ws: Any,
-    sheets: _Sheets,
-    cols: list[Column],
-    lang: str,
-    names: dict[str, str],
-    rows: Iterator[tuple[Row[Any], dict[str, Any]]],
-    counts: Counter[tuple[str, str]],
-) -> bool:
-    """Fill one sheet; False when Excel's row limit stopped it before the records ran out."""
-    for c, col in enumerate(cols):
-        ws.set_column(c, c, _width(col))
-        ws.write_string(0, c, col.label(lang), sheets.head)
-    ws.freeze_panes(1, 0)
-    r = 0
-    for row, fields in rows:
-        r += 1
-        for c, col in enumerate(cols):
-            sheets.put(ws, r, c, cell(col, row, fields, lang, names))
-        counts[(row.unit or "", row.entity)] += 1
-        if r == _MAX_ROWS - 1:
-            ws.autofilter(0, 0, r, len(cols) - 1)
-            return False
-    ws.autofilter(0, 0, r, len(cols) - 1)
-    return True
-
-
 _SUMMARY_TEXT = {
     "title": ("Tổng hợp dữ liệu “Đoàn kết sáng tạo”", "“Đoàn kết sáng tạo” data summary"),
     "unit": ("Đơn vị", "Unit"),
@@ -152,48 +145,32 @@ _SUMMARY_TEXT = {
     "name": ("Tên đơn vị", "Name"),
     "total": ("Tổng cộng", "Total"),
 }
+_SUMMARY_TOP = 6  # the summary's header row; rows and the two first columns above it frozen
 
 
-def _write_summary(
-    ws: Any,
-    sheets: _Sheets,
+def _summary_rows(
+    ws: Sheet,
     prepared: PreparedExport,
     forms: FormSet,
     names: dict[str, str],
     communes: list[str],
     counts: Counter[tuple[str, str]],
-) -> None:
+) -> Iterator[str]:
     q = prepared.query
     i = 1 if q.lang == "en" else 0
 
     def t(key: str) -> str:
         return _SUMMARY_TEXT[key][i]
 
-    ws.set_column(0, 0, 22)
-    ws.set_column(1, 1, 34)
-    ws.set_column(2, 1 + len(ENTITIES), 14)
-    ws.write_string(0, 0, t("title"), sheets.bold)
-    ws.write_string(1, 0, t("unit"))
-    ws.write_string(1, 1, f"{prepared.unit['name']} ({prepared.unit['code']})")
-    ws.write_string(2, 0, t("generated"))
-    ws.write_datetime(2, 1, utc_now(), sheets.stamp)
-    ws.write_string(3, 0, t("filters"))
-    ws.write_string(3, 1, q.filters_text() or t("none"))
-    top = 5
-    header = [t("code"), t("name")] + [entity_title(e, q.lang, forms) for e in ENTITIES]
-    for c, text in enumerate(header):
-        ws.write_string(top, c, text, sheets.head)
+    yield ws.row([t("title")], BOLD)
+    yield ws.row([t("unit"), f"{prepared.unit['name']} ({prepared.unit['code']})"])
+    yield ws.row([t("generated"), utc_now()])
+    yield ws.row([t("filters"), q.filters_text() or t("none")])
+    ws.skip()
+    yield ws.row([t("code"), t("name"), *(entity_title(e, q.lang, forms) for e in ENTITIES)], HEAD)
     # Every commune of the subtree, those with nothing too: who has not reported shows at once.
     extra = sorted({u for u, _ in counts} - set(communes))
-    r = top
     for code in [*communes, *extra]:
-        r += 1
-        ws.write_string(r, 0, code)
-        ws.write_string(r, 1, names.get(code, ""))
-        for c, entity in enumerate(ENTITIES, start=2):
-            ws.write_number(r, c, counts[(code, entity)])
-    r += 1
-    ws.write_string(r, 1, t("total"), sheets.bold)
-    for c, entity in enumerate(ENTITIES, start=2):
-        ws.write_number(r, c, sum(n for (_, e), n in counts.items() if e == entity), sheets.bold)
-    ws.freeze_panes(top + 1, 2)
+        yield ws.row([code, names.get(code, ""), *(counts[(code, e)] for e in ENTITIES)])
+    totals = [sum(n for (_, e), n in counts.items() if e == entity) for entity in ENTITIES]
+    yield ws.row([None, t("total"), *totals], BOLD)

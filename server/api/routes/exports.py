@@ -202,9 +202,7 @@ def export_response(
     check."""
     prepared = exports.prepare(conn, who, query, plan=plan)
     # The file is read in its own snapshot (server.exports.rows), not in this request's conn.
-    body = exports.stream(
-        engine, store_for(settings.attachments_dir), prepared, settings.data_dir / "tmp"
-    )
+    body = exports.stream(engine, store_for(settings.attachments_dir), prepared)
     return StreamingResponse(
         body,
         media_type=prepared.media_type,
