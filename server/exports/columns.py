@@ -4,7 +4,8 @@
 versions: the newest version's order, then fields only older versions had; a geopoint as four
 numeric columns), then ``unit_name``, ``review_state``, ``review_comment``, ``form_id``,
 ``form_version`` and, with deleted records, a trailing ``deleted``. Choice values and the review
-state come out as labels in the export's language.
+state come out as labels in the export's language. For people (``headers=labels``) a reference to
+a residential area or a model is followed by ``<field>_name``, the referenced record's name.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ class Column:
     key: str  # the CSV header, a stable name
     label_vi: str
     label_en: str
-    type: str  # a form field type, or "meta", "unit_name", "review_state", "deleted"
+    # a form field type, or "meta", "unit_name", "review_state", "deleted", "reference_name"
+    type: str
     source: str  # the field (or row attribute) read
     part: str | None = None  # a geopoint's lat / lon / accuracy / altitude
     choices: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -105,13 +107,36 @@ def choice_labels(forms: FormSet, entity: str, name: str) -> dict[str, tuple[str
     return out
 
 
+# Referenced records shown by name beside their id when the export is for people.
+NAMED_ENTITIES = ("residential_area", "model")
+
+
 def entity_columns(
-    entity: str, *, include_deleted: bool = False, forms: FormSet | None = None
+    entity: str,
+    *,
+    include_deleted: bool = False,
+    forms: FormSet | None = None,
+    names_beside: bool = False,
 ) -> list[Column]:
-    """The columns of an entity's CSV or sheet, in order (see the module docstring)."""
+    """The columns of an entity's CSV or sheet, in order (see the module docstring).
+
+    ``names_beside``: after a reference to a residential area or a model, a column with its name.
+    """
     forms = forms or load_default_forms()
     cols = list(_LEADING)
     for f in _form_fields(forms, entity):
+        if names_beside and f.type == "reference" and f.reference_entity in NAMED_ENTITIES:
+            cols.append(Column(f.name, f.label.vi, f.label.en, f.type, f.name))
+            cols.append(
+                Column(
+                    f"{f.name}_name",
+                    f"{f.label.vi} – tên",
+                    f"{f.label.en} – name",
+                    "reference_name",
+                    f.name,
+                )
+            )
+            continue
         if f.type == "geopoint":
             for part, vi, en in _GEO_PARTS:
                 cols.append(
@@ -156,6 +181,7 @@ def cell(
 ) -> Any:
     """A column's value for one record: str, int, float, bool, date, datetime or None.
 
+    ``names`` maps unit codes, and the ids of residential areas and models already read, to names.
     Values that do not fit the column's type (data from an older form, say) come out as JSON text
     rather than being dropped.
     """
@@ -165,6 +191,9 @@ def cell(
         return utc(value) if col.source == "updated_at" else value
     if t == "unit_name":
         return names.get(row.unit or "")
+    if t == "reference_name":
+        ref = fields.get(col.source)
+        return names.get(ref) if isinstance(ref, str) else None
     if t == "deleted":
         return bool(row.deleted)
     if t == "review_state":

@@ -1,7 +1,9 @@
 """``records.csv.zip``: one ``<entity>.csv`` per entity and ``columns.csv``, the data dictionary.
 
-CSV headers are the field names: stable across languages and form versions, so a saved pivot or
-join keeps working; ``columns.csv`` gives every column's label in the export's language.
+CSV headers are the field names by default (``headers=keys``): stable across languages and form
+versions, so a saved pivot or join keeps working; ``columns.csv`` gives every column's label in the
+export's language. ``headers=labels`` puts those labels in the header row instead, and names the
+referenced residential area or model beside its id.
 """
 
 from __future__ import annotations
@@ -34,11 +36,14 @@ def _members(conn: Connection, prepared: PreparedExport) -> Iterator[MemberFile]
     found = links(conn, prepared)
     dictionary: list[list[Any]] = []
     for entity in ENTITIES:
-        cols = entity_columns(entity, include_deleted=q.include_deleted, forms=forms)
+        cols = entity_columns(
+            entity, include_deleted=q.include_deleted, forms=forms, names_beside=q.labels
+        )
         dictionary += [[entity, c.key, c.label(q.lang), c.type] for c in cols]
         rows = (
             [cell(c, row, fields, q.lang, names) for c in cols]
-            for row, fields in records(conn, prepared, entity, found)
+            for row, fields in records(conn, prepared, entity, found, names if q.labels else None)
         )
-        yield csv_member(f"{entity}.csv", [c.key for c in cols], rows)
+        header = [c.label(q.lang) if q.labels else c.key for c in cols]
+        yield csv_member(f"{entity}.csv", header, rows)
     yield csv_member("columns.csv", ["entity", "column", "label", "type"], dictionary)

@@ -9,7 +9,16 @@ from typing import Any
 from shared_schema.choices import content_areas
 from shared_schema.forms import FormSet
 
-__all__ = ["CONTENT_AREAS", "EXPORTS", "LANGS", "ExportQuery", "PreparedExport", "model_statuses"]
+__all__ = [
+    "CONTENT_AREAS",
+    "DEFAULT_HEADERS",
+    "EXPORTS",
+    "HEADERS",
+    "LANGS",
+    "ExportQuery",
+    "PreparedExport",
+    "model_statuses",
+]
 
 # Export name → media type.
 EXPORTS: dict[str, str] = {
@@ -19,6 +28,10 @@ EXPORTS: dict[str, str] = {
     "media.zip": "application/zip",
 }
 LANGS = ("vi", "en")
+# ``keys``: field names as headers, stable for tools that join the files; ``labels``: what a person
+# reads (labels in ``lang``, sheets named in ``lang``, referenced records named beside their ids).
+HEADERS = ("keys", "labels")
+DEFAULT_HEADERS = {name: "labels" if name == "records.xlsx" else "keys" for name in EXPORTS}
 CONTENT_AREAS = content_areas()  # from the model form (shared_schema.choices)
 
 
@@ -45,28 +58,16 @@ class ExportQuery:
     date_to: date | None = None
     lang: str = "vi"
     include_deleted: bool = False
+    headers: str = ""  # "keys" or "labels"; "" for the export's default
+
+    @property
+    def labels(self) -> bool:
+        """Whether the export is for people (``headers=labels``) rather than for tools."""
+        return (self.headers or DEFAULT_HEADERS.get(self.name, "keys")) == "labels"
 
     @property
     def model_filter(self) -> bool:
         return self.content_areas is not None or self.statuses is not None
-
-    def filters_text(self) -> str:
-        """The filters as ``key=value; …`` (the xlsx summary sheet shows them)."""
-        parts = []
-        for key, value in (
-            ("content_area", self.content_areas),
-            ("status", self.statuses),
-            ("review_state", self.review_states),
-        ):
-            if value is not None:
-                parts.append(f"{key}={','.join(sorted(value))}")
-        if self.date_from:
-            parts.append(f"from={self.date_from.isoformat()}")
-        if self.date_to:
-            parts.append(f"to={self.date_to.isoformat()}")
-        if self.include_deleted:
-            parts.append("include_deleted=true")
-        return "; ".join(parts)
 
 
 @dataclass(frozen=True)

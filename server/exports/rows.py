@@ -10,6 +10,7 @@ import orjson
 from sqlalchemy import Connection, Engine, Row
 
 from server import store
+from server.exports.columns import NAMED_ENTITIES
 from server.exports.filters import Links, keep
 from server.exports.query import PreparedExport
 
@@ -31,16 +32,28 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
 
 
 def records(
-    conn: Connection, prepared: PreparedExport, entity: str, found: Links | None
+    conn: Connection,
+    prepared: PreparedExport,
+    entity: str,
+    found: Links | None,
+    names: dict[str, str] | None = None,
 ) -> Iterator[tuple[Row[Any], dict[str, Any]]]:
-    """``(row, fields)`` of the entity's records in the export's subtree that pass its filters."""
+    """``(row, fields)`` of the entity's records in the export's subtree that pass its filters.
+
+    ``names``: when given, every residential area's and model's name read is added to it (filtered
+    out or not), so the entities after them can name what they reference; residential areas come
+    before models, and models before visits and evidence, in ``ENTITIES``.
+    """
     q = prepared.query
     rows = store.records.stream_under(
         conn, prepared.unit_code, [entity], include_deleted=q.include_deleted
     )
+    sink = names if entity in NAMED_ENTITIES else None
     for row in rows:
         fields = orjson.loads(row.fields)
         if not isinstance(fields, dict):
             fields = {}
+        if sink is not None and isinstance(name := fields.get("name"), str):
+            sink[row.record_id] = name
         if keep(q, found, row, fields, prepared.period):
             yield row, fields

@@ -1,7 +1,10 @@
 """``records.xlsx``: a ``summary`` sheet (records per commune and entity), then a sheet per entity.
 
-The sheets, read by people, carry the labels in the export's language as their one header row
-(frozen, with autofilter); numbers, booleans, dates and datetimes are typed cells, every text an
+The sheets are for people by default (``headers=labels``): the fields' labels in the export's
+language as the one header row (frozen, with autofilter), the sheets named by the entities' names
+in that language (``Tổng hợp`` first, then ``Khu dân cư``, ``Mô hình``…), a referenced residential
+area or model named beside its id, the filters spelt out on the summary; ``headers=keys`` gives
+field names and entity keys instead; numbers, booleans, dates and datetimes are typed cells, every text an
 inline string (never a formula), without the control characters XML forbids, at most 32,767
 characters.
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from datetime import date
 from itertools import chain
 from typing import Any
 
@@ -26,7 +30,15 @@ from stream_zip import MemberFile
 
 from server import store
 from server.clock import utc_now
-from server.exports.columns import Column, cell, entity_columns, entity_title
+from server.exports.columns import (
+    REVIEW_LABELS,
+    Column,
+    cell,
+    choice_labels,
+    entity_columns,
+    entity_title,
+    label,
+)
 from server.exports.filters import Links, links
 from server.exports.query import PreparedExport
 from server.exports.rows import records, snapshot
@@ -64,6 +76,7 @@ class _Workbook:
 def _members(conn: Connection, prepared: PreparedExport) -> Iterator[MemberFile]:
     """The zip's members; stream-zip writes each one whole before it asks for the next, so when
     a sheet's member has been written, its row count is known."""
+    q = prepared.query
     forms = load_default_forms()
     names = store.units.names_under(conn, prepared.unit_code)
     found = links(conn, prepared)
@@ -72,7 +85,8 @@ def _members(conn: Connection, prepared: PreparedExport) -> Iterator[MemberFile]
         yield from _entity_sheets(conn, prepared, wb, entity, forms, names, found)
     communes = store.units.communes_under(conn, prepared.unit_code)
     widths = [22.0, 34.0] + [14.0] * len(ENTITIES)
-    summary = Sheet("summary", 1, widths, freeze=(_SUMMARY_TOP, 2), autofilter=False)
+    title = _SUMMARY_TEXT["sheet"][1 if q.lang == "en" else 0] if q.labels else "summary"
+    summary = Sheet(title, 1, widths, freeze=(_SUMMARY_TOP, 2), autofilter=False)
     rows = _summary_rows(summary, prepared, forms, names, communes, wb.counts)
     yield xlsx_member(summary.path, summary.xml(rows))
     for name, data in package_parts([summary, *wb.sheets]):
@@ -90,14 +104,19 @@ def _entity_sheets(
 ) -> Iterator[MemberFile]:
     """One entity's sheet, and ``(2)``, ``(3)``… while the records outrun a sheet."""
     q = prepared.query
-    cols = entity_columns(entity, include_deleted=q.include_deleted, forms=forms)
+    cols = entity_columns(
+        entity, include_deleted=q.include_deleted, forms=forms, names_beside=q.labels
+    )
     widths = [_width(c) for c in cols]
-    rows: Iterator[Record] = records(conn, prepared, entity, found)
+    header = [c.label(q.lang) if q.labels else c.key for c in cols]
+    base = SHEET_TITLES[entity][1 if q.lang == "en" else 0] if q.labels else entity
+    rows: Iterator[Record] = records(conn, prepared, entity, found, names if q.labels else None)
     part = 1
     while True:
-        sheet = wb.new_sheet(sheet_name(entity, part), widths)
+        sheet = wb.new_sheet(sheet_name(base, part), widths)
         left: list[Record] = []  # the record that did not fit, for the next sheet
-        yield xlsx_member(sheet.path, sheet.xml(_rows(sheet, cols, q.lang, names, rows, wb, left)))
+        body = _rows(sheet, cols, header, q.lang, names, rows, wb, left)
+        yield xlsx_member(sheet.path, sheet.xml(body))
         if not left:
             return
         rows = chain(left, rows)
@@ -107,6 +126,7 @@ def _entity_sheets(
 def _rows(
     sheet: Sheet,
     cols: list[Column],
+    header: list[str],
     lang: str,
     names: dict[str, str],
     rows: Iterator[Record],
@@ -115,7 +135,7 @@ def _rows(
 ) -> Iterator[str]:
     """The header row, then a row per record until the records end or the sheet is full; the
     first record that did not fit goes into ``left``."""
-    yield sheet.row((c.label(lang) for c in cols), HEAD)
+    yield sheet.row(header, HEAD)
     for record in rows:
         if sheet.rows >= _MAX_ROWS or sheet.size >= _MAX_SHEET_BYTES:
             left.append(record)
@@ -130,12 +150,22 @@ def _width(col: Column) -> int:
         return {"record_id": 38, "rev": 6, "unit": 10, "updated_at": 20}.get(col.key, 12)
     if col.type == "reference":
         return 38
-    if col.type in ("text", "unit_name", "select_multiple"):
+    if col.type in ("text", "unit_name", "select_multiple", "reference_name"):
         return 30
     return 14
 
 
+# Sheet names for people: Excel allows 31 characters, so short forms of the forms' titles.
+SHEET_TITLES = {
+    "residential_area": ("Khu dân cư", "Residential areas"),
+    "model": ("Mô hình", "Models"),
+    "visit": ("Lượt khảo sát", "Survey visits"),
+    "evidence": ("Minh chứng", "Evidence"),
+    "initiative": ("Sáng kiến, ý tưởng", "Initiatives"),
+    "activity": ("Hoạt động", "Activities"),
+}
 _SUMMARY_TEXT = {
+    "sheet": ("Tổng hợp", "Summary"),
     "title": ("Tổng hợp dữ liệu “Đoàn kết sáng tạo”", "“Đoàn kết sáng tạo” data summary"),
     "unit": ("Đơn vị", "Unit"),
     "generated": ("Thời điểm xuất (UTC)", "Exported at (UTC)"),
@@ -144,7 +174,40 @@ _SUMMARY_TEXT = {
     "code": ("Mã đơn vị", "Code"),
     "name": ("Tên đơn vị", "Name"),
     "total": ("Tổng cộng", "Total"),
+    "content_area": ("Lĩnh vực", "Content area"),
+    "status": ("Tình trạng mô hình", "Model status"),
+    "review_state": ("Trạng thái duyệt", "Review state"),
+    "from": ("Cập nhật từ ngày", "Updated from"),
+    "to": ("Cập nhật đến ngày", "Updated to"),
+    "plan": ("Kỳ của kế hoạch", "Plan period"),
+    "include_deleted": ("Gồm bản ghi đã xoá", "Deleted records included"),
 }
+
+
+def _filters_text(prepared: PreparedExport, forms: FormSet) -> str:
+    """The filters in the export's language, as a person reads them: ``Lĩnh vực: …; …``."""
+    q = prepared.query
+    i = 1 if q.lang == "en" else 0
+    parts: list[str] = []
+    for key, values, labels in (
+        ("content_area", q.content_areas, choice_labels(forms, "model", "content_area")),
+        ("status", q.statuses, choice_labels(forms, "model", "status")),
+        ("review_state", q.review_states, REVIEW_LABELS),
+    ):
+        if values is not None:
+            shown = sorted(str(label(labels, v, q.lang)) for v in values)
+            parts.append(f"{_SUMMARY_TEXT[key][i]}: {', '.join(shown)}")
+    for key, day in (("from", q.date_from), ("to", q.date_to)):
+        if day is not None:
+            parts.append(f"{_SUMMARY_TEXT[key][i]}: {day.strftime('%d/%m/%Y')}")
+    if prepared.period is not None:
+        start, end = (date.fromisoformat(d).strftime("%d/%m/%Y") for d in prepared.period)
+        parts.append(f"{_SUMMARY_TEXT['plan'][i]}: {start} – {end}")
+    if q.include_deleted:
+        parts.append(_SUMMARY_TEXT["include_deleted"][i])
+    return "; ".join(parts)
+
+
 _SUMMARY_TOP = 6  # the summary's header row; rows and the two first columns above it frozen
 
 
@@ -165,7 +228,7 @@ def _summary_rows(
     yield ws.row([t("title")], BOLD)
     yield ws.row([t("unit"), f"{prepared.unit['name']} ({prepared.unit['code']})"])
     yield ws.row([t("generated"), utc_now()])
-    yield ws.row([t("filters"), q.filters_text() or t("none")])
+    yield ws.row([t("filters"), _filters_text(prepared, forms) or t("none")])
     ws.skip()
     yield ws.row([t("code"), t("name"), *(entity_title(e, q.lang, forms) for e in ENTITIES)], HEAD)
     # Every commune of the subtree, those with nothing too: who has not reported shows at once.

@@ -26,8 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 
+from server.exports.xlsx import SHEET_TITLES
 from shared_schema.entities import ENTITIES
 from shared_schema.forms import load_default_forms
 from tests.server.helpers import change, client, error_code, new_id, push, record_fields
@@ -451,7 +453,9 @@ def test_xlsx_sheets_and_cells(clients: dict[str, tuple[httpx.Client, str]], dat
     assert r.headers["content-type"] == XLSX
     assert r.headers["content-disposition"] == f'attachment; filename="dkst-{DAK_WIL}-records.xlsx"'
     sheets, text = _xlsx_parts(r.content)
-    assert sheets == ["summary", *ENTITIES]
+    # For people by default (headers=labels): sheets named in Vietnamese, nothing left in English.
+    assert sheets == ["Tổng hợp", *(SHEET_TITLES[e][0] for e in ENTITIES)]
+    assert SHEET_TITLES["activity"][0] == "Hoạt động" and set(SHEET_TITLES) == set(ENTITIES)
     assert "Mô hình “Camera an ninh tự quản”" in text
     assert "Tên mô hình" in text  # header labels in Vietnamese
     assert _label("model", "status", "operating") in text
@@ -461,9 +465,76 @@ def test_xlsx_sheets_and_cells(clients: dict[str, tuple[httpx.Client, str]], dat
 
     r = get(c, "records.xlsx", unit=DAK_WIL, lang="en", status="stopped")
     assert r.status_code == 200
-    _, text = _xlsx_parts(r.content)
+    sheets, text = _xlsx_parts(r.content)
+    assert sheets == ["Summary", *(SHEET_TITLES[e][1] for e in ENTITIES)]
     assert "Name of the model" in text and "Mô hình “Vườn cà phê sạch”" in text
     assert "Camera an ninh" not in text
+    assert f"{_SUMMARY_STATUS_EN}: {_label('model', 'status', 'stopped', 'en')}" in text
+
+    # headers=keys: field names and entity keys, for tools.
+    r = get(c, "records.xlsx", unit=DAK_WIL, headers="keys")
+    assert r.status_code == 200
+    sheets, text = _xlsx_parts(r.content)
+    assert sheets == ["summary", *ENTITIES]
+    assert "Tên mô hình" not in text and ">content_area<" in text
+
+
+_SUMMARY_STATUS_EN = "Model status"
+
+
+def _sheet_rows(body: bytes, sheet: str) -> list[dict[str, Any]]:
+    """One sheet of an xlsx, read by openpyxl: its rows as dicts keyed by the header row."""
+    wb = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+    rows = list(wb[sheet].iter_rows(values_only=True))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def test_xlsx_names_a_referenced_area_or_model_beside_its_id(
+    clients: dict[str, tuple[httpx.Client, str]], data: Data
+) -> None:
+    c, _ = clients["district"]
+    forms = load_default_forms()
+    r = get(c, "records.xlsx", unit=CU_JUT)
+    assert r.status_code == 200, r.text
+    title = {e: SHEET_TITLES[e][0] for e in ENTITIES}
+    field = {(e, f.name): f.label.vi for e in ENTITIES for f in forms.latest(e).fields}
+    areas = {
+        row["Mã bản ghi"]: row[field[("residential_area", "name")]]
+        for row in _sheet_rows(r.content, title["residential_area"])
+    }
+    models = _sheet_rows(r.content, title["model"])
+    ra_label = field[("model", "residential_area")]
+    named = [m for m in models if m[ra_label]]
+    assert named, "a model names its residential area"
+    for m in named:
+        assert m[f"{ra_label} – tên"] == areas[m[ra_label]]
+    model_names = {m["Mã bản ghi"]: m[field[("model", "name")]] for m in models}
+    visits = _sheet_rows(r.content, title["visit"])
+    model_label = field[("visit", "model")]
+    assert visits
+    for v in visits:
+        assert v[f"{model_label} – tên"] == model_names[v[model_label]]
+
+
+def test_csv_headers_labels_and_a_bad_headers_value(
+    clients: dict[str, tuple[httpx.Client, str]], data: Data
+) -> None:
+    c, _ = clients["officer"]
+    forms = load_default_forms()
+    r = get(c, "records.csv.zip", unit=DAK_WIL, headers="labels")
+    assert r.status_code == 200, r.text
+    csvs = read_csvs(r.content)
+    model = forms.latest("model")
+    cols = header(csvs, "model.csv")
+    assert cols[:4] == ["Mã bản ghi", "Số lần sửa", "Mã xã, phường, thị trấn", "Cập nhật lúc (UTC)"]
+    assert model.field("name").label.vi in cols
+    ra = model.field("residential_area").label.vi
+    assert cols[cols.index(ra) + 1] == f"{ra} – tên"
+    for value in ("names", "LABELS", "1"):
+        r = get(c, "records.csv.zip", unit=DAK_WIL, headers=value)
+        assert r.status_code == 400, value
+        assert error_code(r) == "invalid_request"
+        assert r.json()["error"]["details"]["parameter"] == "headers"
 
 
 def test_xlsx_summary_counts_per_commune(

@@ -25,6 +25,7 @@ from server import exports
 from server.db.engine import make_engine, read_tx
 from server.exports.query import ExportQuery
 from server.exports.sheets import MAX_TEXT, sheet_name, text_xml
+from server.exports.xlsx import SHEET_TITLES
 from server.services.auth import Principal
 from shared_schema.entities import ENTITIES
 from shared_schema.forms import load_default_forms
@@ -66,6 +67,12 @@ def officer(live_server: Any) -> Iterator[httpx.Client]:
     c.close()
 
 
+# Sheet names: the export is for people by default (headers=labels).
+VI = {e: SHEET_TITLES[e][0] for e in ENTITIES} | {"summary": "Tổng hợp"}
+EN = {e: SHEET_TITLES[e][1] for e in ENTITIES} | {"summary": "Summary"}
+VI_SHEETS = [VI["summary"], *(VI[e] for e in ENTITIES)]
+
+
 def _download(c: httpx.Client, **params: str) -> bytes:
     r = c.get("/exports/records.xlsx", params={"unit": EA_TLING, **params})
     assert r.status_code == 200, r.text
@@ -80,8 +87,8 @@ def _column(ws: Any, label: str) -> int:
 def test_xlsx_read_back_typed(officer: httpx.Client) -> None:
     body = _download(officer)
     wb = openpyxl.load_workbook(io.BytesIO(body))
-    assert wb.sheetnames == ["summary", *ENTITIES]
-    ws = wb["model"]
+    assert wb.sheetnames == VI_SHEETS
+    ws = wb[VI["model"]]
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{MODELS + 1}"
     assert ws.max_row == MODELS + 1
@@ -105,7 +112,7 @@ def test_xlsx_read_back_typed(officer: httpx.Client) -> None:
     stamp = ws.cell(2, updated)
     assert isinstance(stamp.value, datetime) and stamp.value.year >= 2025
     assert stamp.number_format == "yyyy-mm-dd hh:mm:ss"
-    summary = wb["summary"]
+    summary = wb[VI["summary"]]
     assert summary.freeze_panes == "C7"
     rows = {r[0]: r for r in summary.iter_rows(min_row=7, values_only=True) if r[0]}
     assert rows[EA_TLING][2:] == (1, MODELS, 0, 0, 0, 0)
@@ -113,8 +120,8 @@ def test_xlsx_read_back_typed(officer: httpx.Client) -> None:
 
     # A second reader: calamine (Rust), the same sheets, numbers and dates.
     cal = CalamineWorkbook.from_filelike(io.BytesIO(body))
-    assert cal.sheet_names == ["summary", *ENTITIES]
-    data = cal.get_sheet_by_name("model").to_python()
+    assert cal.sheet_names == VI_SHEETS
+    data = cal.get_sheet_by_name(VI["model"]).to_python()
     assert len(data) == MODELS + 1
     assert sorted(row[households - 1] for row in data[1:]) == [10, 11, 12, 13, 14]
     assert data[1][start - 1] == date(2021, 3, 15)
@@ -123,12 +130,12 @@ def test_xlsx_read_back_typed(officer: httpx.Client) -> None:
 def test_xlsx_texts_stay_text(officer: httpx.Client) -> None:
     """Control characters are dropped (the file stays valid XML), a formula stays a text."""
     wb = openpyxl.load_workbook(io.BytesIO(_download(officer, lang="en", include_deleted="true")))
-    areas = wb["residential_area"]
+    areas = wb[EN["residential_area"]]
     name = _column(areas, FORMS.latest("residential_area").field("name").label.en)  # type: ignore[union-attr]
     assert areas.cell(2, name).value == "ThônĐoànKết"
     assert areas.cell(2, areas.max_column).value is False  # deleted: a boolean
     assert areas.cell(1, 1).value == "Record ID"
-    models = wb["model"]
+    models = wb[EN["model"]]
     col = _column(models, FORMS.latest("model").field("name").label.en)  # type: ignore[union-attr]
     cell = next(
         models.cell(r, col) for r in range(2, MODELS + 2) if models.cell(r, col).value == FORMULA
@@ -136,7 +143,7 @@ def test_xlsx_texts_stay_text(officer: httpx.Client) -> None:
     assert cell.data_type == "s"  # a string, not a formula
     described = _column(models, FORMS.latest("model").field("description").label.en)  # type: ignore[union-attr]
     cal = CalamineWorkbook.from_filelike(io.BytesIO(_download(officer)))
-    data = cal.get_sheet_by_name("model").to_python()
+    data = cal.get_sheet_by_name(VI["model"]).to_python()
     assert FORMULA in [row[col - 1] for row in data]
     assert data[1][described - 1] == ESCAPE  # Excel's "_xHHHH_" escape kept as typed
 
@@ -166,15 +173,18 @@ def test_xlsx_row_limit_goes_on_in_part_2(
     finally:
         engine.dispose()
     wb = openpyxl.load_workbook(io.BytesIO(body))
-    parts = [n for n in wb.sheetnames if n.startswith("model")]
-    assert parts == ["model", "model (2)", "model (3)"]  # 5 models: 2 + 2 + 1
+    parts = [n for n in wb.sheetnames if n.startswith(VI["model"])]
+    assert parts == [VI["model"], f"{VI['model']} (2)", f"{VI['model']} (3)"]  # 5 models: 2 + 2 + 1
     assert [wb[n].max_row for n in parts] == [3, 3, 2]
     assert all(wb[n].cell(1, 1).value == "Mã bản ghi" for n in parts)
-    assert wb["model (3)"].auto_filter.ref is not None
+    assert wb[f"{VI['model']} (3)"].auto_filter.ref is not None
     ids = [wb[n].cell(r, 1).value for n in parts for r in range(2, wb[n].max_row + 1)]
     assert len(set(ids)) == MODELS
-    assert wb["residential_area"].max_row == 2 and "residential_area (2)" not in wb.sheetnames
-    rows = {r[0]: r for r in wb["summary"].iter_rows(min_row=7, values_only=True) if r[0]}
+    assert (
+        wb[VI["residential_area"]].max_row == 2
+        and f"{VI['residential_area']} (2)" not in wb.sheetnames
+    )
+    rows = {r[0]: r for r in wb[VI["summary"]].iter_rows(min_row=7, values_only=True) if r[0]}
     assert rows[EA_TLING][3] == MODELS
 
 

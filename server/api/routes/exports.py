@@ -21,7 +21,14 @@ from server.api.deps import CurrentPrincipal, EngineDep, ReadConn, SettingsDep
 from server.api.errors import error_responses
 from server.config import ServerSettings
 from server.errors import ServerError
-from server.exports.query import CONTENT_AREAS, EXPORTS, LANGS, ExportQuery, model_statuses
+from server.exports.query import (
+    CONTENT_AREAS,
+    EXPORTS,
+    HEADERS,
+    LANGS,
+    ExportQuery,
+    model_statuses,
+)
 from server.services.auth import Principal
 from server.storage import store_for
 from shared_schema.entities import REVIEW_STATES
@@ -52,9 +59,13 @@ _DOC: dict[str, str] = {
     " a record without one is pending",
     "from": "Records updated on or after this UTC date (YYYY-MM-DD)",
     "to": "Records updated on or before this UTC date (YYYY-MM-DD)",
-    "plan": "A plan's id (no plans exist in this version: any value → 404)",
+    "plan": "A plan's id: only the records that count for the plan's period (a plan you cannot "
+    "see → 404)",
     "lang": "Language of labels and choice values: vi (default) or en",
     "include_deleted": "true: deleted records too, with a trailing `deleted` column",
+    "headers": "keys: field names as headers (records.csv.zip's default); labels: the fields' "
+    "labels in `lang`, sheets named in `lang`, a referenced residential area or model named "
+    "beside its id (records.xlsx's default)",
 }
 
 
@@ -99,6 +110,7 @@ def parse_query(
     date_to: str | None = None,
     lang: str | None = None,
     include_deleted: str | None = None,
+    headers: str | None = None,
 ) -> ExportQuery:
     """Check the export name (``not_found``) and every filter (``invalid_request``).
 
@@ -113,6 +125,8 @@ def parse_query(
     raw_deleted = (include_deleted or "false").strip().lower()
     if raw_deleted not in ("true", "false", "1", "0"):
         raise _bad("include_deleted", allowed=["true", "false"])
+    if headers not in (None, "", *HEADERS):
+        raise _bad("headers", allowed=list(HEADERS))
     day_from = _date("from", date_from)
     day_to = _date("to", date_to)
     if day_from and day_to and day_from > day_to:
@@ -129,6 +143,7 @@ def parse_query(
         date_to=day_to,
         lang=lang,
         include_deleted=raw_deleted in ("true", "1"),
+        headers=headers or "",
     )
 
 
@@ -174,6 +189,7 @@ def get_export(
     plan: Annotated[str | None, _q("plan")] = None,
     lang: Annotated[str | None, _q("lang", enum=["vi", "en"])] = None,
     include_deleted: Annotated[str | None, _q("include_deleted", enum=["true", "false"])] = None,
+    headers: Annotated[str | None, _q("headers", enum=list(HEADERS))] = None,
 ) -> StreamingResponse:
     query = parse_query(
         name,
@@ -185,6 +201,7 @@ def get_export(
         date_to=date_to,
         lang=lang,
         include_deleted=include_deleted,
+        headers=headers,
     )
     return export_response(conn, engine, settings, who, query, plan)
 

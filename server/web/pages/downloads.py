@@ -28,6 +28,7 @@ def download(name: str, web: Annotated[Web, Depends(staff)]) -> StreamingRespons
         date_from=q.get("from") or None,
         date_to=q.get("to") or None,
         lang=q.get("lang") or web.lang,
+        headers=q.get("headers") or None,
     )
     with read_tx(web.engine) as conn:
         return export_response(
