@@ -64,6 +64,7 @@ def test_downloads_in_every_format_with_the_filters(page: Any, site: Site) -> No
     data = _download(page, "records.xlsx")
     wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
     assert len(wb.sheetnames) >= 7
+    assert wb.sheetnames[:3] == ["Tổng hợp", "Khu dân cư", "Mô hình"]  # for people, in Vietnamese
 
     data = _download(page, "models.geojson")
     fc = json.loads(data)
