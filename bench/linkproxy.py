@@ -132,12 +132,18 @@ class LinkProxy:
         except OSError:
             c_writer.close()
             return
-        with contextlib.suppress(asyncio.CancelledError):  # the proxy closing: end quietly
-            await asyncio.gather(
-                self._pipe(c_reader, s_writer, self._up),
-                self._pipe(s_reader, c_writer, self._down),
-                return_exceptions=True,
-            )
+        try:
+            with contextlib.suppress(asyncio.CancelledError):  # the proxy closing: end quietly
+                await asyncio.gather(
+                    self._pipe(c_reader, s_writer, self._up),
+                    self._pipe(s_reader, c_writer, self._down),
+                    return_exceptions=True,
+                )
+        finally:
+            # Only now, with both directions done: one side's end of sending (a half-close) must
+            # not cut what the other side still has on the way.
+            c_writer.close()
+            s_writer.close()
 
     async def _pipe(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, link: _Direction
@@ -172,12 +178,14 @@ class LinkProxy:
                     last = max(last, link.arrival(len(segment), time.monotonic()))
                     await queue.put((last, segment))
         except (ConnectionError, OSError):
-            pass
+            # A reset, not an end of sending: the link is gone both ways.
+            sender.cancel()
+            writer.close()
+            return
         except asyncio.CancelledError:
             sender.cancel()
             writer.close()
             raise
-        await queue.put((last, b""))
+        await queue.put((last, b""))  # the end of sending, passed on (half-close) once delivered
         with contextlib.suppress(ConnectionError, OSError):
             await sender
-        writer.close()
