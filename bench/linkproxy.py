@@ -119,10 +119,16 @@ class LinkProxy:
             loop.run_forever()
         finally:
             self._server.close()
-            tasks = asyncio.all_tasks(loop)
-            for task in tasks:
-                task.cancel()
-            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            # Cancelling a connection's tasks can leave others pending (a writer's waiter, a
+            # task that was waking up): repeat until none is, so none is destroyed pending.
+            for _ in range(5):
+                tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+                if not tasks:
+                    break
+                for task in tasks:
+                    task.cancel()
+                loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            loop.run_until_complete(asyncio.sleep(0))  # transports' close callbacks
             loop.close()
 
     async def _accept(self, c_reader: asyncio.StreamReader, c_writer: asyncio.StreamWriter) -> None:
