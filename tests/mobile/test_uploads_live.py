@@ -18,6 +18,7 @@ import pytest
 import requests
 from PIL import Image
 
+from bench.linkproxy import LinkProxy
 from mobile.core.device import Device
 from mobile.core.http import ServerUnreachable
 from tests.mobile.conftest import area_values, model_values
@@ -78,19 +79,21 @@ def of(log: list[tuple[str, str, int, str]], method: str, prefix: str = "") -> l
 
 
 def test_parallel_uploads_finish_whole_without_head(srv: Any, tmp_path: Path, sent: Any) -> None:
-    dev = login_device(tmp_path / "a", srv.url, "lan", "dev-a")
-    dev.store.update_settings(upload_connections=3)
-    photos = with_photos(dev, 6)
-    assert all(256 * 1024 < p.size <= 512 * 1024 for p in photos)  # one chunk each, by the rule
-    sent.clear()
-    report = dev.sync()
+    # Through an emulated 8 Mbit/s link, so a file takes long enough that every worker gets one.
+    with LinkProxy(("127.0.0.1", urlsplit(srv.url).port or 0), rate_bps=8e6, delay_s=0.02) as link:
+        dev = login_device(tmp_path / "a", f"http://127.0.0.1:{link.port}", "lan", "dev-a")
+        dev.store.update_settings(upload_connections=3)
+        photos = with_photos(dev, 6)
+        assert all(256 * 1024 < p.size <= 512 * 1024 for p in photos)  # one chunk each
+        sent.clear()
+        report = dev.sync()
     assert report.files_uploaded == 6 and report.files_failed == 0
     assert report.bytes_uploaded == sum(p.size for p in photos)
     assert dev.media.pending() == [] and dev.media.counts()["done"] == 6
     puts = of(sent, "PUT", "/attachments/")
     assert not of(sent, "HEAD"), "nothing was sent of these files before: no HEAD"
     assert len(puts) == 6 and {e[2] for e in puts} == {201}
-    assert len({e[3] for e in puts}) > 1, "the files went on more than one worker"
+    assert len({e[3] for e in puts}) == 3, "the files went on three workers"
     assert_whole_on_server(srv, photos)
     dev.close()
 
