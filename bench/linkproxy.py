@@ -119,10 +119,16 @@ class LinkProxy:
             loop.run_forever()
         finally:
             self._server.close()
-            tasks = asyncio.all_tasks(loop)
-            for task in tasks:
-                task.cancel()
-            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            # Cancelling a connection's tasks can leave others pending (a writer's waiter, a
+            # task that was waking up): repeat until none is, so none is destroyed pending.
+            for _ in range(5):
+                tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+                if not tasks:
+                    break
+                for task in tasks:
+                    task.cancel()
+                loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            loop.run_until_complete(asyncio.sleep(0))  # transports' close callbacks
             loop.close()
 
     async def _accept(self, c_reader: asyncio.StreamReader, c_writer: asyncio.StreamWriter) -> None:
@@ -132,12 +138,18 @@ class LinkProxy:
         except OSError:
             c_writer.close()
             return
-        with contextlib.suppress(asyncio.CancelledError):  # the proxy closing: end quietly
-            await asyncio.gather(
-                self._pipe(c_reader, s_writer, self._up),
-                self._pipe(s_reader, c_writer, self._down),
-                return_exceptions=True,
-            )
+        try:
+            with contextlib.suppress(asyncio.CancelledError):  # the proxy closing: end quietly
+                await asyncio.gather(
+                    self._pipe(c_reader, s_writer, self._up),
+                    self._pipe(s_reader, c_writer, self._down),
+                    return_exceptions=True,
+                )
+        finally:
+            # Only now, with both directions done: one side's end of sending (a half-close) must
+            # not cut what the other side still has on the way.
+            c_writer.close()
+            s_writer.close()
 
     async def _pipe(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, link: _Direction
@@ -172,12 +184,14 @@ class LinkProxy:
                     last = max(last, link.arrival(len(segment), time.monotonic()))
                     await queue.put((last, segment))
         except (ConnectionError, OSError):
-            pass
+            # A reset, not an end of sending: the link is gone both ways.
+            sender.cancel()
+            writer.close()
+            return
         except asyncio.CancelledError:
             sender.cancel()
             writer.close()
             raise
-        await queue.put((last, b""))
+        await queue.put((last, b""))  # the end of sending, passed on (half-close) once delivered
         with contextlib.suppress(ConnectionError, OSError):
             await sender
-        writer.close()

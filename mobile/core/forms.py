@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from mobile.core.http import ApiClient
     from shared_schema.forms import FormDefinition, FormSet
 
-__all__ = ["FormCatalog", "UnknownForm", "form_from_json"]
+__all__ = ["FORMS_ETAG", "FormCatalog", "UnknownForm", "form_from_json"]
+
+FORMS_ETAG = "forms_etag"  # the device state key of the last ``GET /forms`` list's ETag
 
 
 class UnknownForm(LookupError):
@@ -72,24 +74,49 @@ class FormCatalog:
         return form
 
     def refresh(self, client: ApiClient) -> int:
-        """Fetch the versions the device does not have yet; return how many were added."""
-        summaries = client.get_json("/forms")
+        """Bring the cached versions up to the server's list; return how many were added.
+
+        Round trips are what a slow link pays for, so: the list is asked for with the
+        ``ETag`` of the last one (``If-None-Match``; ``304`` when nothing changed), a version
+        the device holds with the same hash is not fetched (versions are immutable), and a
+        version bundled with the app whose hash matches the server's is taken from the bundle,
+        not fetched: the hash is of the definition's canonical JSON, so the two are the same.
+        """
+        headers = {}
+        etag = self.store.get_state(FORMS_ETAG)
+        if etag:
+            headers["If-None-Match"] = str(etag)
+        resp = client.request("GET", "/forms", headers=headers, ok=(200, 304))
+        if resp.status_code == 304:
+            return 0
+        summaries = resp.json()
         have = stored.form_hashes(self.store)
         added = 0
         for s in summaries:
             key = (str(s["form_id"]), int(s["version"]))
-            if key in have and have[key] == s.get("sha256"):
+            sha = s.get("sha256")
+            if key in have and have[key] == sha:
                 continue  # versions are immutable: same hash, nothing to fetch
-            definition = client.get_json(f"/forms/{key[0]}/{key[1]}")
+            bundled = self.bundled.get(*key)
+            if bundled is not None and sha and bundled.sha256 == sha:
+                definition = bundled.model_dump(mode="json")
+            else:
+                definition = client.get_json(f"/forms/{key[0]}/{key[1]}")
             with self.store.transaction():
                 stored.save_form(
                     self.store,
                     form_id=key[0],
                     version=key[1],
                     entity=s["entity"],
-                    sha256=s.get("sha256"),
+                    sha256=sha,
                     definition=json.dumps(definition, ensure_ascii=False),
                 )
             self._cache.pop(key, None)
             added += 1
+        new_etag = resp.headers.get("ETag")
+        with self.store.transaction():
+            if new_etag:
+                self.store.set_state(FORMS_ETAG, new_etag)
+            else:
+                self.store.delete_state(FORMS_ETAG)
         return added

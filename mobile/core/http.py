@@ -153,6 +153,19 @@ class ApiClient:
     def close(self) -> None:
         self.session.close()
 
+    def worker_copy(self) -> ApiClient:
+        """A client like this one on its own session, for another thread (a ``requests``
+        session is not shared between threads). It does not report the server's time: that
+        callback writes to the device's store, which stays on the thread that opened it."""
+        return ApiClient(
+            self.base_url,
+            token=self.token,
+            gzip_requests=self.gzip_requests,
+            retry=self.retry,
+            timeout=self.timeout,
+            sleep=self._sleep,
+        )
+
     def url(self, path: str) -> str:
         return f"{self.base_url}/api/v1{path}"
 

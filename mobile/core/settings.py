@@ -21,7 +21,8 @@ class DeviceSettings:
     accuracy_warn_m: float = 100.0  # and warn over 100 m
     push_batch_size: int = 500
     pull_page_size: int = 1000
-    upload_chunk_size: int = UPLOAD_CHUNK_SIZE
+    upload_chunk_size: int = UPLOAD_CHUNK_SIZE  # the smallest chunk; grown where the link allows
+    upload_connections: int = 4  # files uploaded at once, each on its own connection
     retry_max_attempts: int = 8
     retry_base_s: float = 0.5
     retry_cap_s: float = 60.0
@@ -41,5 +42,7 @@ class DeviceSettings:
             raise ValueError(f"pull_page_size must be {PULL_LIMIT_MIN}..{PULL_LIMIT_MAX}")
         if self.upload_chunk_size < 1024:
             raise ValueError("upload_chunk_size must be at least 1024")
+        if not 1 <= self.upload_connections <= 8:
+            raise ValueError("upload_connections must be 1..8")
         if not 0 < self.accuracy_accept_m <= self.accuracy_warn_m:
             raise ValueError("accuracy thresholds must satisfy 0 < accept <= warn")

@@ -6,12 +6,11 @@ The pull comes after the push so the device ends with the server's merged state 
 
 Every step is resumable at any byte: the outbox marks a change sent only with the server's
 result in hand; the pull cursor moves in the same transaction as the page it belongs to; an upload
-asks the server how far it got (HEAD ``Upload-Offset``) before sending more.
+goes on from the server's ``Upload-Offset`` (mobile/core/uploads.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,12 +23,14 @@ from mobile.core.outbox import Outbox
 from mobile.core.records import Records
 from mobile.core.store import Store
 from mobile.core.store import reference as stored_reference
+from mobile.core.uploads import upload_files
 from shared_schema.errors import ErrorCode
 from shared_schema.wire import PushRequest
 
 __all__ = ["Progress", "SyncError", "SyncReport", "Synchronizer"]
 
 MAX_RESTAMP_PASSES = 3
+UNITS_ETAG = "units_etag"  # the device state key of the last ``GET /units`` list's ETag
 
 
 @dataclass(frozen=True)
@@ -157,10 +158,21 @@ class Synchronizer:
     # ------------------------------------------------------------------ reference data
     def forms_and_units(self, report: SyncReport) -> None:
         report.forms_added = self.forms.refresh(self.client)
-        units = self.client.get_json("/units")
+        # The units rarely change: ask with the last list's ETag, a 304 has no body to send.
+        etag = self.store.get_state(UNITS_ETAG)
+        resp = self.client.request(
+            "GET", "/units", headers={"If-None-Match": etag} if etag else None, ok=(200, 304)
+        )
+        if resp.status_code == 304:
+            return
+        units = resp.json()
         if isinstance(units, list):
             with self.store.transaction():
                 stored_reference.replace_units(self.store, units)
+                if resp.headers.get("ETag"):
+                    self.store.set_state(UNITS_ETAG, resp.headers["ETag"])
+                else:
+                    self.store.delete_state(UNITS_ETAG)
 
     # ------------------------------------------------------------------ pull
     def pull(self, report: SyncReport) -> None:
@@ -197,98 +209,23 @@ class Synchronizer:
 
     # ------------------------------------------------------------------ attachments
     def upload_files(self, report: SyncReport) -> None:
-        pending = self.media.pending()
-        total = sum(p["size"] for p in pending)
-        sent_before = 0
-        for item in pending:
-            try:
-                base = sent_before
+        """Every pending file, a few at once (mobile/core/uploads.py says how and why)."""
+        settings = self.store.settings()
 
-                def on_bytes(n: int, base: int = base) -> None:
-                    self._progress(
-                        Progress("upload", report.files_uploaded, len(pending), base + n, total)
-                    )
+        def on_progress(files_done: int, files: int, bytes_done: int, bytes_total: int) -> None:
+            self._progress(Progress("upload", files_done, files, bytes_done, bytes_total))
 
-                sent = self._upload_one(item, on_bytes)
-            except DeviceApiError as exc:
-                if exc.status in (401, 403):
-                    raise
-                # A file the server will never take (type, size): say so, do not retry forever.
-                self.media.mark_failed(item["sha256"], exc.code, exc.message)
-                report.files_failed += 1
-                report.problems.append(f"file {item['sha256'][:12]}…: {exc.code}")
-                sent_before += item["size"]
-                continue
-            report.files_uploaded += 1
-            report.bytes_uploaded += sent
-            sent_before += item["size"]
-            self._progress(
-                Progress("upload", report.files_uploaded, len(pending), sent_before, total)
-            )
-
-    def _server_offset(self, sha: str) -> int | None:
-        """Bytes the server holds of this file; ``None`` when it has all of them."""
-        resp = self.client.request("HEAD", f"/attachments/{sha}", ok=(200, 404))
-        if resp.status_code == 404:
-            return 0
-        if resp.headers.get("Upload-Complete") == "?1":
-            return None
-        try:
-            return int(resp.headers.get("Upload-Offset", "0"))
-        except ValueError:
-            return 0
-
-    def _upload_one(self, item: dict[str, Any], on_bytes: Callable[[int], None]) -> int:
-        sha = item["sha256"]
-        path = self.media.root / item["path"]
-        data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != sha:
-            raise DeviceApiError(0, "local_file_corrupt", f"{path} no longer matches its hash")
-        total = len(data)
-        chunk = self.store.settings().upload_chunk_size
-        offset = self._server_offset(sha)
-        sent = 0
-        hash_retries = 0
-        mismatches = 0
-        while offset is not None:
-            end = min(offset + chunk, total)
-            try:
-                resp = self.client.request(
-                    "PUT",
-                    f"/attachments/{sha}",
-                    data=data[offset:end],
-                    headers={
-                        "Content-Range": f"bytes {offset}-{end - 1}/{total}",
-                        "Content-Type": item["media_type"],
-                    },
-                    ok=(200, 201, 204),
-                )
-            except DeviceApiError as exc:
-                if exc.code == ErrorCode.OFFSET_MISMATCH and mismatches < 20:
-                    mismatches += 1
-                    # Our previous chunk arrived but its answer did not (or the server lost a
-                    # partial): continue from where the server says it is.
-                    header = exc.headers.get("Upload-Offset")
-                    offset = (
-                        int(header) if header and header.isdigit() else self._server_offset(sha)
-                    )
-                    continue
-                if exc.code == ErrorCode.HASH_MISMATCH and hash_retries < 1:
-                    hash_retries += 1  # the server discarded the partial; once more from 0
-                    offset = self._server_offset(sha)
-                    continue
-                raise
-            mismatches = 0
-            sent += end - offset
-            on_bytes(sent)
-            if resp.status_code in (200, 201):
-                offset = None
-            else:
-                header = resp.headers.get("Upload-Offset")
-                offset = int(header) if header and header.isdigit() else end
-            self.media.note_uploaded(sha, total if offset is None else offset)
-        self.media.mark_done(sha)
-        return sent
+        outcome = upload_files(
+            self.media,
+            self.client,
+            chunk_size=settings.upload_chunk_size,
+            connections=settings.upload_connections,
+            on_progress=on_progress,
+        )
+        report.files_uploaded += outcome.uploaded
+        report.files_failed += outcome.failed
+        report.bytes_uploaded += outcome.bytes_sent
+        report.problems.extend(outcome.problems)
 
 
 def _json(resp: Any) -> dict[str, Any]:

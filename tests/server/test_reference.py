@@ -144,3 +144,32 @@ def test_docs_work_without_internet(live_server: Any) -> None:
     assert js.status_code == 200 and len(js.content) > 100_000
     spec = httpx.get(live_server.api + "/openapi.json").json()
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+
+
+@pytest.mark.parametrize("path", ["/forms", "/units"])
+def test_reference_lists_answer_304_when_unchanged(live_server: Any, path: str) -> None:
+    """ETag / If-None-Match on the lists a device asks for at every sync (a 3G round trip with no
+    body instead of the list again)."""
+    c, _ = client(live_server, "officer")
+    first = c.get(path)
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and etag.startswith('W/"') and first.json()
+    assert "private" in first.headers["Cache-Control"]
+    again = c.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["ETag"] == etag
+    # A list of tags, the strong form of the weak tag, and * match too (RFC 9110 §13.1.2).
+    for header in (f'"other", {etag}', etag.removeprefix("W/"), "*"):
+        assert c.get(path, headers={"If-None-Match": header}).status_code == 304
+    stale = c.get(path, headers={"If-None-Match": 'W/"0000"'})
+    assert stale.status_code == 200 and stale.json() == first.json()
+    assert stale.headers["ETag"] == etag
+
+
+def test_units_etag_is_per_scope(live_server: Any) -> None:
+    """Another scope's list is another list: its tag never answers 304 for this one."""
+    officer, _ = client(live_server, "officer")
+    district, _ = client(live_server, "district")
+    mine = officer.get("/units").headers["ETag"]
+    theirs = district.get("/units")
+    assert theirs.headers["ETag"] != mine
+    assert district.get("/units", headers={"If-None-Match": mine}).status_code == 200

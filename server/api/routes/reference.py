@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
+from pydantic import TypeAdapter
 
+from server.api.conditional import NOT_MODIFIED, conditional_json
 from server.api.deps import DIGITS, CurrentPrincipal, ReadConn
 from server.api.errors import error_responses
 from server.errors import ServerError
@@ -17,6 +19,8 @@ from shared_schema.wire import FormSummary, Health, UnitOut
 
 router = APIRouter()
 AUTH_ERRORS = (ErrorCode.UNAUTHORIZED,)
+_FORM_LIST = TypeAdapter(list[FormSummary])
+_UNIT_LIST = TypeAdapter(list[UnitOut])
 
 
 @router.get("/health", response_model=Health, tags=["meta"], summary="Liveness; no auth")
@@ -28,16 +32,17 @@ def health() -> Health:
     "/forms",
     response_model=list[FormSummary],
     tags=["reference"],
-    responses=error_responses(*AUTH_ERRORS),
-    summary="Every form version this server knows",
+    responses={**error_responses(*AUTH_ERRORS), **NOT_MODIFIED},
+    summary="Every form version this server knows (ETag; If-None-Match → 304)",
 )
-def list_forms(_who: CurrentPrincipal) -> list[FormSummary]:
-    return [
+def list_forms(request: Request, _who: CurrentPrincipal) -> Response:
+    forms = [
         FormSummary(
             form_id=f.form_id, version=f.version, entity=f.entity, sha256=f.sha256, title=f.title
         )
         for f in load_default_forms().all()
     ]
+    return conditional_json(request, _FORM_LIST, forms)
 
 
 @router.get(
@@ -59,8 +64,8 @@ def get_form(form_id: str, version: str, _who: CurrentPrincipal) -> dict[str, An
     "/units",
     response_model=list[UnitOut],
     tags=["reference"],
-    responses=error_responses(*AUTH_ERRORS),
-    summary="The administrative units in the caller's scope",
+    responses={**error_responses(*AUTH_ERRORS), **NOT_MODIFIED},
+    summary="The administrative units in the caller's scope (ETag; If-None-Match → 304)",
 )
-def list_units(who: CurrentPrincipal, conn: ReadConn) -> list[dict[str, Any]]:
-    return units_in_scope(conn, who)
+def list_units(request: Request, who: CurrentPrincipal, conn: ReadConn) -> Response:
+    return conditional_json(request, _UNIT_LIST, units_in_scope(conn, who))
