@@ -169,11 +169,19 @@ class ApiClient:
         auth: bool = True,
         retry_on: Callable[[requests.Response], bool] | None = None,
     ) -> requests.Response:
-        """Send with retries; return a response whose status is in ``ok`` or raise."""
+        """Send with retries; return a response whose status is in ``ok`` or raise.
+
+        ``json_body`` is a value sent as JSON, or ``bytes`` already serialized as JSON (the push
+        builds its body from the outbox's stored text); gzipped when the setting says so.
+        """
         hdrs: dict[str, str] = dict(headers or {})
         body: bytes | Mapping[str, str] | None = data
         if json_body is not None:
-            raw = json.dumps(json_body, ensure_ascii=False, separators=(",", ":")).encode()
+            raw = (
+                json_body
+                if isinstance(json_body, bytes)
+                else json.dumps(json_body, ensure_ascii=False, separators=(",", ":")).encode()
+            )
             hdrs["Content-Type"] = "application/json"
             if self.gzip_requests:
                 raw = gzip.compress(raw, compresslevel=6)
