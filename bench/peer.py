@@ -158,7 +158,7 @@ def _process(args: list[str], **kw: Any) -> Iterator[subprocess.Popen[bytes]]:
 
 
 @contextmanager
-def dkst_server(data_dir: Path) -> Iterator[int]:
+def dkst_server(data_dir: Path) -> Iterator[tuple[int, int]]:
     """``dkst serve`` on SQLite in ``data_dir``, with the units of Cư Jút and one field officer."""
     env = server_env(data_dir, None)
     dkst(
@@ -179,11 +179,11 @@ def dkst_server(data_dir: Path) -> Iterator[int]:
     log = (data_dir / "serve.log").open("wb")
     with _process(args, env=env, cwd=str(ROOT), stdout=log, stderr=log) as proc:
         _wait_http(f"http://127.0.0.1:{port}/api/v1/health", proc, "dkst serve")
-        yield port
+        yield port, proc.pid
 
 
 @contextmanager
-def pouchdb_server(node_modules: Path, data_dir: Path) -> Iterator[int]:
+def pouchdb_server(node_modules: Path, data_dir: Path) -> Iterator[tuple[int, int]]:
     data_dir.mkdir(parents=True)
     port = free_port()
     bin_js = node_modules / "pouchdb-server" / "bin" / "pouchdb-server"
@@ -192,12 +192,23 @@ def pouchdb_server(node_modules: Path, data_dir: Path) -> Iterator[int]:
     with _process(args, cwd=str(data_dir), stdout=log, stderr=log) as proc:
         _wait_http(f"http://127.0.0.1:{port}/", proc, "pouchdb-server")
         httpx.put(f"http://127.0.0.1:{port}/bench").raise_for_status()
-        yield port
+        yield port, proc.pid
 
 
 # ---------------------------------------------------------------------------- one timed phase
-def timed(args: list[str], proxy: LinkProxy, env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run a side's worker: set-up, ``ready``, then the timed phase once the proxy is zeroed."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used (``/proc/PID/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(
+    args: list[str], proxy: LinkProxy, server_pid: int, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Run a side's worker: set-up, ``ready``, then the timed phase once the proxy is zeroed.
+
+    CPU seconds of the client (its own count) and of the server (``/proc``) in the timed phase
+    are kept beside the wall time: on a loaded machine they say more than docs/s alone."""
     proc = subprocess.Popen(
         args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=str(ROOT), text=True
     )
@@ -207,9 +218,11 @@ def timed(args: list[str], proxy: LinkProxy, env: dict[str, str] | None = None) 
         proc.wait()
         raise RuntimeError(f"{args[1]} {args[2]}: {line!r} (exit {proc.returncode})")
     proxy.reset_counts()
+    server_cpu = cpu_seconds(server_pid)
     proc.stdin.write("go\n")
     proc.stdin.flush()
     out = json.loads(proc.stdout.readline())
+    out["server_cpu_s"] = cpu_seconds(server_pid) - server_cpu
     out["bytes_up"], out["bytes_down"] = proxy.bytes_up, proxy.bytes_down
     if proc.wait() != 0:
         raise RuntimeError(f"{args[1]} {args[2]} exited with {proc.returncode}")
@@ -220,13 +233,13 @@ def timed(args: list[str], proxy: LinkProxy, env: dict[str, str] | None = None) 
 def run_dkst(
     tmp: Path, docs_path: Path, n: int, push_batch: int, pull_batch: int
 ) -> dict[str, Any]:
-    with dkst_server(tmp / "server") as port, LinkProxy(("127.0.0.1", port)) as proxy:
+    with dkst_server(tmp / "server") as (port, pid), LinkProxy(("127.0.0.1", port)) as proxy:
         url = f"http://127.0.0.1:{proxy.port}"
         py = [sys.executable, str(DEVICE_PY)]
         subprocess.run([*py, "load", str(tmp / "phone-a"), url, str(docs_path), str(push_batch)],
                        check=True, capture_output=True, cwd=str(ROOT))  # fmt: skip
-        up = timed([*py, "push", str(tmp / "phone-a")], proxy)
-        down = timed([*py, "pull", str(tmp / "phone-b"), url, str(pull_batch)], proxy)
+        up = timed([*py, "push", str(tmp / "phone-a")], proxy, pid)
+        down = timed([*py, "pull", str(tmp / "phone-b"), url, str(pull_batch)], proxy, pid)
     _check(up, down, n, "DKST")
     return {"push": up, "pull": down}
 
@@ -236,14 +249,16 @@ def run_pouch(
 ) -> dict[str, Any]:
     env = {**os.environ, "NODE_PATH": str(node_modules)}
     with (
-        pouchdb_server(node_modules, tmp / "server") as port,
+        pouchdb_server(node_modules, tmp / "server") as (port, pid),
         LinkProxy(("127.0.0.1", port)) as proxy,
     ):
         remote = f"http://127.0.0.1:{proxy.port}/bench"
         js = ["node", str(POUCH_JS)]
         up = timed([*js, "push", str(tmp / "local-a"), remote, str(docs_path), str(batch), adapter],
-                   proxy, env)  # fmt: skip
-        down = timed([*js, "pull", str(tmp / "local-b"), remote, str(batch), adapter], proxy, env)
+                   proxy, pid, env)  # fmt: skip
+        down = timed(
+            [*js, "pull", str(tmp / "local-b"), remote, str(batch), adapter], proxy, pid, env
+        )
     _check(up, down, n, "PouchDB")
     return {"push": up, "pull": down}
 
@@ -266,6 +281,9 @@ def summarize(dkst_runs: list[dict[str, Any]], pouch_runs: list[dict[str, Any]])
             out[f"{name}_{phase}_docs_per_s_runs"] = [round(r[phase]["docs_per_s"]) for r in runs]
             out[f"{name}_{phase}_bytes_up"] = round(_median(runs, phase, "bytes_up"))
             out[f"{name}_{phase}_bytes_down"] = round(_median(runs, phase, "bytes_down"))
+            for side in ("client", "server"):
+                key = f"{side}_cpu_s"
+                out[f"{name}_{phase}_{key}"] = round(_median(runs, phase, key), 2)
     for phase in ("push", "pull"):
         ratios = [
             d[phase]["docs_per_s"] / p[phase]["docs_per_s"]
@@ -359,6 +377,12 @@ def _print(f: dict[str, Any]) -> None:
             f"{f[f'{name}_push_bytes_up']:>14,}{f[f'{name}_push_bytes_down']:>14,}"
             f"{f[f'{name}_pull_bytes_up']:>12,}{f[f'{name}_pull_bytes_down']:>14,}"
         )
+    print(
+        f"{'CPU s':10s}{'push client':>14s}{'push server':>14s}{'pull client':>14s}{'pull server':>14s}"
+    )
+    for name in ("dkst", "pouchdb"):
+        print(f"{name:10s}" + "".join(f"{f[f'{name}_{phase}_{side}_cpu_s']:>14.2f}"
+              for phase in ("push", "pull") for side in ("client", "server")))  # fmt: skip
     print(
         f"DKST/PouchDB: push {f['push_ratio']}x (target >= 2), pull {f['pull_ratio']}x "
         f"(target >= 4), upload bytes {f['upload_bytes_ratio']:.0%} (target <= 50 %)"

@@ -16,6 +16,11 @@ function waitForGo() {
   return new Promise((resolve) => process.stdin.once("data", () => resolve()));
 }
 
+function cpuSeconds(since) {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
+}
+
 function localDb(dir, adapter) {
   return adapter === "memory" ? new PouchDB(dir, { adapter: "memory" }) : new PouchDB(dir);
 }
@@ -28,9 +33,10 @@ async function push(dir, remote, docsPath, batch, adapter) {
   }
   await waitForGo();
   const t = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const res = await db.replicate.to(remote, { batch_size: batch });
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
-  return { docs: res.docs_written, seconds, ok: res.ok };
+  return { docs: res.docs_written, seconds, client_cpu_s: cpuSeconds(cpu), ok: res.ok };
 }
 
 async function pull(dir, remote, batch, adapter) {
@@ -38,10 +44,12 @@ async function pull(dir, remote, batch, adapter) {
   await db.info();
   await waitForGo();
   const t = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const res = await db.replicate.from(remote, { batch_size: batch });
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+  const cpuS = cpuSeconds(cpu);
   const info = await db.info();
-  return { docs: info.doc_count, written: res.docs_written, seconds, ok: res.ok };
+  return { docs: info.doc_count, written: res.docs_written, seconds, client_cpu_s: cpuS, ok: res.ok };
 }
 
 async function main() {
