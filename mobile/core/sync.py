@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
 from mobile.core.clock import utc_now
 from mobile.core.forms import FormCatalog
-from mobile.core.http import ApiClient, DeviceApiError
+from mobile.core.http import ApiClient, DeviceApiError, PreparedJson
 from mobile.core.media import MediaStore
 from mobile.core.outbox import Outbox
 from mobile.core.pipeline import RequestAhead
@@ -137,9 +136,11 @@ class Synchronizer:
         """One pass over the pending changes in save order; (batch size, changes re-stamped)."""
         restamped = 0
         batch = self.outbox.next_batch(batch_size)
-        inflight = self._send(ahead, batch) if batch else None
+        inflight = ahead.submit(self._post_push, self._prepare(batch)) if batch else None
         while inflight is not None:
+            # While this batch is on the server: the next one read, marked and compressed.
             following = self.outbox.next_batch(batch_size, after=batch[-1]["seq"])
+            body = self._prepare(following) if following else None
             try:
                 results = ahead.result(inflight)
             except DeviceApiError as exc:
@@ -149,11 +150,11 @@ class Synchronizer:
                 ):
                     batch_size = max(1, batch_size // 2)  # big photos' fields, a smaller limit
                     batch = self.outbox.next_batch(batch_size, after=batch[0]["seq"] - 1)
-                    inflight = self._send(ahead, batch)
+                    inflight = ahead.submit(self._post_push, self._prepare(batch))
                     continue
                 raise
             # The next batch is on its way while this one's results go into the store.
-            inflight = self._send(ahead, following) if following else None
+            inflight = ahead.submit(self._post_push, body) if body is not None else None
             if not isinstance(results, list):
                 raise SyncError("push answer has no results list")
             _, n = self.outbox.apply_results(batch, results)
@@ -171,12 +172,13 @@ class Synchronizer:
             batch = following
         return batch_size, restamped
 
-    def _send(self, ahead: RequestAhead, batch: list[dict[str, Any]]) -> Future[Any]:
+    def _prepare(self, batch: list[dict[str, Any]]) -> PreparedJson:
+        """Mark the batch attempted (it may reach the server from now on: a re-stamp must keep
+        its change ids) and build its body, serialized and compressed."""
         self.outbox.note_attempt([b["seq"] for b in batch])
-        body = self.outbox.push_body(self.device_id, batch)
-        return ahead.submit(self._post_push, body)
+        return self.client.prepare_json(self.outbox.push_body(self.device_id, batch))
 
-    def _post_push(self, body: bytes) -> Any:
+    def _post_push(self, body: PreparedJson) -> Any:
         """On the worker thread: the request and its JSON (no store here)."""
         resp = self.client.request("POST", "/sync/push", json_body=body)
         return _json(resp).get("results")

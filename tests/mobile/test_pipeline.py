@@ -103,3 +103,23 @@ def test_small_batches_and_pages_in_order(srv: Any, tmp_path: Path) -> None:
     assert device_state(b) == truth
     a.close()
     b.close()
+
+
+def test_a_batch_over_the_body_limit_is_halved_and_sent_again(tmp_path: Path) -> None:
+    """413 ``body_too_large`` for the batch in flight: the next one, already read and marked,
+    is dropped, and the sweep resumes from the refused batch's first change, in halves."""
+    with support.running_server(tmp_path, extra_env={"DKST_MAX_BODY_BYTES": "40000"}) as s:
+        support.add_user(s, "lan", "field_officer", support.DAK_WIL, PW)
+        a = login_device(tmp_path / "a", s.url, "lan", "dev-a")
+        a.store.update_settings(push_batch_size=8)
+        area = a.records.create("residential_area", area_values()).record_id
+        for i in range(11):  # ~6 KB a change: 8 in one body are over 40,000 bytes, 4 are not
+            values = {**model_values(area, name=f"Mô hình {i}"), "description": "Đắk " * 1200}
+            a.records.create("model", values)
+        seen: list[int] = []
+        report = a.sync(lambda p: seen.append(p.records_done) if p.phase == "push" else None)
+        assert seen == [4, 8, 12]  # 8 refused, then halves
+        assert (report.applied, report.rejected) == (12, 0)
+        assert a.outbox.counts().pending == 0
+        assert device_state(a) == server_state(s.api, "lan")
+        a.close()
