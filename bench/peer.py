@@ -19,12 +19,12 @@ bytes up/down, the conditions, and one JSON line.
 
 Targets (issue 11): push >= 2x PouchDB, pull >= 4x PouchDB, upload bytes <= 50 % of PouchDB's.
 
-Measured on this 2-core machine shared with other work (load average 8-12), 3 rounds, medians:
-before the device's one-request-ahead sync, push 0.69x and pull 0.94x; after it, push 1.46x
-(runs 0.94-1.48x) and pull 2.27x (1.72-4.51x, the best in the least loaded round); upload bytes
-18 %. CPU seconds for the 10,000 (client + server): push 1.7 + 4.5 against PouchDB's 5.5 + 6.4,
-pull 1.5 + 1.4 against 3.7 + 6.5. DKST's push waits on the server's merge (one request at a
-time, in order), PouchDB's replication keeps several batches in flight on both sides.
+Measured on this 2-core machine shared with other work (load average 7-12), 3 rounds a run:
+before the device's one-request-ahead sync, push 0.69x and pull 0.94x; after it, two runs gave
+push 1.46x and 1.09x (rounds 0.94-1.48x), pull 2.27x and 2.33x (rounds 1.72-4.51x); upload bytes
+18 %. CPU seconds for the 10,000 (client + server): push 1.7 + 4.4 against PouchDB's 5.5 + 5.8,
+pull 1.5 + 1.3 against 3.5 + 6.2. DKST's push waits on the server's validation and merge, one
+request at a time; PouchDB keeps several batches in flight on both sides.
 """
 
 from __future__ import annotations
