@@ -57,7 +57,7 @@ from bench.linkproxy import LinkProxy  # noqa: E402
 from bench.peer_device import PASSWORD, USERNAME  # noqa: E402
 from shared_schema.forms import load_default_forms  # noqa: E402
 from tests.support.pg import free_port  # noqa: E402
-from tests.support.server import CU_JUT, DAK_WIL, dkst, server_env  # noqa: E402
+from tests.support.server import CU_JUT, DAK_WIL, dkst, import_units, server_env  # noqa: E402
 
 NPM_PACKAGES = ("pouchdb-server@4", "pouchdb@9", "pouchdb-adapter-memory@9")
 POUCH_JS = ROOT / "bench" / "peer_pouch.js"
@@ -168,17 +168,7 @@ def _process(args: list[str], **kw: Any) -> Iterator[subprocess.Popen[bytes]]:
 def dkst_server(data_dir: Path) -> Iterator[tuple[int, int]]:
     """``dkst serve`` on SQLite in ``data_dir``, with the units of Cư Jút and one field officer."""
     env = server_env(data_dir, None)
-    dkst(
-        "units",
-        "import",
-        "--source",
-        "legacy",
-        "--under",
-        CU_JUT,
-        "--data-dir",
-        str(data_dir),
-        env=env,
-    )
+    import_units(data_dir, CU_JUT, env)
     dkst("users", "add", USERNAME, "--role", "field_officer", "--unit", DAK_WIL,
          "--data-dir", str(data_dir), env=env, input=PASSWORD + "\n")  # fmt: skip
     port = free_port()

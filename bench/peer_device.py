@@ -23,6 +23,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from mobile.core.device import Device  # noqa: E402
+from mobile.core.http import ApiClient  # noqa: E402
 from mobile.core.sync import Synchronizer, SyncReport  # noqa: E402
 
 USERNAME = "peer"
@@ -31,18 +32,9 @@ PUSH_DEVICE = "peer-phone-push"
 PULL_DEVICE = "peer-phone-pull"
 
 
-def _synchronizer(dev: Device) -> tuple[Synchronizer, Any]:
-    client = dev._client(token=dev.store.get_state("token"))
-    sync = Synchronizer(
-        store=dev.store,
-        client=client,
-        device_id=dev.device_id,
-        records=dev.records,
-        outbox=dev.outbox,
-        forms=dev.forms,
-        media=dev.media,
-    )
-    return sync, client
+def _synchronizer(dev: Device) -> tuple[Synchronizer, ApiClient]:
+    client = dev.api_client()
+    return dev.synchronizer(client), client
 
 
 def _wait_for_go() -> None:
