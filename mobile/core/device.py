@@ -233,20 +233,9 @@ class Device:
         self, progress: Callable[[Progress], None] | None = None, *, upload: bool = True
     ) -> SyncReport:
         """Push, pull, upload; safe to rerun. Raises ``NeedsLogin`` or ``ServerUnreachable``."""
-        token = self.store.get_state("token")
-        client = self._client(token=token)
+        client = self.api_client()
         try:
-            sync = Synchronizer(
-                store=self.store,
-                client=client,
-                device_id=self.device_id,
-                records=self.records,
-                outbox=self.outbox,
-                forms=self.forms,
-                media=self.media,
-                progress=progress,
-            )
-            return sync.run(upload=upload)
+            return self.synchronizer(client, progress).run(upload=upload)
         except NeedsLogin:
             # The server no longer takes this token (expired, user or device revoked): forget it
             # so the app shows the login screen; the outbox and records stay.
@@ -255,6 +244,25 @@ class Device:
             raise
         finally:
             client.close()
+
+    def api_client(self) -> ApiClient:
+        """A client for this account's server with its token (the caller closes it)."""
+        return self._client(token=self.store.get_state("token"))
+
+    def synchronizer(
+        self, client: ApiClient, progress: Callable[[Progress], None] | None = None
+    ) -> Synchronizer:
+        """The sync's steps over ``client`` (``sync`` runs them all; a benchmark times one)."""
+        return Synchronizer(
+            store=self.store,
+            client=client,
+            device_id=self.device_id,
+            records=self.records,
+            outbox=self.outbox,
+            forms=self.forms,
+            media=self.media,
+            progress=progress,
+        )
 
     def add_evidence(
         self,

@@ -29,6 +29,7 @@ __all__ = [
     "ApiClient",
     "DeviceApiError",
     "NeedsLogin",
+    "PreparedJson",
     "RetryPolicy",
     "ServerUnreachable",
 ]
@@ -47,6 +48,14 @@ class DeviceApiError(Exception):
         self.message = message
         self.details = details
         self.headers: Mapping[str, str] = headers or {}
+
+
+@dataclass(frozen=True)
+class PreparedJson:
+    """A request body serialized (and compressed) ahead of its request."""
+
+    data: bytes
+    headers: Mapping[str, str]
 
 
 class NeedsLogin(DeviceApiError):
@@ -182,16 +191,18 @@ class ApiClient:
         auth: bool = True,
         retry_on: Callable[[requests.Response], bool] | None = None,
     ) -> requests.Response:
-        """Send with retries; return a response whose status is in ``ok`` or raise."""
+        """Send with retries; return a response whose status is in ``ok`` or raise.
+
+        ``json_body`` is a value sent as JSON (see ``prepare_json``), or a ``PreparedJson``.
+        """
         hdrs: dict[str, str] = dict(headers or {})
         body: bytes | Mapping[str, str] | None = data
         if json_body is not None:
-            raw = json.dumps(json_body, ensure_ascii=False, separators=(",", ":")).encode()
-            hdrs["Content-Type"] = "application/json"
-            if self.gzip_requests:
-                raw = gzip.compress(raw, compresslevel=6)
-                hdrs["Content-Encoding"] = "gzip"
-            body = raw
+            prepared = (
+                json_body if isinstance(json_body, PreparedJson) else self.prepare_json(json_body)
+            )
+            body = prepared.data
+            hdrs.update(prepared.headers)
         if auth:
             if not self.token:
                 raise NeedsLogin(401, ErrorCode.UNAUTHORIZED, "not logged in on this device")
@@ -241,6 +252,21 @@ class ApiClient:
                     f"{method} {path}: gave up after {attempt} attempts ({last_problem})"
                 )
             self._sleep(self.retry.delay(attempt - 1, retry_after))
+
+    def prepare_json(self, value: Any) -> PreparedJson:
+        """A JSON body as it will be sent: ``value`` serialized (``bytes`` are taken as JSON
+        already: the push builds its body from the outbox's stored text) and gzipped when the
+        setting says so. The push prepares the next batch's while the last one is out."""
+        raw = (
+            value
+            if isinstance(value, bytes)
+            else json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        )
+        headers = {"Content-Type": "application/json"}
+        if self.gzip_requests:
+            raw = gzip.compress(raw, compresslevel=6)
+            headers["Content-Encoding"] = "gzip"
+        return PreparedJson(raw, headers)
 
     def _note_date(self, resp: requests.Response) -> None:
         if self.on_server_time is None:

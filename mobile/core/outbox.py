@@ -23,7 +23,6 @@ from mobile.core.store import Store
 from mobile.core.store import outbox as stored
 from shared_schema.errors import ChangeErrorCode
 from shared_schema.hlc import parse_hlc
-from shared_schema.wire import ChangeIn
 
 __all__ = ["AUTO_RESTAMP", "Outbox", "OutboxCounts", "RejectedChange"]
 
@@ -55,23 +54,37 @@ class Outbox:
         self.store = store
         self.clock = clock
 
-    def next_batch(self, limit: int) -> list[dict[str, Any]]:
-        """The oldest pending changes in SYNC.md's wire form, with their ``seq``."""
+    def next_batch(self, limit: int, after: int = 0) -> list[dict[str, Any]]:
+        """The oldest pending changes (saved after ``seq`` ``after``) in SYNC.md's wire form, with
+        their ``seq`` and their fields as the JSON text stored at the save (``fields_json``)."""
         return [
             {
                 "seq": r[0],
-                "change": ChangeIn(
-                    change_id=r[1],
-                    entity=r[2],
-                    record_id=r[3],
-                    op=r[4],
-                    base_rev=r[5],
-                    hlc=r[6],
-                    fields=json.loads(r[7]),
-                ).model_dump(),
+                "change": {
+                    "change_id": r[1],
+                    "entity": r[2],
+                    "record_id": r[3],
+                    "op": r[4],
+                    "base_rev": r[5],
+                    "hlc": r[6],
+                    "fields": json.loads(r[7]),
+                },
+                "fields_json": r[7],
             }
-            for r in stored.pending(self.store, limit)
+            for r in stored.pending(self.store, limit, after)
         ]
+
+    def push_body(self, device_id: str, batch: list[dict[str, Any]]) -> bytes:
+        """``POST /sync/push``'s body for ``batch``, the fields spliced in as stored (they were
+        written by ``json.dumps`` at the save): serializing 2 KB of fields again per change was
+        a tenth of the device's push time."""
+        changes = []
+        for item in batch:
+            head = {k: v for k, v in item["change"].items() if k != "fields"}
+            text = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
+            changes.append(f'{text[:-1]},"fields":{item["fields_json"]}}}')
+        device = json.dumps(device_id, ensure_ascii=False)
+        return f'{{"device_id":{device},"changes":[{",".join(changes)}]}}'.encode()
 
     def pending_count(self) -> int:
         return stored.pending_count(self.store)
@@ -92,6 +105,8 @@ class Outbox:
             raise ValueError(f"push answered {len(results)} results for {len(batch)} changes")
         settled = 0
         to_restamp: list[int] = []
+        sent: list[tuple[str, int | None, str, int]] = []
+        accepted = ""
         now = utc_now()
         with self.store.transaction():
             for item, res in zip(batch, results, strict=True):
@@ -102,17 +117,16 @@ class Outbox:
                     raise ValueError(f"push result for {rid} in place of {change['change_id']}")
                 status = res.get("status")
                 if status in ("applied", "conflict", "duplicate"):
-                    stored.mark_sent(
-                        self.store,
-                        seq,
-                        status=status
-                        if status != "duplicate" or not res.get("conflicts")
-                        else "conflict",
-                        rev=res.get("rev"),
-                        conflicts=json.dumps(res.get("conflicts") or []),
-                        now=now,
+                    conflicts = res.get("conflicts")
+                    sent.append(
+                        (
+                            status if status != "duplicate" or not conflicts else "conflict",
+                            res.get("rev"),
+                            json.dumps(conflicts) if conflicts else "[]",
+                            seq,
+                        )
                     )
-                    self.clock.note_accepted(change["hlc"])
+                    accepted = max(accepted, change["hlc"])  # HLCs order as strings
                     settled += 1
                 elif status == "rejected":
                     errors = [
@@ -129,6 +143,9 @@ class Outbox:
                         to_restamp.append(seq)
                 else:
                     raise ValueError(f"unknown push status {status!r}")
+            stored.mark_sent(self.store, sent, now)
+            if accepted:
+                self.clock.note_accepted(accepted)
             restamped = self._restamp(to_restamp) if to_restamp else 0
         return settled, restamped
 

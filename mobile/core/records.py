@@ -526,5 +526,10 @@ class Records:
                 self.clock.observe_record_time(ms)
 
 
+# One encoder for every record: ``json.dumps`` with arguments builds a new one per call, which was
+# a third of the cost of serializing a pulled record's 2 KB of fields.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)

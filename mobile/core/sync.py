@@ -17,15 +17,15 @@ from typing import Any
 
 from mobile.core.clock import utc_now
 from mobile.core.forms import FormCatalog
-from mobile.core.http import ApiClient, DeviceApiError
+from mobile.core.http import ApiClient, DeviceApiError, PreparedJson
 from mobile.core.media import MediaStore
 from mobile.core.outbox import Outbox
+from mobile.core.pipeline import RequestAhead
 from mobile.core.records import Records
 from mobile.core.store import Store
 from mobile.core.store import reference as stored_reference
 from mobile.core.uploads import upload_files
 from shared_schema.errors import ErrorCode
-from shared_schema.wire import PushRequest
 
 __all__ = ["Progress", "SyncError", "SyncReport", "Synchronizer"]
 
@@ -113,32 +113,52 @@ class Synchronizer:
 
     # ------------------------------------------------------------------ push
     def push(self, report: SyncReport) -> None:
-        settings = self.store.settings()
-        batch_size = settings.push_batch_size
+        """Sweep the outbox in batches, one batch ahead (``mobile.core.pipeline``): batch k+1
+        goes out as soon as k's results are in, and k's results are stored while it is out.
+
+        Changes re-stamped for the device clock go back to pending below the sweep; a new sweep
+        takes them (at most ``MAX_RESTAMP_PASSES``)."""
+        batch_size = self.store.settings().push_batch_size
         total = self.outbox.pending_count()
         passes = 0
-        while True:
-            batch = self.outbox.next_batch(batch_size)
-            if not batch:
-                break
-            self.outbox.note_attempt([b["seq"] for b in batch])
-            body = PushRequest.model_validate(
-                {"device_id": self.device_id, "changes": [b["change"] for b in batch]}
-            ).model_dump()
+        with RequestAhead(self.client) as ahead:
+            while True:
+                batch_size, restamped = self._push_sweep(ahead, report, batch_size, total)
+                if not restamped:
+                    break
+                passes += 1
+                if passes > MAX_RESTAMP_PASSES:
+                    report.problems.append("changes still refused for the device clock")
+                    break
+
+    def _push_sweep(
+        self, ahead: RequestAhead, report: SyncReport, batch_size: int, total: int
+    ) -> tuple[int, int]:
+        """One pass over the pending changes in save order; (batch size, changes re-stamped)."""
+        restamped = 0
+        batch = self.outbox.next_batch(batch_size)
+        inflight = ahead.submit(self._post_push, self._prepare(batch)) if batch else None
+        while inflight is not None:
+            # While this batch is on the server: the next one read, marked and compressed.
+            following = self.outbox.next_batch(batch_size, after=batch[-1]["seq"])
+            body = self._prepare(following) if following else None
             try:
-                resp = self.client.request("POST", "/sync/push", json_body=body)
+                results = ahead.result(inflight)
             except DeviceApiError as exc:
                 if (
                     exc.code in (ErrorCode.BATCH_TOO_LARGE, ErrorCode.BODY_TOO_LARGE)
                     and batch_size > 1
                 ):
                     batch_size = max(1, batch_size // 2)  # big photos' fields, a smaller limit
+                    batch = self.outbox.next_batch(batch_size, after=batch[0]["seq"] - 1)
+                    inflight = ahead.submit(self._post_push, self._prepare(batch))
                     continue
                 raise
-            results = _json(resp).get("results")
+            # The next batch is on its way while this one's results go into the store.
+            inflight = ahead.submit(self._post_push, body) if body is not None else None
             if not isinstance(results, list):
                 raise SyncError("push answer has no results list")
-            _, restamped = self.outbox.apply_results(batch, results)
+            _, n = self.outbox.apply_results(batch, results)
             for res in results:
                 status = res.get("status")
                 report.applied += status == "applied"
@@ -146,14 +166,23 @@ class Synchronizer:
                 report.duplicates += status == "duplicate"
                 report.rejected += status == "rejected"
             report.pushed += len(batch)
-            report.restamped += restamped
+            report.restamped += n
+            restamped += n
             done = max(0, total - self.outbox.pending_count())
             self._progress(Progress("push", done, total, 0, 0))
-            if restamped:
-                passes += 1
-                if passes > MAX_RESTAMP_PASSES:
-                    report.problems.append("changes still refused for the device clock")
-                    break
+            batch = following
+        return batch_size, restamped
+
+    def _prepare(self, batch: list[dict[str, Any]]) -> PreparedJson:
+        """Mark the batch attempted (it may reach the server from now on: a re-stamp must keep
+        its change ids) and build its body, serialized and compressed."""
+        self.outbox.note_attempt([b["seq"] for b in batch])
+        return self.client.prepare_json(self.outbox.push_body(self.device_id, batch))
+
+    def _post_push(self, body: PreparedJson) -> Any:
+        """On the worker thread: the request and its JSON (no store here)."""
+        resp = self.client.request("POST", "/sync/push", json_body=body)
+        return _json(resp).get("results")
 
     # ------------------------------------------------------------------ reference data
     def forms_and_units(self, report: SyncReport) -> None:
@@ -176,36 +205,50 @@ class Synchronizer:
 
     # ------------------------------------------------------------------ pull
     def pull(self, report: SyncReport) -> None:
+        """Follow the cursor, one page ahead: page k+1 is asked for (its cursor came with page k)
+        while page k goes into the store."""
         limit = self.store.settings().pull_page_size
         cursor = self.store.get_state("pull_cursor")
         done = 0
-        while True:
-            params: dict[str, Any] = {"limit": limit}
-            if cursor:
-                params["cursor"] = cursor
-            try:
-                page = self.client.get_json("/sync/pull", params=params)
-            except DeviceApiError as exc:
-                if exc.code == ErrorCode.INVALID_CURSOR and cursor:
-                    # The server no longer knows our cursor (restored from a backup): read all
-                    # again. Upserts keep the higher rev, so this only costs bandwidth.
-                    cursor = None
-                    continue
-                raise
-            records = page.get("records")
-            next_cursor = page.get("next_cursor")
-            if not isinstance(records, list) or not isinstance(next_cursor, str):
-                raise SyncError("pull answer is not {records, next_cursor, has_more}")
-            with self.store.transaction():
-                self.records.apply_server_records(records)
-                self.store.set_state("pull_cursor", next_cursor)
-            cursor = next_cursor
-            done += len(records)
-            report.pulled += len(records)
-            report.pages += 1
-            self._progress(Progress("pull", done, None, 0, 0))
-            if not page.get("has_more"):
-                break
+        with RequestAhead(self.client) as ahead:
+            inflight = ahead.submit(self._get_page, cursor, limit)
+            while True:
+                try:
+                    page = ahead.result(inflight)
+                except DeviceApiError as exc:
+                    if exc.code == ErrorCode.INVALID_CURSOR and cursor:
+                        # The server no longer knows our cursor (restored from a backup): read
+                        # all again. Upserts keep the higher rev, so this only costs bandwidth.
+                        cursor = None
+                        inflight = ahead.submit(self._get_page, cursor, limit)
+                        continue
+                    raise
+                records = page.get("records")
+                next_cursor = page.get("next_cursor")
+                if not isinstance(records, list) or not isinstance(next_cursor, str):
+                    raise SyncError("pull answer is not {records, next_cursor, has_more}")
+                if page.get("has_more"):
+                    inflight = ahead.submit(self._get_page, next_cursor, limit)
+                with self.store.transaction():
+                    self.records.apply_server_records(records)
+                    self.store.set_state("pull_cursor", next_cursor)
+                cursor = next_cursor
+                done += len(records)
+                report.pulled += len(records)
+                report.pages += 1
+                self._progress(Progress("pull", done, None, 0, 0))
+                if not page.get("has_more"):
+                    break
+
+    def _get_page(self, cursor: str | None, limit: int) -> dict[str, Any]:
+        """On the worker thread: one page and its JSON (no store here)."""
+        params: dict[str, Any] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        page = self.client.get_json("/sync/pull", params=params)
+        if not isinstance(page, dict):
+            raise SyncError("pull answer is not a JSON object")
+        return page
 
     # ------------------------------------------------------------------ attachments
     def upload_files(self, report: SyncReport) -> None:

@@ -122,6 +122,12 @@ def stop_server(srv: LiveServer) -> None:
         srv.proc.wait()
 
 
+def import_units(data_dir: Path, under: str, env: dict[str, str]) -> None:
+    """``dkst units import`` of the legacy units under ``under`` into the server's data dir."""
+    dkst("units", "import", "--source", "legacy", "--under", under, "--data-dir", str(data_dir),
+         env=env)  # fmt: skip
+
+
 @contextmanager
 def running_server(
     tmp_path: Path,
@@ -135,17 +141,7 @@ def running_server(
     data_dir.mkdir(parents=True, exist_ok=True)
     env = server_env(data_dir, database_url, extra_env)
     for under in (units_under,) if isinstance(units_under, str) else units_under or ():
-        dkst(
-            "units",
-            "import",
-            "--source",
-            "legacy",
-            "--under",
-            under,
-            "--data-dir",
-            str(data_dir),
-            env=env,
-        )
+        import_units(data_dir, under, env)
     srv = start_server(data_dir, database_url, env)
     try:
         yield srv

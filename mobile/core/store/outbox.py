@@ -84,12 +84,13 @@ def supersede_rejected(store: Store, record_id: str) -> int:
     ).rowcount
 
 
-def pending(store: Store, limit: int) -> list[tuple[Any, ...]]:
-    """``(seq, change_id, entity, record_id, op, base_rev, hlc, fields)``, oldest first."""
+def pending(store: Store, limit: int, after: int = 0) -> list[tuple[Any, ...]]:
+    """``(seq, change_id, entity, record_id, op, base_rev, hlc, fields)``, oldest first, of the
+    pending rows saved after ``seq`` ``after`` (a push sweeping the outbox while a batch is out)."""
     return store.conn.execute(
         "SELECT seq, change_id, entity, record_id, op, base_rev, hlc, fields FROM outbox "
-        "WHERE state = 'pending' ORDER BY seq LIMIT ?",
-        (limit,),
+        "WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?",
+        (after, limit),
     ).fetchall()
 
 
@@ -104,13 +105,12 @@ def note_attempt(store: Store, seqs: Sequence[int], now: str) -> None:
     )
 
 
-def mark_sent(
-    store: Store, seq: int, *, status: str, rev: int | None, conflicts: str, now: str
-) -> None:
-    store.conn.execute(
+def mark_sent(store: Store, rows: Sequence[tuple[str, int | None, str, int]], now: str) -> None:
+    """Rows the server applied, as ``(status, rev, conflicts, seq)``: one statement a batch."""
+    store.conn.executemany(
         "UPDATE outbox SET state = 'sent', result_status = ?, result_rev = ?, "
         "conflicts = ?, errors = NULL, sent_at = ? WHERE seq = ?",
-        (status, rev, conflicts, now, seq),
+        [(status, rev, conflicts, now, seq) for status, rev, conflicts, seq in rows],
     )
 
 
