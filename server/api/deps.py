@@ -73,11 +73,12 @@ async def in_read_tx(engine: Engine, fn: Callable[..., T], *args: Any) -> T:
     return await run_in_threadpool(run)
 
 
-async def in_write_tx(engine: Engine, fn: Callable[..., T], *args: Any) -> T:
-    """As :func:`in_read_tx`, in a write transaction held only while ``fn`` runs."""
+async def in_write_tx(engine: Engine, fn: Callable[..., T], *args: Any, serial: bool = False) -> T:
+    """As :func:`in_read_tx`, in a write transaction held only while ``fn`` runs (``serial``:
+    one that takes the change-log lock, see ``server.db.engine.write_tx``)."""
 
     def run() -> T:
-        with write_tx(engine) as conn:
+        with write_tx(engine, serial=serial) as conn:
             return fn(conn, *args)
 
     return await run_in_threadpool(run)

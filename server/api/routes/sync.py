@@ -72,7 +72,9 @@ async def push(
         raise ServerError(ErrorCode.BATCH_TOO_LARGE, {"limit": settings.max_batch})
     lang = lang_of(request)
     results = await in_write_tx(
-        engine, lambda conn: sync_service.push(conn, settings, who, raw_changes, lang=lang)
+        engine,
+        lambda conn: sync_service.push(conn, settings, who, raw_changes, lang=lang),
+        serial=True,
     )
     return Response(orjson.dumps({"results": results}), media_type="application/json")
 
