@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from server.api.deps import DIGITS, CurrentPrincipal, ReadConn
+from server.api.deps import DIGITS, CurrentPrincipal, EngineDep, in_read_tx
 from server.api.errors import error_responses
 from server.errors import ServerError
 from server.services.units import units_in_scope
@@ -62,5 +62,6 @@ def get_form(form_id: str, version: str, _who: CurrentPrincipal) -> dict[str, An
     responses=error_responses(*AUTH_ERRORS),
     summary="The administrative units in the caller's scope",
 )
-def list_units(who: CurrentPrincipal, conn: ReadConn) -> list[dict[str, Any]]:
-    return units_in_scope(conn, who)
+async def list_units(who: CurrentPrincipal, engine: EngineDep) -> list[dict[str, Any]]:
+    # On every device's sync: one threadpool call, see server.api.deps.in_read_tx.
+    return await in_read_tx(engine, units_in_scope, who)
