@@ -33,7 +33,15 @@ def test_a_small_load_run_passes_its_checks(outcome: Outcome) -> None:
 
 
 def test_a_lost_change_is_caught(outcome: Outcome) -> None:
-    edit = next(s for s in outcome.sent if s.change["base_rev"] == 1)
+    last: dict[str, int] = {}
+    for s in outcome.sent:
+        last[s.change["record_id"]] = max(last.get(s.change["record_id"], 0), s.rev or 0)
+    # An edit of a shared model that a later change followed: its loss leaves a gap in the revs.
+    edit = next(
+        s
+        for s in outcome.sent
+        if s.change["base_rev"] == 1 and s.rev != last[s.change["record_id"]]
+    )
     sent = [s for s in outcome.sent if s is not edit]
     expected, problems = expected_state(sent)
     assert any("are not 1.." in p for p in problems)
