@@ -63,8 +63,15 @@ WriteConn = Annotated[Connection, Depends(_write_conn, scope="function")]
 
 
 async def in_read_tx(engine: Engine, fn: Callable[..., T], *args: Any) -> T:
-    """``fn(conn, *args)`` in a read transaction, in the threadpool: for an ``async`` route that
-    must touch the database between reads of a streamed body (attachments)."""
+    """``fn(conn, *args)`` in a read transaction, in one threadpool call.
+
+    For an ``async`` route that must touch the database between reads of a streamed body
+    (attachments), and for the routes every device calls on each sync (pull, units, HEAD and GET
+    of a file). A ``ReadConn`` holds its connection across the three threadpool calls FastAPI
+    makes (enter the dependency, run the route, leave it): with 200 devices at once
+    (bench/load.py) every thread waited for a connection while every connection was held by a
+    request waiting for a thread, until the pool's 30 s timeout.
+    """
 
     def run() -> T:
         with read_tx(engine) as conn:
@@ -73,11 +80,12 @@ async def in_read_tx(engine: Engine, fn: Callable[..., T], *args: Any) -> T:
     return await run_in_threadpool(run)
 
 
-async def in_write_tx(engine: Engine, fn: Callable[..., T], *args: Any) -> T:
-    """As :func:`in_read_tx`, in a write transaction held only while ``fn`` runs."""
+async def in_write_tx(engine: Engine, fn: Callable[..., T], *args: Any, serial: bool = False) -> T:
+    """As :func:`in_read_tx`, in a write transaction held only while ``fn`` runs (``serial``:
+    one that takes the change-log lock, see ``server.db.engine.write_tx``)."""
 
     def run() -> T:
-        with write_tx(engine) as conn:
+        with write_tx(engine, serial=serial) as conn:
             return fn(conn, *args)
 
     return await run_in_threadpool(run)

@@ -17,6 +17,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -105,6 +106,15 @@ def install_error_handlers(app: FastAPI, *, retry_after: int) -> None:
     @app.exception_handler(OperationalError)
     async def _db_down(request: Request, exc: OperationalError) -> Response:
         log.warning("database unavailable: %s", exc.orig)
+        return error_response(
+            request, ErrorCode.UNAVAILABLE, None, {"Retry-After": str(retry_after)}
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_dry(request: Request, exc: PoolTimeout) -> Response:
+        # Every pooled connection stayed busy for the pool's timeout: overload, not a fault of
+        # the request; the client comes back later (never a 500).
+        log.warning("no database connection free: %s", exc)
         return error_response(
             request, ErrorCode.UNAVAILABLE, None, {"Retry-After": str(retry_after)}
         )

@@ -4,12 +4,21 @@ SQLite: WAL, a busy timeout, and ``BEGIN IMMEDIATE`` for write transactions, bec
 transaction that later upgrades to a write can fail with SQLITE_BUSY without waiting.
 PostgreSQL: a transaction-level advisory lock serializes the step that numbers changes, so change
 sequence numbers commit in order and a pull cursor never skips one (TRAPS.md).
+
+Writers that the database runs one at a time anyway (every SQLite write; a push on PostgreSQL,
+under that advisory lock) first queue on a lock in this process, holding no connection. Waiting
+inside the database instead (SQLite's busy timeout, the advisory lock) held a pooled connection
+per waiting writer: with 200 devices pushing at once (bench/load.py) the pool ran dry, pulls
+waited 30 s for a connection and failed with a 500, and SQLite writers gave up after the busy
+timeout (503). A writer queued here waits as long as it takes and costs nothing meanwhile.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
@@ -17,6 +26,22 @@ from sqlalchemy.pool import NullPool
 
 # Any constant works; it only has to be the same in every process of one deployment.
 CHANGE_LOG_LOCK = 0x444B5354  # "DKST"
+# Connections per process: the threadpool that runs requests has 40 threads (anyio's default), so
+# with SQLite (connections cost a file handle) no request ever waits for one. PostgreSQL's are
+# server processes: 24 a worker, 96 for four workers, under the default max_connections of 100.
+SQLITE_POOL = (8, 32)
+PG_POOL = (8, 16)
+
+_gates: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_gates_lock = threading.Lock()
+
+
+def _writer_gate(engine: Engine) -> threading.RLock:
+    with _gates_lock:
+        gate = _gates.get(engine)
+        if gate is None:
+            gate = _gates[engine] = threading.RLock()
+        return gate
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -24,8 +49,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=8,
-            max_overflow=16,
+            pool_size=SQLITE_POOL[0],
+            max_overflow=SQLITE_POOL[1],
             **kwargs,
         )
         _sqlite_setup(engine)
@@ -35,8 +60,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # disk (issue 7). Cost measured in bench/push.py.
         return create_engine(
             url,
-            pool_size=8,
-            max_overflow=16,
+            pool_size=PG_POOL[0],
+            max_overflow=PG_POOL[1],
             pool_pre_ping=True,
             connect_args={"options": "-c synchronous_commit=on"},
             **kwargs,
@@ -71,9 +96,18 @@ def is_postgres(conn: Connection) -> bool:
 
 
 @contextmanager
-def write_tx(engine: Engine) -> Iterator[Connection]:
-    """A write transaction: ``BEGIN IMMEDIATE`` on SQLite; committed on success, rolled back on error."""
-    with engine.connect().execution_options(dkst_write=True) as conn, conn.begin():
+def write_tx(engine: Engine, *, serial: bool = False) -> Iterator[Connection]:
+    """A write transaction: ``BEGIN IMMEDIATE`` on SQLite; committed on success, rolled back on error.
+
+    ``serial``: the transaction takes the change-log lock (a push); on PostgreSQL it then queues
+    in this process first, as every SQLite write does (see the module's docstring).
+    """
+    queue = serial or engine.dialect.name == "sqlite"
+    with (
+        _writer_gate(engine) if queue else nullcontext(),
+        engine.connect().execution_options(dkst_write=True) as conn,
+        conn.begin(),
+    ):
         yield conn
 
 

@@ -9,7 +9,6 @@ the outbox. Once space is freed, saving goes on and the file passes SQLite's int
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 
 from mobile.core.store import StoreError
 from tests.support.device import area_values, offline_device
+from tests.support.disk import tmpfs, used
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="mounting a tmpfs needs root (CI is root)"
@@ -25,20 +25,15 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], check=True)
-    try:
+    with tmpfs(tmp_path / "disk", "2m") as disk:
         yield disk
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
 def test_a_full_disk_refuses_one_save_and_loses_none(small_disk: Path) -> None:
     device = offline_device(small_disk / "device")
     filler = small_disk / "filler.bin"
     with open(filler, "wb", buffering=0) as f:  # leave the device about 768 KiB
-        f.write(os.urandom(max(0, 2 * 1024 * 1024 - 768 * 1024 - _used(small_disk))))
+        f.write(os.urandom(max(0, 2 * 1024 * 1024 - 768 * 1024 - used(small_disk))))
     saved: list[str] = []
     refused = None
     long_text = "Nguyễn Thị Hương, Trần Văn Bình, Lê Thị Mai — tổ trưởng tổ dân phố. " * 2
@@ -65,8 +60,3 @@ def test_a_full_disk_refuses_one_save_and_loses_none(small_disk: Path) -> None:
     assert device.records.get(res.record_id).fields["name"] == "Thôn sau khi dọn đĩa"
     assert device.outbox.pending_count() == len(saved) + 1
     assert device.store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-
-
-def _used(disk: Path) -> int:
-    st = os.statvfs(disk)
-    return (st.f_blocks - st.f_bfree) * st.f_frsize

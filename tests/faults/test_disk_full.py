@@ -7,10 +7,8 @@ stored is damaged; once space is freed the same upload resumes and the same push
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +19,7 @@ import pytest
 
 from tests.server.helpers import change, error_code, new_id, pull_all, push
 from tests.server.test_attachments import make_file, put
+from tests.support.disk import tmpfs
 from tests.support.server import DAK_WIL, add_user, login, running_server
 
 PASSWORD = "mật khẩu đủ dài"
@@ -29,18 +28,6 @@ SIZE_MB = 24
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="mounting a tmpfs needs root (CI is root)"
 )
-
-
-@contextlib.contextmanager
-def small_disk(path: Path) -> Iterator[Path]:
-    path.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={SIZE_MB}m", "tmpfs", str(path)], check=True
-    )
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=False)
 
 
 def fill(disk: Path) -> Path:
@@ -70,7 +57,7 @@ def _unavailable(r: httpx.Response) -> bool:
 
 @pytest.fixture
 def server_on_small_disk(tmp_path: Path) -> Iterator[tuple[Any, Path]]:
-    with small_disk(tmp_path / "disk") as disk, running_server(disk) as srv:
+    with tmpfs(tmp_path / "disk", f"{SIZE_MB}m") as disk, running_server(disk) as srv:
         add_user(srv, "officer", "field_officer", DAK_WIL, PASSWORD)
         yield srv, disk
 

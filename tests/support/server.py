@@ -74,8 +74,14 @@ def dkst(
 
 
 def start_server(
-    data_dir: Path, database_url: str | None, env: dict[str, str], port: int | None = None
+    data_dir: Path,
+    database_url: str | None,
+    env: dict[str, str],
+    port: int | None = None,
+    *,
+    workers: int = 1,
 ) -> LiveServer:
+    """uvicorn as ``dkst serve`` runs it; ``workers`` > 1: that many processes on one port."""
     port = port or free_port()
     proc = subprocess.Popen(
         [
@@ -92,6 +98,7 @@ def start_server(
             "warning",
             "--http",
             "server.api.http_protocol:JsonErrorHttpToolsProtocol",
+            *(["--workers", str(workers)] if workers > 1 else []),
         ],
         env=env,
         cwd=str(ROOT),
@@ -135,6 +142,7 @@ def running_server(
     *,
     units_under: str | tuple[str, ...] | None = (CU_JUT, DAK_MIL),
     extra_env: dict[str, str] | None = None,
+    workers: int = 1,
 ) -> Iterator[LiveServer]:
     """Migrate, import the units under ``units_under`` (legacy source), start uvicorn; stop on exit."""
     data_dir = tmp_path / "server-data"
@@ -142,7 +150,7 @@ def running_server(
     env = server_env(data_dir, database_url, extra_env)
     for under in (units_under,) if isinstance(units_under, str) else units_under or ():
         import_units(data_dir, under, env)
-    srv = start_server(data_dir, database_url, env)
+    srv = start_server(data_dir, database_url, env, workers=workers)
     try:
         yield srv
     finally:

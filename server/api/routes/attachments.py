@@ -17,7 +17,6 @@ from starlette.responses import Response, StreamingResponse
 from server.api.deps import (
     CurrentPrincipal,
     EngineDep,
-    ReadConn,
     SettingsDep,
     in_read_tx,
     in_write_tx,
@@ -74,10 +73,10 @@ def _upload_headers(offset: int, complete: bool) -> dict[str, str]:
     },
     summary="How much of a file the server holds; 404 if unknown or not visible to you",
 )
-def head_attachment(
-    sha256: str, who: CurrentPrincipal, conn: ReadConn, blobs: BlobsDep
+async def head_attachment(
+    sha256: str, who: CurrentPrincipal, engine: EngineDep, blobs: BlobsDep
 ) -> Response:
-    state = svc.file_state(conn, blobs, who, parse_sha256(sha256))
+    state = await in_read_tx(engine, svc.file_state, blobs, who, parse_sha256(sha256))
     if state is None:
         raise ServerError(ErrorCode.NOT_FOUND)
     if state.complete:
@@ -199,9 +198,11 @@ async def put_attachment(
     },
     summary="Download a complete file visible to you",
 )
-def get_attachment(sha256: str, who: CurrentPrincipal, conn: ReadConn, blobs: BlobsDep) -> Response:
+async def get_attachment(
+    sha256: str, who: CurrentPrincipal, engine: EngineDep, blobs: BlobsDep
+) -> Response:
     sha = parse_sha256(sha256)
-    found = svc.readable_file(conn, who, sha)
+    found = await in_read_tx(engine, svc.readable_file, who, sha)
     if found is None:
         raise ServerError(ErrorCode.NOT_FOUND)
     media_type, size = found

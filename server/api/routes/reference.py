@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import TypeAdapter
 
 from server.api.conditional import NOT_MODIFIED, conditional_json
-from server.api.deps import DIGITS, CurrentPrincipal, ReadConn
+from server.api.deps import DIGITS, CurrentPrincipal, EngineDep, in_read_tx
 from server.api.errors import error_responses
 from server.errors import ServerError
 from server.services.units import units_in_scope
@@ -67,5 +67,7 @@ def get_form(form_id: str, version: str, _who: CurrentPrincipal) -> dict[str, An
     responses={**error_responses(*AUTH_ERRORS), **NOT_MODIFIED},
     summary="The administrative units in the caller's scope (ETag; If-None-Match → 304)",
 )
-def list_units(request: Request, who: CurrentPrincipal, conn: ReadConn) -> Response:
-    return conditional_json(request, _UNIT_LIST, units_in_scope(conn, who))
+async def list_units(request: Request, who: CurrentPrincipal, engine: EngineDep) -> Response:
+    # On every device's sync: one threadpool call, see server.api.deps.in_read_tx.
+    units = await in_read_tx(engine, units_in_scope, who)
+    return conditional_json(request, _UNIT_LIST, units)

@@ -6,14 +6,15 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
+from sqlalchemy import Connection
 from starlette.responses import Response
 
 from server.api.deps import (
     DIGITS,
     CurrentPrincipal,
     EngineDep,
-    ReadConn,
     SettingsDep,
+    in_read_tx,
     in_write_tx,
     parse_json,
     read_body,
@@ -72,7 +73,9 @@ async def push(
         raise ServerError(ErrorCode.BATCH_TOO_LARGE, {"limit": settings.max_batch})
     lang = lang_of(request)
     results = await in_write_tx(
-        engine, lambda conn: sync_service.push(conn, settings, who, raw_changes, lang=lang)
+        engine,
+        lambda conn: sync_service.push(conn, settings, who, raw_changes, lang=lang),
+        serial=True,
     )
     return Response(orjson.dumps({"results": results}), media_type="application/json")
 
@@ -88,10 +91,10 @@ async def push(
     ),
     summary="Records in scope changed after the cursor, in commit order",
 )
-def pull(
+async def pull(
     request: Request,
     who: CurrentPrincipal,
-    conn: ReadConn,
+    engine: EngineDep,
     cursor: str | None = None,
     limit: str | None = None,
 ) -> Response:
@@ -103,8 +106,10 @@ def pull(
         if not 1 <= n <= 1000:
             raise ServerError(ErrorCode.INVALID_LIMIT)
 
-    recs, next_cursor, has_more = pull_service.pull(
-        conn, who, request.app.state.cursor_codec, cursor=cursor, limit=n
-    )
-    body = orjson.dumps({"records": recs, "next_cursor": next_cursor, "has_more": has_more})
-    return Response(body, media_type="application/json")
+    codec = request.app.state.cursor_codec
+
+    def page(conn: Connection) -> bytes:
+        recs, next_cursor, has_more = pull_service.pull(conn, who, codec, cursor=cursor, limit=n)
+        return orjson.dumps({"records": recs, "next_cursor": next_cursor, "has_more": has_more})
+
+    return Response(await in_read_tx(engine, page), media_type="application/json")
