@@ -260,6 +260,16 @@ def _summary(engine: Engine, unit: str, plan_id: str | None = None) -> Callable[
     return run
 
 
+def _plan(conn: Any, number: str, unit: str, period: tuple[str, str]) -> dict[str, Any]:
+    title = {"vi": f"Kế hoạch {period[0][:4]}", "en": None}
+    return plans.create_plan(
+        conn,
+        ADMIN,
+        {"number": number, "title": title, "unit": unit, "issued_on": period[0]}
+        | {"period": {"from": period[0], "to": period[1]}, "deadline": "2023-02-20"},
+    )
+
+
 def measure(url: str, steps: list[int], runs: int) -> list[dict[str, Any]]:
     engine = make_engine(url)
     upgrade(engine)
@@ -269,30 +279,8 @@ def measure(url: str, steps: list[int], runs: int) -> list[dict[str, Any]]:
         for d in store_units.children(conn, PROVINCE):
             communes += [(c["code"], d["code"]) for c in store_units.children(conn, d["code"])]
         facts.bulk_load(conn, [], _files())
-        plan = plans.create_plan(
-            conn,
-            ADMIN,
-            {
-                "number": "44/KH-MTTQ-BTT",
-                "title": {"vi": "Kế hoạch 2022", "en": None},
-                "unit": DISTRICT,
-                "issued_on": "2022-05-16",
-                "period": {"from": "2022-01-01", "to": "2022-12-31"},
-                "deadline": "2023-01-20",
-            },
-        )
-        cut = plans.create_plan(  # a period that cuts months at both ends
-            conn,
-            ADMIN,
-            {
-                "number": "12/KH-MTTQ-BTT",
-                "title": {"vi": "Kế hoạch 2022–2023", "en": None},
-                "unit": PROVINCE,
-                "issued_on": "2022-03-01",
-                "period": {"from": "2022-03-15", "to": "2023-02-10"},
-                "deadline": "2023-02-20",
-            },
-        )
+        plan = _plan(conn, "44/KH-MTTQ-BTT", DISTRICT, ("2022-01-01", "2022-12-31"))
+        cut = _plan(conn, "12/KH-MTTQ-BTT", PROVINCE, ("2022-03-15", "2023-02-10"))  # cut months
         add_user(
             conn, username=WEB_USER, password=WEB_PASSWORD, role="admin", unit_codes=[PROVINCE]
         )
