@@ -11,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["ACTIVITY_NUMBERS", "MODEL_NUMBERS", "contributions"]
+__all__ = [
+    "ACTIVITY_NUMBERS",
+    "CAMPAIGNS",
+    "CHOICES",
+    "COUNTED",
+    "MODEL_NUMBERS",
+    "NUMBERS",
+    "contributions",
+]
 
 MODEL_NUMBERS = (
     "people",
@@ -25,30 +33,26 @@ MODEL_NUMBERS = (
 ACTIVITY_NUMBERS = ("attendees", "bulletins_printed", "commendations")
 
 
-def contributions(f: Mapping[str, Any], n: int = 1) -> list[tuple[str, int]]:
-    """What one fact adds to its unit's tallies; or ``n`` facts alike in every choice, whose
-    numbers ``f`` holds summed (a row of :func:`aggregate_under`)."""
+# The key scheme, as tables that :func:`contributions` and the SQL sums of
+# ``server/store/periods.py`` both read.
+COUNTED = ("model", "visit", "evidence")  # entities whose records are counted under their name
+CHOICES = (  # (entity, fact column, key prefix): a record counts under its choice
+    ("model", "content_area", "model.content_area."),
+    ("model", "status", "model.status."),
+    ("model", "organization", "model.organization."),
+    ("initiative", "status", "initiative.status."),
+    ("activity", "kind", "activity.kind."),
+)
+CAMPAIGNS = "model.campaign."  # a model counts under each of its campaigns (column "campaigns")
+NUMBERS = {"model": MODEL_NUMBERS, "activity": ACTIVITY_NUMBERS}  # summed as "<entity>.<column>"
+
+
+def contributions(f: Mapping[str, Any]) -> list[tuple[str, int]]:
+    """What one fact adds to its unit's tallies."""
     entity = f["entity"]
-    out: list[tuple[str, int]] = []
-    if entity == "model":
-        out.append(("model", n))
-        for col, key in (
-            ("content_area", "content_area"),
-            ("status", "status"),
-            ("organization", "organization"),
-        ):
-            if f[col]:
-                out.append((f"model.{key}.{f[col]}", n))
-        if f["campaigns"]:
-            out += [(f"model.campaign.{c}", n) for c in f["campaigns"].split(",")]
-        out += [(f"model.{col}", f[col]) for col in MODEL_NUMBERS if f[col]]
-    elif entity in ("visit", "evidence"):
-        out.append((entity, n))
-    elif entity == "initiative":
-        if f["status"]:
-            out.append((f"initiative.status.{f['status']}", n))
-    elif entity == "activity":
-        if f["kind"]:
-            out.append((f"activity.kind.{f['kind']}", n))
-        out += [(f"activity.{col}", f[col]) for col in ACTIVITY_NUMBERS if f[col]]
+    out: list[tuple[str, int]] = [(entity, 1)] if entity in COUNTED else []
+    out += [(prefix + f[col], 1) for e, col, prefix in CHOICES if e == entity and f[col]]
+    if entity == "model" and f["campaigns"]:
+        out += [(CAMPAIGNS + c, 1) for c in f["campaigns"].split(",")]
+    out += [(f"{entity}.{col}", f[col]) for col in NUMBERS.get(entity, ()) if f[col]]
     return out

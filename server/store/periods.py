@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select, update
 
 from server.db.schema import attachments, period_tallies, record_facts
-from server.store.fact_keys import ACTIVITY_NUMBERS, MODEL_NUMBERS, contributions
+from server.store import fact_keys as keys
+from server.store.fact_keys import contributions
 from server.store.tally_sql import add_counts
 from server.store.units import under
 from shared_schema import periods as rule
@@ -230,17 +231,34 @@ def _ranges(period: Period) -> list[tuple[str, str, str, str]]:
     ]
 
 
-_CHOICES = ("entity", "content_area", "status", "organization", "campaigns", "kind")
-_SUMS = [func.sum(record_facts.c[col]).label(col) for col in (*MODEL_NUMBERS, *ACTIVITY_NUMBERS)]
-
-
-def _adds(row: Mapping[str, Any]) -> list[tuple[str, int]]:
-    f = {
-        k: (int(v or 0) if k in (*MODEL_NUMBERS, *ACTIVITY_NUMBERS) else v) for k, v in row.items()
-    }
-    out = contributions(f, f["n"])
-    if f.get("missing"):
-        out.append(("evidence.missing", f["n"]))
+def _keyed(
+    conn: Connection, group: Any, where: Any, *, lost: bool = True
+) -> list[tuple[Any, str, int]]:
+    """``(group, key, n)``: the facts that pass ``where`` summed into the keys of
+    :mod:`~server.store.fact_keys` (and ``evidence.missing`` when ``lost``) by the database, one small ``GROUP BY`` per kind of key (so
+    that this process adds up a few rows per group, not one per combination of choices)."""
+    f = record_facts
+    out: list[tuple[Any, str, int]] = []
+    q = select(group, f.c.entity, func.count()).where(where, f.c.entity.in_(keys.COUNTED))
+    out += [(g, e, n) for g, e, n in conn.execute(q.group_by(group, f.c.entity))]
+    for entity, col, prefix in keys.CHOICES:
+        c = f.c[col]
+        q = select(group, c, func.count()).where(where, f.c.entity == entity, c.is_not(None))
+        out += [(g, prefix + v, n) for g, v, n in conn.execute(q.group_by(group, c)) if v]
+    c = f.c.campaigns
+    q = select(group, c, func.count()).where(where, f.c.entity == "model", c.is_not(None))
+    for g, v, n in conn.execute(q.group_by(group, c)):
+        out += [(g, keys.CAMPAIGNS + one, n) for one in (v or "").split(",") if one]
+    for entity, cols in keys.NUMBERS.items():
+        sums = [func.sum(f.c[col]) for col in cols]
+        q = select(group, *sums).where(where, f.c.entity == entity).group_by(group)
+        for g, *values in conn.execute(q):
+            out += [
+                (g, f"{entity}.{col}", int(v)) for col, v in zip(cols, values, strict=True) if v
+            ]
+    if lost:
+        q = select(group, func.count()).where(where, missing()).group_by(group)
+        out += [(g, "evidence.missing", n) for g, n in conn.execute(q)]
     return out
 
 
@@ -268,14 +286,8 @@ def unit_sums(conn: Connection, code: str, period: Period) -> list[tuple[str, st
     units = under(code)
     for p_rule, grain, first, last in _ranges(period):
         if grain == "d":  # the days of a month the period cuts: from the facts
-            groups = [f.c.unit, *(f.c[c] for c in _CHOICES)]
-            q = (
-                select(*groups, func.count().label("n"), *_SUMS)
-                .where(f.c.unit.in_(units), f.c.p_rule == p_rule, f.c.p_day.between(first, last))
-                .group_by(*groups)
-            )
-            for r in conn.execute(q):
-                out += [(r.unit, key, n) for key, n in _adds(dict(r._mapping))]
+            days = and_(f.c.p_rule == p_rule, f.c.p_day.between(first, last))
+            out += _keyed(conn, f.c.unit, and_(f.c.unit.in_(units), days), lost=False)
             continue
         q = (
             select(t.c.unit, t.c.key, func.sum(t.c.n).label("n"))
@@ -297,14 +309,4 @@ def area_sums(
 ) -> list[tuple[str | None, str, int]]:
     """``(residential area or None, key, n)`` of a commune's own facts, with or without a plan."""
     f = record_facts
-    lost = case((missing(), 1), else_=0).label("missing")
-    groups = [f.c.p_area, *(f.c[c] for c in _CHOICES), lost]
-    q = (
-        select(*groups, func.count().label("n"), *_SUMS)
-        .where(f.c.unit == commune, f.c.entity != "residential_area", _in_period(period))
-        .group_by(*groups)
-    )
-    out: list[tuple[str | None, str, int]] = []
-    for r in conn.execute(q):
-        out += [(r.p_area, key, n) for key, n in _adds(dict(r._mapping))]
-    return out
+    return _keyed(conn, f.c.p_area, and_(f.c.unit == commune, _in_period(period)))
