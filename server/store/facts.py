@@ -5,7 +5,8 @@
   ``record_facts`` (one row per live record; a tombstone removes it) and adds the difference to
   ``unit_tallies``, the sums per unit and key. A district or province summary then reads a few
   rows per unit instead of parsing every record's JSON (issue 10: 12 s → milliseconds at 1M).
-- :func:`rebuild` recomputes both from ``records`` (migration 0003; after a bulk load).
+- :func:`rebuild` recomputes them, and the placements and ``period_tallies``, from ``records``
+  (migration 0004; after a bulk load).
 - Reads: :func:`tallies_under` (per unit of a subtree), :func:`missing_under` (evidence whose file
   has not arrived, re-checked against ``attachments``: only facts written before their file came
   are looked at), :func:`area_names`. A plan's figures and a commune's by residential area:
