@@ -290,7 +290,7 @@ record_facts = Table(
     Column("p_day", String(10), nullable=True),
     Column("p_area", String(36), nullable=True),
     Index("ix_record_facts_unit_entity", "unit", "entity"),
-    Index("ix_record_facts_placed", "unit", "p_rule", "p_day"),
+    Index("ix_record_facts_placed", "unit", "p_rule", "entity", "p_day"),
     Index("ix_record_facts_entity_day", "entity", "day"),
     Index("ix_record_facts_visit", "visit"),
     Index("ix_record_facts_model", "model"),

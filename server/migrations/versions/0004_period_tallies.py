@@ -28,7 +28,7 @@ def upgrade() -> None:
     op.add_column('record_facts', sa.Column('p_day', sa.String(length=10), nullable=True))
     op.add_column('record_facts', sa.Column('p_area', sa.String(length=36), nullable=True))
     op.create_index(
-        'ix_record_facts_placed', 'record_facts', ['unit', 'p_rule', 'p_day']
+        'ix_record_facts_placed', 'record_facts', ['unit', 'p_rule', 'entity', 'p_day']
     )
     op.create_table('period_tallies',
     sa.Column('unit', sa.String(length=16), nullable=False),
