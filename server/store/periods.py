@@ -27,7 +27,17 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    union_all,
+    update,
+)
 
 from server.db.schema import attachments, period_tallies, record_facts
 from server.store import fact_keys as keys
@@ -226,8 +236,12 @@ def cover(start: date, end: date) -> list[tuple[str, str, str]]:
 def _ranges(period: Period) -> list[tuple[str, str, str, str]]:
     """``(rule, grain, first, last)``: the buckets and days that count for a plan of ``period``."""
     start, end = date.fromisoformat(period[0]), date.fromisoformat(period[1])
-    return [(rule.WITHIN, *r) for r in cover(start, end)] + [
-        (rule.UPTO, *r) for r in cover(date.min, end)
+    # Up to the end: every year before its year at once, then its year's months and days.
+    before = [(rule.UPTO, "y", "0001", f"{end.year - 1:04d}")] if end.year > 1 else []
+    return [
+        *((rule.WITHIN, *r) for r in cover(start, end)),
+        *before,
+        *((rule.UPTO, *r) for r in cover(date(end.year, 1, 1), end)),
     ]
 
 
@@ -284,18 +298,23 @@ def unit_sums(conn: Connection, code: str, period: Period) -> list[tuple[str, st
     t, f = period_tallies, record_facts
     out: list[tuple[str, str, int]] = []
     units = under(code)
+    buckets = []
     for p_rule, grain, first, last in _ranges(period):
         if grain == "d":  # the days of a month the period cuts: from the facts
             days = and_(f.c.p_rule == p_rule, f.c.p_day.between(first, last))
             out += _keyed(conn, f.c.unit, and_(f.c.unit.in_(units), days), lost=False)
-            continue
-        q = (
-            select(t.c.unit, t.c.key, func.sum(t.c.n).label("n"))
-            .where(t.c.unit.in_(units), t.c.rule == p_rule, t.c.grain == grain)
-            .where(t.c.bucket.between(first, last))
-            .group_by(t.c.unit, t.c.key)
-        )
-        out += [(r.unit, r.key, int(r.n)) for r in conn.execute(q)]
+        else:
+            bucket = t.c.bucket.between(first, last)
+            buckets.append(
+                select(t.c.unit, t.c.key, t.c.n).where(
+                    t.c.unit.in_(units), t.c.rule == p_rule, t.c.grain == grain, bucket
+                )
+            )
+    # One sum over every range of buckets (each read by the primary key), one row per unit and key.
+    if buckets:
+        every = union_all(*buckets).subquery()
+        q = select(every.c.unit, every.c.key, func.sum(every.c.n))
+        out += [(u, k, int(n)) for u, k, n in conn.execute(q.group_by(every.c.unit, every.c.key))]
     # Few facts wait for a file: the missing_sha index's few entries, as facts.missing_under.
     q = select(f.c.unit).where(
         f.c.missing_sha >= "", f.c.unit.concat("").in_(units), missing(), _in_period(period)
