@@ -18,6 +18,12 @@ evidence records at each step (the photos still on officers' phones: how many th
 on how often phones sync, not on how many records the server holds; each one costs the summary an
 index probe).
 
+Then, at each step: the plan summaries that the period rule makes harder (the province and a
+commune under a plan whose period cuts months at both ends), the staff web dashboard of the
+district and of the province and the first page of a filtered records list (through HTTP, the app
+in-process: rendering included; median ms), and ``records.csv.zip`` of the whole province
+(seconds, and the peak RSS of a fresh process that streams it; targets < 60 s, < 300 MB).
+
 Run: ``python bench/reports.py`` (``--n``, ``--runs``, ``--only sqlite|postgresql``). Prints a
 table and one JSON line with the conditions. PostgreSQL needs its server binaries.
 """
@@ -47,10 +53,11 @@ if str(ROOT) not in sys.path:
 import orjson  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402
 
+from bench.report_pages import WEB_PASSWORD, WEB_USER, csv_zip, print_more, web_pages  # noqa: E402
 from server.db.engine import make_engine, read_tx, write_tx  # noqa: E402
 from server.db.migrate import upgrade  # noqa: E402
 from server.services import plans, reports  # noqa: E402
-from server.services.auth import Principal  # noqa: E402
+from server.services.auth import Principal, add_user  # noqa: E402
 from server.services.units import import_units  # noqa: E402
 from server.store import facts  # noqa: E402
 from server.store import units as store_units  # noqa: E402
@@ -253,6 +260,16 @@ def _summary(engine: Engine, unit: str, plan_id: str | None = None) -> Callable[
     return run
 
 
+def _plan(conn: Any, number: str, unit: str, period: tuple[str, str]) -> dict[str, Any]:
+    title = {"vi": f"Kế hoạch {period[0][:4]}", "en": None}
+    return plans.create_plan(
+        conn,
+        ADMIN,
+        {"number": number, "title": title, "unit": unit, "issued_on": period[0]}
+        | {"period": {"from": period[0], "to": period[1]}, "deadline": "2023-02-20"},
+    )
+
+
 def measure(url: str, steps: list[int], runs: int) -> list[dict[str, Any]]:
     engine = make_engine(url)
     upgrade(engine)
@@ -262,17 +279,10 @@ def measure(url: str, steps: list[int], runs: int) -> list[dict[str, Any]]:
         for d in store_units.children(conn, PROVINCE):
             communes += [(c["code"], d["code"]) for c in store_units.children(conn, d["code"])]
         facts.bulk_load(conn, [], _files())
-        plan = plans.create_plan(
-            conn,
-            ADMIN,
-            {
-                "number": "44/KH-MTTQ-BTT",
-                "title": {"vi": "Kế hoạch 2022", "en": None},
-                "unit": DISTRICT,
-                "issued_on": "2022-05-16",
-                "period": {"from": "2022-01-01", "to": "2022-12-31"},
-                "deadline": "2023-01-20",
-            },
+        plan = _plan(conn, "44/KH-MTTQ-BTT", DISTRICT, ("2022-01-01", "2022-12-31"))
+        cut = _plan(conn, "12/KH-MTTQ-BTT", PROVINCE, ("2022-03-15", "2023-02-10"))  # cut months
+        add_user(
+            conn, username=WEB_USER, password=WEB_PASSWORD, role="admin", unit_codes=[PROVINCE]
         )
     gen = Generator(communes)
     loaded, out = 0, []
@@ -295,10 +305,14 @@ def measure(url: str, steps: list[int], runs: int) -> list[dict[str, Any]]:
             ("province", PROVINCE, None, runs),
             ("district_plan", DISTRICT, plan["plan_id"], max(3, runs // 3)),
             ("commune", COMMUNE, None, runs),
+            ("province_cut_plan", PROVINCE, cut["plan_id"], runs),
+            ("commune_cut_plan", COMMUNE, cut["plan_id"], runs),
         ):
             row[f"{name}_ms"], row[f"{name}_cpu_ms"] = _median_ms(
                 _summary(engine, unit, plan_id), n
             )
+        row.update(web_pages(url, runs, _median_ms, district=DISTRICT, province=PROVINCE))
+        row.update(csv_zip(url, ADMIN, PROVINCE))
         row["loadavg"] = round(os.getloadavg()[0], 1)
         out.append(row)
         print(engine.dialect.name, out[-1], flush=True)
@@ -346,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
                 for k in ("district", "province", "district_plan", "commune")
             )
             print(f"{name:<11}{r['records']:>10,}{r['load_s']:>8}{cells}{r['loadavg']:>6}")
+    print_more(results)
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     line = {
         "bench": "reports",

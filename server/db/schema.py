@@ -281,7 +281,16 @@ record_facts = Table(
     Column("attendees", BigInteger, nullable=True),
     Column("bulletins_printed", BigInteger, nullable=True),
     Column("commendations", BigInteger, nullable=True),
+    # Where the record counts (migration 0004, server/store/periods.py): the plan period rule's
+    # ``p_rule`` ("r" within the period, "u" up to its end) and ``p_day`` (its own date, or for
+    # evidence its visit's, else its model's), and ``p_area`` (the residential area a commune's
+    # summary puts it under: a model's own, a visit's or evidence's (visit's) model's). Kept up to
+    # date when a record they are read from changes.
+    Column("p_rule", String(1), nullable=True),
+    Column("p_day", String(10), nullable=True),
+    Column("p_area", String(36), nullable=True),
     Index("ix_record_facts_unit_entity", "unit", "entity"),
+    Index("ix_record_facts_placed", "unit", "p_rule", "entity", "p_day"),
     Index("ix_record_facts_entity_day", "entity", "day"),
     Index("ix_record_facts_visit", "visit"),
     Index("ix_record_facts_model", "model"),
@@ -295,6 +304,20 @@ unit_tallies = Table(
     "unit_tallies",
     metadata,
     Column("unit", String(16), primary_key=True),
+    Column("key", String(96), primary_key=True),
+    Column("n", BigInteger, nullable=False),
+)
+
+# The same sums per unit by the plan period rule's ``rule`` and date bucket (``grain`` "y": a
+# year ``YYYY``, "m": a month ``YYYY-MM``): a plan's summary adds whole years and months and reads
+# the facts only for the days of a month its period cuts (server/store/periods.py).
+period_tallies = Table(
+    "period_tallies",
+    metadata,
+    Column("unit", String(16), primary_key=True),
+    Column("rule", String(1), primary_key=True),
+    Column("grain", String(1), primary_key=True),
+    Column("bucket", String(7), primary_key=True),
     Column("key", String(96), primary_key=True),
     Column("n", BigInteger, nullable=False),
 )

@@ -1,10 +1,9 @@
 """Which records an export keeps: by review state and date, by a plan's period, and models with
 what hangs off them.
 
-A plan's period (SYNC.md "Plans and commune reports"): an activity, visit or initiative counts when
-its own date (``date``, ``visit_date``, ``submitted_date``) falls in it, a model when its
-``start_date`` is on or before the period's end, evidence with the visit (or model) it names, and
-residential areas always; a record without that date does not count.
+A plan's period: the rule of ``shared_schema.periods`` (SYNC.md "Plans and commune reports"), the
+one the summary and the web records list follow. Evidence counts with the visit (or model) it
+names: here, whether that visit (model) is among those :func:`links` kept.
 
 ``content_area`` and ``status`` select models; a visit is kept when its model is, an evidence record
 when its visit's model is (or its model, when it names no visit). With a model filter the models and
@@ -23,6 +22,7 @@ from sqlalchemy import Connection, Row
 from server import store
 from server.exports.columns import review_state_of
 from server.exports.query import ExportQuery, PreparedExport
+from shared_schema import periods
 
 __all__ = ["Links", "keep", "links"]
 
@@ -35,19 +35,14 @@ class Links:
     visits: set[str]
 
 
-_DATE_OF = {"activity": "date", "visit": "visit_date", "initiative": "submitted_date"}
+_DATED = frozenset(periods.DATE_FIELD) - {"model"}
 
 
 def in_period(entity: str, fields: dict[str, Any], period: tuple[str, str] | None) -> bool:
     """Whether a record of ``entity`` counts for a plan of ``period`` (evidence: see ``keep``)."""
     if period is None or entity == "residential_area":
         return True
-    start, end = period
-    if entity == "model":
-        day = fields.get("start_date")
-        return isinstance(day, str) and day <= end
-    day = fields.get(_DATE_OF.get(entity, ""))
-    return isinstance(day, str) and start <= day <= end
+    return periods.counts(periods.rule_of(entity), periods.day_of(entity, fields), period)
 
 
 def links(conn: Connection, prepared: PreparedExport) -> Links | None:
@@ -83,7 +78,7 @@ def keep(
     period: tuple[str, str] | None = None,
 ) -> bool:
     """Whether a record passes the query's filters (``found``: from :func:`links`)."""
-    if row.entity in _DATE_OF and not in_period(row.entity, fields, period):
+    if row.entity in _DATED and not in_period(row.entity, fields, period):
         return False
     if q.review_states is not None and review_state_of(fields) not in q.review_states:
         return False

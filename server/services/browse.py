@@ -24,6 +24,7 @@ from server.services import attachments as attachments_service
 from server.services.auth import Principal
 from server.services.units import unit_in_scope, units_in_scope
 from server.store import record_pages as store
+from shared_schema import periods
 from shared_schema.entities import ENTITIES, REVIEW_STATES
 from shared_schema.errors import ErrorCode
 from shared_schema.forms import FieldDef, FormDefinition, FormSet, load_default_forms
@@ -33,13 +34,6 @@ PAGE_SIZE = 50
 _MONTH_RE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 SCAN_BUDGET = 5000
 _BATCH = 250
-# The field each entity's period rule reads (SYNC.md "Plans and commune reports").
-PLAN_DATE_FIELD = {
-    "activity": "date",
-    "visit": "visit_date",
-    "initiative": "submitted_date",
-    "model": "start_date",
-}
 _TITLE_FIELDS = ("name", "title", "caption", "visit_date", "date", "officer_name")
 
 
@@ -90,31 +84,19 @@ def parse_filter(params: dict[str, str], default_unit: str) -> RecordFilter:
     )
 
 
-def _in_period(entity: str, fields: dict[str, Any], period: tuple[date, date]) -> bool:
-    name = PLAN_DATE_FIELD.get(entity)
-    if name is None:
-        return entity in ("residential_area", "evidence")
-    raw = fields.get(name)
-    try:
-        day = date.fromisoformat(raw) if isinstance(raw, str) else None
-    except ValueError:
-        day = None
-    if day is None:
-        return False
-    if entity == "model":
-        return day <= period[1]
-    return period[0] <= day <= period[1]
-
-
-def _matches(f: RecordFilter, entity: str, fields: dict[str, Any], key: str | None) -> bool:
+def _matches(
+    f: RecordFilter, entity: str, fields: dict[str, Any], key: str | None, named: periods.Lookup
+) -> bool:
     if f.content_area is not None and fields.get("content_area") != f.content_area:
         return False
     if f.status is not None and fields.get("status") != f.status:
         return False
     if f.review_state is not None and (fields.get("review_state") or "pending") != f.review_state:
         return False
-    if f.period is not None and not _in_period(entity, fields, f.period):
-        return False
+    if f.period is not None:
+        period = (f.period[0].isoformat(), f.period[1].isoformat())
+        if not periods.record_counts(entity, fields, period, named):
+            return False
     if key:
         text = " ".join(str(v) for v in fields.values() if isinstance(v, str))
         if key not in search_key(text):
@@ -149,17 +131,36 @@ def list_records(
             before_seq=before,
             limit=_BATCH,
         )
+        named = _named_by(conn, rows) if f.period is not None else _nothing
         for r in rows:
             scanned += 1
             before = r.seq
             fields = orjson.loads(r.fields)
-            if _matches(f, r.entity, fields, key):
+            if _matches(f, r.entity, fields, key, named):
                 out.append(_summary_row(r, fields))
                 if len(out) == PAGE_SIZE:
                     return out, before
         if len(rows) < _BATCH:
             return out, None
     return out, before
+
+
+def _nothing(_record_id: str) -> None:
+    return None
+
+
+def _named_by(conn: Connection, rows: list[Row[Any]]) -> periods.Lookup:
+    """The visits and models the evidence among ``rows`` names (the plan period rule counts
+    evidence with them), as the rule's look-up."""
+    refs: set[str] = set()
+    for r in rows:
+        if r.entity == "evidence":
+            fields = orjson.loads(r.fields)
+            refs.update(v for v in (fields.get("visit"), fields.get("model")) if isinstance(v, str))
+    found = {
+        x.record_id: (x.entity, orjson.loads(x.fields)) for x in store.records_by_id(conn, refs)
+    }
+    return found.get
 
 
 def _summary_row(r: Row[Any], fields: dict[str, Any]) -> dict[str, Any]:

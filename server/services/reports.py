@@ -10,14 +10,15 @@ The function the JSON API and the staff pages call:
   forms appears as a key, with 0 where none. With a plan, only records of the plan's period count
   and each commune child under the plan's unit carries its ``report`` status.
 
-Where the figures come from (issue 10's benchmark: 1,000,000 records):
+Where the figures come from (issue 10's benchmark: 1,000,000 records), all kept on write
+(``server/store/facts.py``, ``server/store/periods.py``), so that no summary parses a record:
 
-- without a plan, above a commune: ``unit_tallies``, the sums per unit kept by the push
-  transaction (``server/store/facts.py``), and the few evidence facts whose file had not arrived
-  when they were written; a province reads a few thousand rows, however many records;
-- a commune, or any unit with a plan: the subtree's ``record_facts`` rows (values extracted on
-  write, joined to the dates and residential area of the records they name), summed by the
-  database per unit (or residential area) and choice.
+- above a commune, without a plan: ``unit_tallies``, the sums per unit, and the few evidence
+  facts whose file had not arrived when they were written;
+- above a commune, with a plan: ``period_tallies``, the same sums per year and month of the date
+  the period rule reads, and the facts of the days of a month the period cuts;
+- a commune: its own facts, each placed under its residential area and date when written,
+  summed by the database (one table, no join).
 
 Placing a record: models by their ``residential_area``; visits by their model's; evidence by its
 visit's model's, else its model's. The plan period rule: ``activity.date``, ``visit.visit_date``,
@@ -36,6 +37,7 @@ from server.errors import ServerError
 from server.services import plans as plans_service
 from server.services.auth import Principal
 from server.store import facts as store_facts
+from server.store import periods as store_periods
 from server.store import units as store_units
 from shared_schema.errors import ErrorCode
 from shared_schema.forms import load_default_forms
@@ -111,40 +113,29 @@ class Tally:
         }
 
 
-def _from_facts(
-    conn: Connection,
-    target: dict[str, Any],
-    plan: dict[str, Any] | None,
-    child_of: dict[str, str],
-) -> tuple[Tally, Tally, dict[str, Tally]]:
-    """(totals, own, per child) from the subtree's fact rows, summed by the database."""
-    by_area = target["level"] == "commune"
-    period = (plan["period"]["from"], plan["period"]["to"]) if plan else None
-    totals, own = Tally(), Tally()
-    kids: dict[str, Tally] = defaultdict(Tally)
-    for row in store_facts.aggregate_under(conn, target["code"], by_area=by_area, period=period):
-        adds = store_facts.contributions(row, row["n"])
-        if row["missing"]:
-            adds.append(("evidence.missing", row["n"]))
+def _by_area(
+    conn: Connection, code: str, plan: dict[str, Any] | None
+) -> tuple[Tally, dict[str, Tally]]:
+    """(totals, per residential area) of a commune."""
+    totals, kids = Tally(), defaultdict[str, Tally](Tally)
+    for area, key, n in store_periods.area_sums(conn, code, _period(plan)):
+        totals.add(key, n)
         # Initiatives and activities belong to the commune, not to a residential area.
-        child = row["area"] if by_area else child_of.get(row["unit"])
-        for key, n in adds:
-            totals.add(key, n)
-            if row["unit"] == target["code"]:
-                own.add(key, n)
-            if child is not None:
-                kids[child].add(key, n)
-    return totals, own, kids
+        if area is not None:
+            kids[area].add(key, n)
+    return totals, kids
 
 
-def _from_tallies(
-    conn: Connection, code: str, child_of: dict[str, str]
+def _period(plan: dict[str, Any] | None) -> tuple[str, str] | None:
+    return (plan["period"]["from"], plan["period"]["to"]) if plan else None
+
+
+def _by_unit(
+    rows: list[tuple[str, str, int]], code: str, child_of: dict[str, str]
 ) -> tuple[Tally, Tally, dict[str, Tally]]:
-    """(totals, own, per child) from the per-unit sums kept on write."""
+    """(totals, own, per child) from ``(unit, key, n)`` rows of the subtree."""
     totals, own = Tally(), Tally()
     kids: dict[str, Tally] = defaultdict(Tally)
-    rows = store_facts.tallies_under(conn, code)
-    rows += [(u, "evidence.missing", n) for u, n in store_facts.missing_under(conn, code).items()]
     for unit, key, n in rows:
         totals.add(key, n)
         if unit == code:
@@ -153,6 +144,18 @@ def _from_tallies(
         if child is not None:
             kids[child].add(key, n)
     return totals, own, kids
+
+
+def _unit_rows(
+    conn: Connection, code: str, plan: dict[str, Any] | None
+) -> list[tuple[str, str, int]]:
+    period = _period(plan)
+    if period is not None:
+        return store_periods.unit_sums(conn, code, period)
+    rows = store_facts.tallies_under(conn, code)
+    return rows + [
+        (u, "evidence.missing", n) for u, n in store_facts.missing_under(conn, code).items()
+    ]
 
 
 def _reports(
@@ -181,7 +184,7 @@ def summary(
     plan = plans_service.get_plan(conn, principal, plan_id) if plan_id else None
     code = target["code"]
     if target["level"] == "commune":
-        totals, _own, kids = _from_facts(conn, target, plan, {})
+        totals, kids = _by_area(conn, code, plan)
         areas = store_facts.area_names(conn, code)
         child_units = [
             {"code": rid, "name": name, "level": "residential_area"}
@@ -191,10 +194,7 @@ def summary(
     else:
         child_units = store_units.children(conn, code)
         child_of = store_units.child_of_each(conn, code)
-        if plan is None:
-            totals, own_tally, kids = _from_tallies(conn, code, child_of)
-        else:
-            totals, own_tally, kids = _from_facts(conn, target, plan, child_of)
+        totals, own_tally, kids = _by_unit(_unit_rows(conn, code, plan), code, child_of)
         own = own_tally.as_dict()
     reports = _reports(conn, principal, plan)
     return {

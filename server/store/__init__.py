@@ -20,7 +20,10 @@ Modules, one per table family:
   ``device_users``, ``login_failures``.
 - :mod:`~server.store.plans`: ``plans``, ``plan_reports``.
 - :mod:`~server.store.facts`: ``record_facts``, ``unit_tallies`` — the figures reports aggregate,
-  kept in the push transaction.
+  kept in the push transaction (their keys: :mod:`~server.store.fact_keys`; the adding upsert:
+  :mod:`~server.store.tally_sql`).
+- :mod:`~server.store.periods`: ``period_tallies`` and the facts' placement — a plan's summary
+  and a commune's, kept in the same transaction.
 """
 
 from server.store import attachments, changes, facts, plans, records, units, users

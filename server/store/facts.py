@@ -5,16 +5,14 @@
   ``record_facts`` (one row per live record; a tombstone removes it) and adds the difference to
   ``unit_tallies``, the sums per unit and key. A district or province summary then reads a few
   rows per unit instead of parsing every record's JSON (issue 10: 12 s → milliseconds at 1M).
-- :func:`rebuild` recomputes both from ``records`` (migration 0003; after a bulk load).
+- :func:`rebuild` recomputes them, and the placements and ``period_tallies``, from ``records``
+  (migration 0004; after a bulk load).
 - Reads: :func:`tallies_under` (per unit of a subtree), :func:`missing_under` (evidence whose file
   has not arrived, re-checked against ``attachments``: only facts written before their file came
-  are looked at), :func:`aggregate_under` (the facts summed by unit or residential area and by
-  choice, with a plan's period rule, for a commune's residential areas and for a plan).
+  are looked at), :func:`area_names`. A plan's figures and a commune's by residential area:
+  ``server/store/periods.py``, kept in the same transaction by :func:`upsert`.
 
-Keys of ``unit_tallies`` (:func:`contributions`): ``model``, ``model.content_area.<v>``,
-``model.status.<v>``, ``model.organization.<v>``, ``model.campaign.<v>``, ``model.<number>``
-(people, households, contributions, results), ``visit``, ``evidence``,
-``initiative.status.<v>``, ``activity.kind.<v>``, ``activity.<number>``.
+Keys of ``unit_tallies``: ``server/store/fact_keys.py``.
 """
 
 from __future__ import annotations
@@ -24,31 +22,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, case, delete, exists, func, insert, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, delete, insert, select
 
-from server.db.schema import attachments, record_facts, records, unit_tallies
+from server.db.schema import attachments, period_tallies, record_facts, records, unit_tallies
+from server.store import periods
+from server.store.fact_keys import ACTIVITY_NUMBERS, MODEL_NUMBERS, contributions
+from server.store.tally_sql import add_counts
 from server.store.units import under
+from shared_schema.periods import day_of
 
 _CHUNK = 500
-MODEL_NUMBERS = (
-    "people",
-    "households",
-    "state_budget_vnd",
-    "people_contribution_vnd",
-    "labour_days",
-    "economic_value_vnd_per_year",
-    "households_out_of_poverty",
-)
-ACTIVITY_NUMBERS = ("attendees", "bulletins_printed", "commendations")
 # Form field → fact column, where they differ.
 _MODEL_FIELDS = {"people": "participating_people", "households": "participating_households"}
-_DAY_FIELD = {
-    "model": "start_date",
-    "visit": "visit_date",
-    "initiative": "submitted_date",
-    "activity": "date",
-}
 _COLUMNS = [c.name for c in record_facts.columns]
 
 
@@ -73,8 +58,7 @@ def fact_of(
     f: dict[str, Any] = dict.fromkeys(_COLUMNS)
     f.update(record_id=record_id, entity=entity, unit=unit)
     f["review_state"] = _str(fields.get("review_state"))
-    day = _str(fields.get(_DAY_FIELD.get(entity, "")))
-    f["day"] = day[:10] if day else None
+    f["day"] = day_of(entity, fields)  # a calendar day YYYY-MM-DD, else None
     if entity == "residential_area":
         f["name"] = _str(fields.get("name"))
     elif entity == "model":
@@ -102,35 +86,6 @@ def fact_of(
     return f
 
 
-def contributions(f: Mapping[str, Any], n: int = 1) -> list[tuple[str, int]]:
-    """What one fact adds to its unit's tallies; or ``n`` facts alike in every choice, whose
-    numbers ``f`` holds summed (a row of :func:`aggregate_under`)."""
-    entity = f["entity"]
-    out: list[tuple[str, int]] = []
-    if entity == "model":
-        out.append(("model", n))
-        for col, key in (
-            ("content_area", "content_area"),
-            ("status", "status"),
-            ("organization", "organization"),
-        ):
-            if f[col]:
-                out.append((f"model.{key}.{f[col]}", n))
-        if f["campaigns"]:
-            out += [(f"model.campaign.{c}", n) for c in f["campaigns"].split(",")]
-        out += [(f"model.{col}", f[col]) for col in MODEL_NUMBERS if f[col]]
-    elif entity in ("visit", "evidence"):
-        out.append((entity, n))
-    elif entity == "initiative":
-        if f["status"]:
-            out.append((f"initiative.status.{f['status']}", n))
-    elif entity == "activity":
-        if f["kind"]:
-            out.append((f"activity.kind.{f['kind']}", n))
-        out += [(f"activity.{col}", f[col]) for col in ACTIVITY_NUMBERS if f[col]]
-    return out
-
-
 def _complete(conn: Connection, hashes: Iterable[str]) -> set[str]:
     items = sorted({h for h in hashes if h})
     found: set[str] = set()
@@ -142,16 +97,7 @@ def _complete(conn: Connection, hashes: Iterable[str]) -> set[str]:
 
 def _add_tallies(conn: Connection, delta: Mapping[tuple[str, str], int]) -> None:
     rows = [{"unit": u, "key": k, "n": n} for (u, k), n in delta.items() if n]
-    if not rows:
-        return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(unit_tallies)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[unit_tallies.c.unit, unit_tallies.c.key],
-        set_={"n": unit_tallies.c.n + stmt.excluded.n},
-    )
-    for i in range(0, len(rows), _CHUNK):
-        conn.execute(stmt, rows[i : i + _CHUNK])
+    add_counts(conn, unit_tallies, rows)
 
 
 def upsert(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -190,6 +136,7 @@ def rebuild(conn: Connection, batch: int = 2000) -> int:
     """Recompute ``record_facts`` and ``unit_tallies`` from ``records``; the number of facts."""
     conn.execute(delete(record_facts))
     conn.execute(delete(unit_tallies))
+    conn.execute(delete(period_tallies))
     q = select(
         records.c.record_id, records.c.entity, records.c.unit, records.c.fields, records.c.deleted
     ).where(records.c.deleted.is_(False), records.c.unit.is_not(None))
@@ -209,6 +156,7 @@ def rebuild(conn: Connection, batch: int = 2000) -> int:
 
 def _apply(conn: Connection, new: list[dict[str, Any]], old: list[dict[str, Any]]) -> int:
     """Replace the facts ``old`` by ``new`` and move the tallies by the difference."""
+    tracked = periods.track(conn, [f["record_id"] for f in (*new, *old)])
     present = _complete(conn, (f["missing_sha"] for f in new if f["missing_sha"]))
     delta: dict[tuple[str, str], int] = defaultdict(int)
     for f in new:
@@ -225,6 +173,7 @@ def _apply(conn: Connection, new: list[dict[str, Any]], old: list[dict[str, Any]
     if new:
         conn.execute(insert(record_facts), new)
     _add_tallies(conn, delta)
+    periods.settle(conn, tracked)
     return len(new)
 
 
@@ -262,12 +211,6 @@ def tallies_under(conn: Connection, code: str) -> list[tuple[str, str, int]]:
     return [(r.unit, r.key, int(r.n)) for r in conn.execute(q)]
 
 
-def _missing(f: Any) -> Any:
-    """1 when an evidence fact's file is still not on the server, else 0 (a SQL expression)."""
-    arrived = exists().where(attachments.c.sha256 == f.c.missing_sha)
-    return and_(f.c.missing_sha.is_not(None), ~arrived)
-
-
 def missing_under(conn: Connection, code: str) -> dict[str, int]:
     """Unit → evidence records of that unit whose file has not arrived, over ``code``'s subtree."""
     f = record_facts
@@ -276,7 +219,7 @@ def missing_under(conn: Connection, code: str) -> dict[str, int]:
     # index is not preferred, and the counting done here, not by a GROUP BY that would read the
     # facts in unit order; so that it reads only the missing_sha index's few entries.
     q = select(f.c.unit).where(
-        f.c.missing_sha >= "", f.c.unit.concat("").in_(under(code)), _missing(f)
+        f.c.missing_sha >= "", f.c.unit.concat("").in_(under(code)), periods.missing()
     )
     return dict(Counter(conn.execute(q).scalars()))
 
@@ -288,72 +231,9 @@ def area_names(conn: Connection, commune: str) -> dict[str, str]:
     return {r.record_id: r.name or "" for r in conn.execute(q)}
 
 
-_CHOICE_COLUMNS = ("entity", "content_area", "status", "organization", "campaigns", "kind")
-
-
-def aggregate_under(
-    conn: Connection, code: str, *, by_area: bool, period: tuple[str, str] | None
-) -> list[dict[str, Any]]:
-    """The facts of ``code``'s subtree summed by unit (or by residential area, ``by_area``) and
-    by every choice: rows of ``unit``, ``area``, ``entity``, the choice columns, ``missing`` (an
-    evidence whose file has not arrived), ``n`` and the sums of the number columns.
-
-    ``period`` (from, to) keeps the records of a plan's period (SYNC.md's rule): an activity,
-    visit or initiative dated in it, a model started on or before its end, evidence with the visit
-    (else the model) it names; residential areas are left out (see :func:`area_names`). A
-    residential area is a model's own, a visit's or evidence's through its (visit's) model.
-    """
-    f = record_facts
-    v = record_facts.alias("v")
-    m = record_facts.alias("m")
-    missing = case((_missing(f), 1), else_=0).label("missing")
-    groups: list[Any] = [f.c.unit, *(f.c[c] for c in _CHOICE_COLUMNS), missing]
-    if by_area:
-        area = case((f.c.entity == "model", f.c.area), else_=m.c.area).label("area")
-        groups.append(area)
-    sums = [func.sum(f.c[col]).label(col) for col in (*MODEL_NUMBERS, *ACTIVITY_NUMBERS)]
-    q = (
-        select(*groups, func.count().label("n"), *sums)
-        .select_from(
-            f.outerjoin(v, v.c.record_id == f.c.visit).outerjoin(
-                m, m.c.record_id == func.coalesce(v.c.model, f.c.model)
-            )
-        )
-        .where(f.c.unit.in_(under(code)), f.c.entity != "residential_area")
-        .group_by(*groups)
-    )
-    if period is not None:
-        start, end = period
-        q = q.where(
-            or_(
-                and_(f.c.entity == "model", f.c.day <= end),
-                and_(
-                    f.c.entity.in_(("visit", "initiative", "activity")),
-                    f.c.day.between(start, end),
-                ),
-                and_(
-                    f.c.entity == "evidence",
-                    or_(
-                        and_(f.c.visit.is_not(None), v.c.day.between(start, end)),
-                        and_(f.c.visit.is_(None), m.c.day <= end),
-                    ),
-                ),
-            )
-        )
-    out = []
-    for r in conn.execute(q):
-        row = dict(r._mapping)
-        row.setdefault("area", None)
-        for col in (*MODEL_NUMBERS, *ACTIVITY_NUMBERS):
-            row[col] = int(row[col] or 0)
-        out.append(row)
-    return out
-
-
 __all__ = [
     "ACTIVITY_NUMBERS",
     "MODEL_NUMBERS",
-    "aggregate_under",
     "area_names",
     "bulk_load",
     "contributions",

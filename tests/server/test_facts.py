@@ -123,7 +123,7 @@ def test_sums_kept_on_write_equal_a_rebuild_and_follow_edits(tmp_path: Path) -> 
     assert kept[("662", "activity.attendees")] == 140
     assert ("24643", "model.content_area.5") not in kept
     with write_tx(engine) as conn:
-        assert facts.rebuild(conn) == 3  # what migration 0003 runs over existing records
+        assert facts.rebuild(conn) == 3  # what migration 0004 runs over existing records
     assert _tallies(engine) == kept
     # An edit through upsert moves the sums; a delete takes them away.
     edited = dict(rows[0], fields=orjson.dumps(MODEL | {"status": "replicated"}).decode())

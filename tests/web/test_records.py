@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from typing import Any
 
@@ -237,3 +238,56 @@ def test_resolve_a_conflict_by_editing_the_value(page: Any, site: Site) -> None:
     assert rec["fields"]["participating_households"] == 37
     history = page.locator("table.history").inner_text()
     assert "web:commune" in history
+
+
+def test_plan_filter_lists_evidence_by_its_visits_date(page: Any, site: Site) -> None:
+    """The list's plan filter follows the period rule of the summary and the exports: evidence
+    counts with the visit it names, so a photo of a visit after the period is not listed."""
+    import uuid
+
+    from tests.support.records import record_fields
+    from tests.web.conftest import change, push
+
+    tag = uuid.uuid4().hex[:6]
+    area, model, inside, after = (str(uuid.uuid4()) for _ in range(4))
+    records = [
+        ("residential_area", area, record_fields("residential_area")),
+        ("model", model, record_fields("model", residential_area=area, start_date="2023-02-01")),
+        ("visit", inside, record_fields("visit", model=model, visit_date="2023-06-10")),
+        ("visit", after, record_fields("visit", model=model, visit_date="2024-02-01")),
+    ]
+    for visit, caption in ((inside, "trong kỳ"), (after, "ngoài kỳ")):
+        fields = record_fields(
+            "evidence",
+            visit=visit,
+            sha256=hashlib.sha256(tag.encode() + visit.encode()).hexdigest(),
+        )
+        records.append(
+            ("evidence", str(uuid.uuid4()), fields | {"caption": f"Ảnh {tag} {caption}"})
+        )
+    with site.api("officer", "phone-plan") as c:
+        push(
+            c,
+            "phone-plan",
+            [change("phone-plan", e, rid, f, None, i) for i, (e, rid, f) in enumerate(records)],
+        )
+    with site.api("district", "web-plan") as c:
+        plan = c.post(
+            "/plans",
+            json={
+                "number": f"{tag}/KH-MTTQ-BTT",
+                "title": {"vi": "Kế hoạch năm 2023", "en": None},
+                "unit": "662",
+                "issued_on": "2023-01-05",
+                "period": {"from": "2023-01-01", "to": "2023-12-31"},
+                "deadline": "2024-01-20",
+            },
+        )
+        assert plan.status_code == 201, plan.text
+    log_in(page, "district")
+    page.goto(f"/web/records?entity=evidence&q={tag}")
+    listed = page.locator("table.records tbody tr").all_inner_texts()
+    assert sorted("trong kỳ" in t for t in listed) == [False, True]  # both, without a plan
+    page.goto(f"/web/records?entity=evidence&q={tag}&plan={plan.json()['plan_id']}")
+    listed = page.locator("table.records tbody tr").all_inner_texts()
+    assert len(listed) == 1 and "trong kỳ" in listed[0]

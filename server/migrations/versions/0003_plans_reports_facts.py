@@ -8,8 +8,8 @@ Issue 10:
 - ``plans`` (unique number per issuing unit) and ``plan_reports`` (every submitted version);
 - ``record_facts`` (one row per live record: the values reports need, extracted from the JSON on
   write) and ``unit_tallies`` (their sums per unit and key), kept up to date in the push
-  transaction by ``server.store.facts.upsert``; backfilled here from the existing records by
-  ``server.store.facts.rebuild``.
+  transaction by ``server.store.facts.upsert``; backfilled from the existing records by 0004
+  (``server.store.facts.rebuild`` writes the columns 0004 adds, so it cannot run here).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -88,10 +88,6 @@ def upgrade() -> None:
     sa.Column('n', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('unit', 'key')
     )
-    # Backfill from the records already stored (the code of this revision's store layer).
-    from server.store import facts
-
-    facts.rebuild(op.get_bind())
 
 
 def downgrade() -> None:

@@ -1,0 +1,103 @@
+"""The plan period rule (SYNC.md "Plans and commune reports"), one definition for every reader.
+
+A record counts for a plan when its own date falls in the plan's period: ``activity.date``,
+``visit.visit_date``, ``initiative.submitted_date``; a model when its ``start_date`` is on or
+before the period's end; evidence with the visit it names, else with the model it names;
+residential areas always. A record without that date (or with one that is not a calendar day
+``YYYY-MM-DD``) does not count.
+
+The summary (``server/store/periods.py``), the exports' ``plan`` filter
+(``server/exports/filters.py``) and the web records list (``server/services/browse.py``) all
+decide with these functions; they differ only in how they find the record an evidence names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+__all__ = [
+    "DATE_FIELD",
+    "UPTO",
+    "WITHIN",
+    "counts",
+    "day_of",
+    "iso_day",
+    "place",
+    "record_counts",
+    "rule_of",
+]
+
+# The field whose date places a record of each entity in a period.
+DATE_FIELD = {
+    "activity": "date",
+    "visit": "visit_date",
+    "initiative": "submitted_date",
+    "model": "start_date",
+}
+WITHIN = "r"  # counts when from <= day <= to
+UPTO = "u"  # counts when day <= to (a model: started by the period's end)
+
+Period = tuple[str, str]  # (from, to), ISO days
+
+
+def iso_day(value: Any) -> str | None:
+    """``value`` when it is a calendar day written ``YYYY-MM-DD``, else None."""
+    if not isinstance(value, str) or len(value) != 10:
+        return None
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return None
+    return value
+
+
+def day_of(entity: str, fields: Mapping[str, Any]) -> str | None:
+    """The record's own date for the period rule (None for evidence and residential areas)."""
+    name = DATE_FIELD.get(entity)
+    return iso_day(fields.get(name)) if name else None
+
+
+def rule_of(entity: str) -> str | None:
+    """:data:`UPTO` for a model, :data:`WITHIN` for a dated record, None for the others."""
+    if entity == "model":
+        return UPTO
+    return WITHIN if entity in DATE_FIELD else None
+
+
+def counts(rule: str | None, day: str | None, period: Period) -> bool:
+    """Whether a day under ``rule`` (:func:`rule_of`) falls in ``period``."""
+    if rule is None or day is None:
+        return False
+    start, end = period
+    return day <= end if rule == UPTO else start <= day <= end
+
+
+Lookup = Callable[[str], tuple[str, Mapping[str, Any]] | None]
+
+
+def place(entity: str, fields: Mapping[str, Any], named: Lookup) -> tuple[str | None, str | None]:
+    """``(rule, day)`` that decide whether a record counts (:func:`counts`): its own, or for
+    evidence those of the visit it names, else of its model.
+
+    ``named(record_id)`` gives ``(entity, fields)`` of the record an evidence names, or None when
+    the reader does not hold it (then the evidence does not count)."""
+    if entity != "evidence":
+        return rule_of(entity), day_of(entity, fields)
+    ref = fields.get("visit") or None
+    kind = "visit" if ref else "model"
+    ref = ref or fields.get("model") or None
+    found = named(ref) if isinstance(ref, str) else None
+    if found is None or found[0] != kind:
+        return None, None
+    return rule_of(kind), day_of(kind, found[1])
+
+
+def record_counts(
+    entity: str, fields: Mapping[str, Any], period: Period | None, named: Lookup
+) -> bool:
+    """Whether a record counts for a plan of ``period`` (every record when there is no plan)."""
+    if period is None or entity == "residential_area":
+        return True
+    return counts(*place(entity, fields, named), period)
