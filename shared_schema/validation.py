@@ -41,7 +41,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeGuard
 
 from shared_schema.entities import REVIEW_STATES
@@ -192,7 +192,9 @@ def _is_date(value: Any) -> bool:
     if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
         return False
     try:
-        datetime.strptime(value, "%Y-%m-%d")
+        # What strptime("%Y-%m-%d") checks of a string the pattern matched, without its locale
+        # look-ups (a tenth of a push's CPU).
+        date(int(value[:4]), int(value[5:7]), int(value[8:]))
     except ValueError:
         return False
     return True
