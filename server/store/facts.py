@@ -28,6 +28,7 @@ from sqlalchemy import Connection, and_, case, delete, exists, func, insert, or_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.db.schema import attachments, record_facts, records, unit_tallies
+from server.store.changes import insert_rows
 from server.store.units import under
 
 _CHUNK = 500
@@ -227,8 +228,7 @@ def _apply(conn: Connection, new: list[dict[str, Any]], old: list[dict[str, Any]
     if old:
         ids = [f["record_id"] for f in old]
         conn.execute(delete(record_facts).where(record_facts.c.record_id.in_(ids)))
-    if new:
-        conn.execute(insert(record_facts), new)
+    insert_rows(conn, record_facts, new)
     _add_tallies(conn, delta)
     return len(new)
 
