@@ -334,6 +334,11 @@ class FormDefinition(_Frozen):
     def fields_by_name(self) -> dict[str, FieldDef]:
         return {f.name: f for f in self.fields}
 
+    @cached_property
+    def required_fields(self) -> tuple[FieldDef, ...]:
+        """The required fields, in the form's order (what a new record's check walks)."""
+        return tuple(f for f in self.fields if f.required)
+
     def field(self, name: str) -> FieldDef | None:
         return self.fields_by_name.get(name) if isinstance(name, str) else None
 

@@ -122,6 +122,20 @@ def _wins(new_hlc: str, new_value: Any, old_hlc: str, old_value: Any) -> bool:
 def merge(state: RecordState | None, change: Change) -> MergeResult:
     """Merge ``change`` into ``state`` (``None``: a record the replica has never seen)."""
     if state is None:
+        if change.op == "upsert":
+            # A record this replica has never seen: every field is the change's, at rev 1 (what
+            # the loop below does for a new record, without its per-field comparisons).
+            stamp = FieldMeta(change.hlc, 1)
+            return MergeResult(
+                state=RecordState(
+                    entity=change.entity,
+                    record_id=change.record_id,
+                    rev=1,
+                    fields=dict(change.fields),
+                    meta=dict.fromkeys(change.fields, stamp),
+                ),
+                status="applied",
+            )
         state = RecordState(entity=change.entity, record_id=change.record_id)
         is_new = True
     else:
@@ -162,11 +176,12 @@ def merge(state: RecordState | None, change: Change) -> MergeResult:
     conflicts: list[str] = []
     losers: list[Loser] = []
     already_in = not is_new
+    stamp = FieldMeta(change.hlc, new_rev)  # frozen: one for every field this change wins
     for name, value in change.fields.items():
         old = meta.get(name)
         if old is None:
             fields[name] = value
-            meta[name] = FieldMeta(change.hlc, new_rev)
+            meta[name] = stamp
             already_in = False
             continue
         old_value = fields.get(name)
@@ -180,7 +195,7 @@ def merge(state: RecordState | None, change: Change) -> MergeResult:
             if differs:
                 losers.append(Loser(name, old_value, old.hlc, value, change.hlc))
             fields[name] = value
-            meta[name] = FieldMeta(change.hlc, new_rev)
+            meta[name] = stamp
         elif differs:
             losers.append(Loser(name, value, change.hlc, old_value, old.hlc))
 

@@ -41,7 +41,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeGuard
 
 from shared_schema.entities import REVIEW_STATES
@@ -192,7 +192,9 @@ def _is_date(value: Any) -> bool:
     if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
         return False
     try:
-        datetime.strptime(value, "%Y-%m-%d")
+        # What strptime("%Y-%m-%d") checks of a string the pattern matched, without its locale
+        # look-ups (a tenth of a push's CPU).
+        date(int(value[:4]), int(value[5:7]), int(value[8:]))
     except ValueError:
         return False
     return True
@@ -436,6 +438,7 @@ def validate(
     issues: list[FieldIssue] = []
     flagged: set[str] = set()
     given: dict[str, Any] = {}
+    by_name = form.fields_by_name
     for key, value in fields.items():
         if len(issues) >= MAX_ISSUES:
             return issues
@@ -448,7 +451,7 @@ def validate(
             if found is not None:
                 issues.append(_issue(form, key, found[0], lang, found[1]))
             continue
-        fdef = form.field(key)
+        fdef = by_name.get(key)
         if fdef is None:
             issues.append(_issue(form, key[:64], ChangeErrorCode.UNKNOWN_FIELD, lang))
             continue
@@ -458,13 +461,13 @@ def validate(
             issues.append(_issue(form, key, ChangeErrorCode.INVALID_VALUE, lang, problem))
 
     if current is None:
-        merged, to_check = given, [f.name for f in form.fields]
+        merged, to_check = given, form.required_fields
     else:
         merged = {**_str_keyed(current), **given}
-        to_check = [name for name in given if form.field(name) is not None]
-    for name in to_check:
-        fdef = form.field(name)
-        if fdef is None or not fdef.required or name in flagged:
+        to_check = tuple(f for name in given if (f := by_name.get(name)) is not None and f.required)
+    for fdef in to_check:
+        name = fdef.name
+        if name in flagged:
             continue
         if is_empty(merged.get(name)) and _relevant(fdef, merged):
             if len(issues) >= MAX_ISSUES:

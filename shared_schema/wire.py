@@ -8,6 +8,7 @@ Whole-request shapes are strict models (unknown keys refused). A change inside a
 from __future__ import annotations
 
 import math
+import unicodedata
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,7 +19,6 @@ from shared_schema.hlc import HLCError, parse_hlc
 from shared_schema.ids import is_uuid
 from shared_schema.limits import MAX_BATCH
 from shared_schema.merge import Change
-from shared_schema.text import nfc_deep
 
 __all__ = [
     "MAX_BATCH",
@@ -153,19 +153,42 @@ class PullResponse(BaseModel):
 
 
 # ---------------------------------------------------------------------------- change parsing
-def _json_ok(value: Any, depth: int = 0) -> bool:
-    """JSON values only, no NaN/Infinity, bounded nesting."""
+_NOT_JSON = object()
+
+
+def _nfc_json(value: Any, depth: int = 0) -> Any:
+    """``nfc_deep(value)`` when ``value`` is JSON (no NaN/Infinity, nesting bounded), else
+    ``_NOT_JSON``: the check and the normalization in one walk (a sixth of a push's CPU was two)."""
     if depth > 32:
-        return False
-    if value is None or isinstance(value, (bool, int, str)):
-        return True
+        return _NOT_JSON
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if value is None or isinstance(value, (bool, int)):
+        return value
     if isinstance(value, float):
-        return math.isfinite(value)
+        return value if math.isfinite(value) else _NOT_JSON
     if isinstance(value, list):
-        return all(_json_ok(v, depth + 1) for v in value)
+        items = []
+        for v in value:
+            n = _nfc_json(v, depth + 1)
+            if n is _NOT_JSON:
+                return _NOT_JSON
+            items.append(n)
+        return items
     if isinstance(value, dict):
-        return all(isinstance(k, str) and _json_ok(v, depth + 1) for k, v in value.items())
-    return False
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                return _NOT_JSON
+            if type(v) is str and depth < 32:  # the common case, without a call
+                n = unicodedata.normalize("NFC", v)
+            else:
+                n = _nfc_json(v, depth + 1)
+                if n is _NOT_JSON:
+                    return _NOT_JSON
+            out[unicodedata.normalize("NFC", k)] = n
+        return out
+    return _NOT_JSON
 
 
 def parse_change(
@@ -212,12 +235,13 @@ def parse_change(
     except HLCError:
         errors.append(("hlc", ChangeErrorCode.INVALID_CHANGE))
     fields = raw.get("fields", {} if op == "delete" else None)
-    if not isinstance(fields, dict) or not _json_ok(fields) or (op == "delete" and fields):
+    clean = _nfc_json(fields) if isinstance(fields, dict) else _NOT_JSON
+    if clean is _NOT_JSON or (op == "delete" and fields):
         errors.append(("fields", ChangeErrorCode.INVALID_CHANGE))
 
     if errors:
         return None, cid, errors
-    assert isinstance(fields, dict) and isinstance(hlc, str)
+    assert isinstance(clean, dict) and isinstance(hlc, str)
     change = Change(
         change_id=str(cid).lower(),
         entity=str(entity),
@@ -225,6 +249,6 @@ def parse_change(
         op=op,  # type: ignore[arg-type]
         base_rev=base_rev,
         hlc=hlc,
-        fields=nfc_deep(fields),
+        fields=clean,
     )
     return change, cid, []

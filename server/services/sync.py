@@ -318,6 +318,8 @@ def _write(
         return
     new_rows: list[dict[str, Any]] = []
     upd_rows: list[dict[str, Any]] = []
+    new_facts: list[dict[str, Any]] = []  # fields as a dict: facts need not parse them again
+    upd_facts: list[dict[str, Any]] = []
     for rid, rec in recs.items():
         if not rec.dirty:
             continue
@@ -338,9 +340,20 @@ def _write(
             "seq": rec.seq,
         }
         (upd_rows if rec.exists else new_rows).append(row)
+        (upd_facts if rec.exists else new_facts).append(
+            {
+                "record_id": rid,
+                "entity": s.entity,
+                "unit": rec.unit,
+                "fields": s.fields,
+                "deleted": s.deleted,
+            }
+        )
         rec.exists, rec.dirty = True, False
     store.changes.write_push(conn, change_rows, conflict_rows, new_rows, upd_rows)
-    store.facts.upsert(conn, new_rows + upd_rows)  # report figures, same transaction
+    # Report figures, in the same transaction; a record new to the server has no facts yet.
+    fresh = {r["record_id"] for r in new_rows}
+    store.facts.upsert(conn, new_facts + upd_facts, fresh=fresh)
     for rid, rec in evidence_touched.items():
         sha = rec.state.fields.get("sha256")
         named_file = sha if not rec.state.deleted and isinstance(sha, str) else None

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, Table, bindparam, delete, func, insert, select, update
 
 from server.db.schema import (
     changes,
@@ -25,6 +25,34 @@ _CHUNK = 500  # bound parameters per IN (…): well under every backend's limit
 def _chunks(items: list[str]) -> Iterable[list[str]]:
     for i in range(0, len(items), _CHUNK):
         yield items[i : i + _CHUNK]
+
+
+_INSERTS: dict[tuple[str, str, tuple[str, ...]], tuple[str, tuple[str, ...] | None]] = {}
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT ``rows``, each naming every column of ``table``, by the driver's executemany.
+
+    The statement is compiled once per dialect and table; SQLAlchemy's own executemany processes
+    every row's parameters, a tenth of a push's CPU. Rows that leave a column out (its default
+    to fill in) take SQLAlchemy's way.
+    """
+    if not rows:
+        return
+    keys = tuple(rows[0])
+    if set(keys) != set(table.c.keys()):
+        conn.execute(insert(table), rows)
+        return
+    cache_key = (conn.dialect.name, table.name, keys)
+    if cache_key not in _INSERTS:
+        compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(keys))
+        order = tuple(compiled.positiontup or ()) if compiled.positional else None
+        _INSERTS[cache_key] = (compiled.string, order)
+    sql, order = _INSERTS[cache_key]
+    if order is None:
+        conn.exec_driver_sql(sql, rows)
+    else:
+        conn.exec_driver_sql(sql, [tuple(r[k] for k in order) for r in rows])
 
 
 def applied_outcomes(
@@ -69,11 +97,10 @@ def write_push(
     new_records: list[dict[str, Any]],
     changed_records: list[dict[str, Any]],
 ) -> None:
-    conn.execute(insert(changes), change_rows)
+    insert_rows(conn, changes, change_rows)
     if conflict_rows:
         conn.execute(insert(conflicts), conflict_rows)
-    if new_records:
-        conn.execute(insert(records), new_records)
+    insert_rows(conn, records, new_records)
     if changed_records:
         stmt = (
             update(records)

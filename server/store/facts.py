@@ -18,7 +18,7 @@ Keys of ``unit_tallies``: ``server/store/fact_keys.py``.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -26,6 +26,7 @@ from sqlalchemy import Connection, delete, insert, select
 
 from server.db.schema import attachments, period_tallies, record_facts, records, unit_tallies
 from server.store import periods
+from server.store.changes import insert_rows
 from server.store.fact_keys import ACTIVITY_NUMBERS, MODEL_NUMBERS, contributions
 from server.store.tally_sql import add_counts
 from server.store.units import under
@@ -100,22 +101,27 @@ def _add_tallies(conn: Connection, delta: Mapping[tuple[str, str], int]) -> None
     add_counts(conn, unit_tallies, rows)
 
 
-def upsert(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+def upsert(
+    conn: Connection, rows: Sequence[Mapping[str, Any]], *, fresh: Collection[str] = ()
+) -> None:
     """Bring the facts and tallies of written records up to date (in the caller's transaction).
 
     ``rows`` carry ``record_id``, ``entity``, ``unit``, ``fields`` (JSON text or a dict) and
-    ``deleted``, as ``records`` holds them.
+    ``deleted``, as ``records`` holds them. ``fresh``: ids of records first written in this
+    transaction, which have no facts yet to look up.
     """
     for i in range(0, len(rows), _CHUNK):
-        _upsert_chunk(conn, rows[i : i + _CHUNK])
+        _upsert_chunk(conn, rows[i : i + _CHUNK], fresh)
 
 
-def _upsert_chunk(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    ids = [r["record_id"] for r in rows]
-    old = {
-        r.record_id: dict(r._mapping)
-        for r in conn.execute(select(record_facts).where(record_facts.c.record_id.in_(ids)))
-    }
+def _upsert_chunk(
+    conn: Connection, rows: Sequence[Mapping[str, Any]], fresh: Collection[str]
+) -> None:
+    ids = [r["record_id"] for r in rows if r["record_id"] not in fresh]
+    old = {}
+    if ids:
+        q = select(record_facts).where(record_facts.c.record_id.in_(ids))
+        old = {r.record_id: dict(r._mapping) for r in conn.execute(q)}
     new: list[dict[str, Any]] = []
     for r in rows:
         if r["deleted"]:
@@ -170,8 +176,7 @@ def _apply(conn: Connection, new: list[dict[str, Any]], old: list[dict[str, Any]
     if old:
         ids = [f["record_id"] for f in old]
         conn.execute(delete(record_facts).where(record_facts.c.record_id.in_(ids)))
-    if new:
-        conn.execute(insert(record_facts), new)
+    insert_rows(conn, record_facts, new)
     _add_tallies(conn, delta)
     periods.settle(conn, tracked)
     return len(new)
