@@ -379,12 +379,18 @@ def test_conflict_shows_both_values(app: Any, reviewer: Any) -> None:
     shot("15b-conflicts")
 
 
-def test_sync_can_be_stopped_and_resumes_later(app: Any, tmp_path: Any) -> None:
+def test_sync_can_be_stopped_and_resumes_later(
+    app: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import os
 
     from PIL import Image
 
+    from mobile.core import uploads
+
     # A photo of noise (it does not compress) sent in 4 KB pieces: an upload that takes a while.
+    # (The device grows its chunks to what the link carries: held at 4 KB here.)
+    monkeypatch.setattr(uploads, "MAX_CHUNK", 4096)
     noise = tmp_path / "nhieu.png"
     Image.frombytes("RGB", (600, 450), os.urandom(600 * 450 * 3)).save(noise)
     model = app.device.records.list("model")[0]
