@@ -79,6 +79,9 @@ class LinkProxy:
         self._server: asyncio.Server | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
+        # The loop holds its tasks weakly: a connection's tasks are kept here until they end, so
+        # none is collected while pending ("Task was destroyed but it is pending").
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     @property
     def bytes_up(self) -> int:
@@ -131,7 +134,13 @@ class LinkProxy:
             loop.run_until_complete(asyncio.sleep(0))  # transports' close callbacks
             loop.close()
 
+    def _keep(self, task: asyncio.Task[Any] | None) -> None:
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
     async def _accept(self, c_reader: asyncio.StreamReader, c_writer: asyncio.StreamWriter) -> None:
+        self._keep(asyncio.current_task())
         self.connections += 1
         try:
             s_reader, s_writer = await asyncio.open_connection(*self.target)
@@ -171,6 +180,7 @@ class LinkProxy:
                 writer.write_eof()
 
         sender = asyncio.ensure_future(deliver())
+        self._keep(sender)
         last = 0.0
         try:
             while data := await reader.read(64 * 1024):
