@@ -19,12 +19,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.reports import ADMIN, CHUNK, PROVINCE, Generator, _files  # noqa: E402
+from bench.reports import ADMIN, CHUNK, PROVINCE, Generator, seed  # noqa: E402
 from server.db.engine import make_engine, read_tx, write_tx  # noqa: E402
 from server.db.migrate import upgrade  # noqa: E402
-from server.services.units import import_units  # noqa: E402
 from server.store import facts  # noqa: E402
-from server.store import units as store_units  # noqa: E402
 
 
 def xlsx_download(n: int) -> dict[str, Any]:
@@ -44,11 +42,7 @@ def xlsx_download(n: int) -> dict[str, Any]:
         engine = make_engine(f"sqlite:///{tmp}/dkst.sqlite3")
         upgrade(engine)
         with write_tx(engine) as conn:
-            import_units(conn, source="legacy", under=PROVINCE)
-            communes = []
-            for d in store_units.children(conn, PROVINCE):
-                communes += [(c["code"], d["code"]) for c in store_units.children(conn, d["code"])]
-            facts.bulk_load(conn, [], _files())
+            communes = seed(conn)
         gen, loaded = Generator(communes), 0
         while loaded < n:
             rows = gen.rows(min(CHUNK, n - loaded))

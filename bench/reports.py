@@ -270,15 +270,22 @@ def _plan(conn: Any, number: str, unit: str, period: tuple[str, str]) -> dict[st
     )
 
 
+def seed(conn: Any) -> list[tuple[str, str]]:
+    """The province's units and the uploaded files into a fresh database; ``(commune, district)``
+    of every commune, for :class:`Generator`."""
+    import_units(conn, source="legacy", under=PROVINCE)
+    communes = []
+    for d in store_units.children(conn, PROVINCE):
+        communes += [(c["code"], d["code"]) for c in store_units.children(conn, d["code"])]
+    facts.bulk_load(conn, [], _files())
+    return communes
+
+
 def measure(url: str, steps: list[int], runs: int) -> list[dict[str, Any]]:
     engine = make_engine(url)
     upgrade(engine)
     with write_tx(engine) as conn:
-        import_units(conn, source="legacy", under=PROVINCE)
-        communes = []
-        for d in store_units.children(conn, PROVINCE):
-            communes += [(c["code"], d["code"]) for c in store_units.children(conn, d["code"])]
-        facts.bulk_load(conn, [], _files())
+        communes = seed(conn)
         plan = _plan(conn, "44/KH-MTTQ-BTT", DISTRICT, ("2022-01-01", "2022-12-31"))
         cut = _plan(conn, "12/KH-MTTQ-BTT", PROVINCE, ("2022-03-15", "2023-02-10"))  # cut months
         add_user(

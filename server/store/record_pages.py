@@ -13,18 +13,9 @@ from typing import Any
 from sqlalchemy import Connection, Row, and_, func, literal, select, update
 
 from server.db.schema import changes, conflicts, record_facts, records, unit_closure, users
+from server.store.records import ROW_COLUMNS
 
-_COLUMNS = (
-    records.c.entity,
-    records.c.record_id,
-    records.c.rev,
-    records.c.unit,
-    records.c.fields,
-    records.c.deleted,
-    records.c.updated_at,
-    records.c.created_at,
-    records.c.seq,
-)
+_COLUMNS = (*ROW_COLUMNS, records.c.created_at, records.c.seq)
 
 
 def _under(unit: str) -> Any:

@@ -13,6 +13,17 @@ from sqlalchemy import Connection, Row, select
 
 from server.db.schema import records, unit_closure
 
+# What a reader of whole records gets: the row attributes exports and pages read.
+ROW_COLUMNS = (
+    records.c.entity,
+    records.c.record_id,
+    records.c.rev,
+    records.c.unit,
+    records.c.fields,
+    records.c.deleted,
+    records.c.updated_at,
+)
+
 
 def stream_under(
     conn: Connection,
@@ -30,15 +41,7 @@ def stream_under(
     however many records there are.
     """
     q = (
-        select(
-            records.c.entity,
-            records.c.record_id,
-            records.c.rev,
-            records.c.unit,
-            records.c.fields,
-            records.c.deleted,
-            records.c.updated_at,
-        )
+        select(*ROW_COLUMNS)
         .join(unit_closure, unit_closure.c.descendant == records.c.unit)
         .where(unit_closure.c.ancestor == unit, records.c.entity.in_(list(entities)))
     )

@@ -30,7 +30,14 @@ import pytest
 
 from shared_schema.hlc import Clock
 from tests.support.records import record_fields
-from tests.support.server import DAK_WIL, EA_TLING, add_user, running_server, start_server
+from tests.support.server import (
+    DAK_WIL,
+    EA_TLING,
+    add_user,
+    running_server,
+    sqlite_integrity,
+    start_server,
+)
 
 PASSWORD = "mật khẩu đủ dài"
 DEVICES = 4
@@ -286,16 +293,7 @@ def test_sigkill_under_load_loses_nothing_and_doubles_nothing(
         assert kills == 5
         _check(srv.api, devices, uploader)
         if database == "sqlite":
-            from sqlalchemy import text
-
-            from server.db.engine import make_engine, read_tx
-
-            engine = make_engine(srv.settings().db_url)
-            try:
-                with read_tx(engine) as conn:
-                    assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
-            finally:
-                engine.dispose()
+            assert sqlite_integrity(srv) == "ok"
 
 
 @pytest.mark.slow

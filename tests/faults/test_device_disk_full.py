@@ -16,11 +16,9 @@ import pytest
 
 from mobile.core.store import StoreError
 from tests.support.device import area_values, offline_device
-from tests.support.disk import tmpfs, used
+from tests.support.disk import needs_root, tmpfs, used
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0, reason="mounting a tmpfs needs root (CI is root)"
-)
+pytestmark = needs_root
 
 
 @pytest.fixture

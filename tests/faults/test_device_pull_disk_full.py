@@ -11,7 +11,6 @@ device holds exactly what the server holds.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +20,11 @@ from mobile.core.device import Device
 from mobile.core.store import StoreError
 from tests.mobile.live import PW, device_state, login_device, server_state
 from tests.support.device import area_values
-from tests.support.disk import fill, tmpfs
+from tests.support.disk import fill, needs_root, tmpfs
 from tests.support.records import change, record_fields
 from tests.support.server import DAK_WIL, LiveServer, login
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0, reason="mounting a tmpfs needs root (CI is root)"
-)
+pytestmark = needs_root
 
 ON_SERVER = 3000  # records of about 600 bytes: far more than the device's free space holds
 PAGE = 200

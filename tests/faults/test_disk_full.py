@@ -19,15 +19,13 @@ import pytest
 
 from tests.server.helpers import change, error_code, new_id, pull_all, push
 from tests.server.test_attachments import make_file, put
-from tests.support.disk import tmpfs
-from tests.support.server import DAK_WIL, add_user, login, running_server
+from tests.support.disk import needs_root, tmpfs
+from tests.support.server import DAK_WIL, add_user, login, running_server, sqlite_integrity
 
 PASSWORD = "mật khẩu đủ dài"
 SIZE_MB = 24
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0, reason="mounting a tmpfs needs root (CI is root)"
-)
+pytestmark = needs_root
 
 
 def fill(disk: Path) -> Path:
@@ -101,13 +99,4 @@ def test_uploads_and_pushes_pause_while_the_disk_is_full(
     assert push(c, dev, [change(dev, record_id=new_id())])[0]["status"] == "applied"
     c.close()
 
-    from sqlalchemy import text
-
-    from server.db.engine import make_engine, read_tx
-
-    engine = make_engine(srv.settings().db_url)
-    try:
-        with read_tx(engine) as conn:
-            assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
-    finally:
-        engine.dispose()
+    assert sqlite_integrity(srv) == "ok"

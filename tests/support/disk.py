@@ -8,6 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
+# Mounting a tmpfs needs root; CI runs as root, so there these tests run.
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0, reason="mounting a tmpfs needs root (CI is root)"
+)
+
 
 @contextmanager
 def tmpfs(path: Path, size: str) -> Iterator[Path]:

@@ -129,6 +129,20 @@ def stop_server(srv: LiveServer) -> None:
         srv.proc.wait()
 
 
+def sqlite_integrity(srv: LiveServer) -> str:
+    """``PRAGMA integrity_check`` of the server's SQLite database (``"ok"`` when whole)."""
+    from sqlalchemy import text
+
+    from server.db.engine import make_engine, read_tx
+
+    engine = make_engine(srv.settings().db_url)
+    try:
+        with read_tx(engine) as conn:
+            return str(conn.execute(text("PRAGMA integrity_check")).scalar())
+    finally:
+        engine.dispose()
+
+
 def import_units(data_dir: Path, under: str, env: dict[str, str]) -> None:
     """``dkst units import`` of the legacy units under ``under`` into the server's data dir."""
     dkst("units", "import", "--source", "legacy", "--under", under, "--data-dir", str(data_dir),
