@@ -61,6 +61,21 @@ def _rejected(change_id: str | None, errs: list[dict[str, Any]]) -> dict[str, An
 
 
 def _content_hash(c: Change) -> str:
+    """SHA-256 of the change's content, keys sorted (orjson: a tenth of the standard encoder's
+    time). A value orjson cannot write (an integer past 64 bits from an in-process caller) takes
+    :func:`_legacy_content_hash`."""
+    content = [c.entity, c.record_id, c.op, c.base_rev, c.hlc, c.fields]
+    try:
+        body = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return _legacy_content_hash(c)
+    return hashlib.sha256(body).hexdigest()
+
+
+def _legacy_content_hash(c: Change) -> str:
+    """The hash of changes stored before :func:`_content_hash` used orjson (the standard
+    encoder's text, which writes some floats otherwise): a change sent again from then is still
+    recognized as the same content."""
     body = canonical([c.entity, c.record_id, c.op, c.base_rev, c.hlc, c.fields])
     return hashlib.sha256(body.encode()).hexdigest()
 
@@ -153,7 +168,7 @@ def push(
         chash = _content_hash(change)
         prior = seen.get(change.change_id)
         if prior is not None:
-            if prior[0] == chash:
+            if prior[0] == chash or prior[0] == _legacy_content_hash(change):
                 results.append(_result(cid, "duplicate", prior[1], prior[2]))
             else:
                 results.append(

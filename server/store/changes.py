@@ -18,6 +18,7 @@ from server.db.schema import (
     unit_closure,
     units,
 )
+from server.store.driver import executemany
 
 _CHUNK = 500  # bound parameters per IN (…): well under every backend's limit
 
@@ -27,15 +28,10 @@ def _chunks(items: list[str]) -> Iterable[list[str]]:
         yield items[i : i + _CHUNK]
 
 
-_INSERTS: dict[tuple[str, str, tuple[str, ...]], tuple[str, tuple[str, ...] | None]] = {}
-
-
 def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """INSERT ``rows``, each naming every column of ``table``, by the driver's executemany.
-
-    The statement is compiled once per dialect and table; SQLAlchemy's own executemany processes
-    every row's parameters, a tenth of a push's CPU. Rows that leave a column out (its default
-    to fill in) take SQLAlchemy's way.
+    """INSERT ``rows``, each naming every column of ``table``, by the driver's executemany
+    (:mod:`server.store.driver`). Rows that leave a column out (its default to fill in) take
+    SQLAlchemy's way.
     """
     if not rows:
         return
@@ -43,16 +39,10 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     if set(keys) != set(table.c.keys()):
         conn.execute(insert(table), rows)
         return
-    cache_key = (conn.dialect.name, table.name, keys)
-    if cache_key not in _INSERTS:
-        compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(keys))
-        order = tuple(compiled.positiontup or ()) if compiled.positional else None
-        _INSERTS[cache_key] = (compiled.string, order)
-    sql, order = _INSERTS[cache_key]
-    if order is None:
-        conn.exec_driver_sql(sql, rows)
-    else:
-        conn.exec_driver_sql(sql, [tuple(r[k] for k in order) for r in rows])
+    executemany(
+        conn, ("insert", table.name, keys), lambda: insert(table), keys,
+        [tuple(r[k] for k in keys) for r in rows],
+    )  # fmt: skip
 
 
 def applied_outcomes(

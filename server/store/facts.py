@@ -97,8 +97,7 @@ def _complete(conn: Connection, hashes: Iterable[str]) -> set[str]:
 
 
 def _add_tallies(conn: Connection, delta: Mapping[tuple[str, str], int]) -> None:
-    rows = [{"unit": u, "key": k, "n": n} for (u, k), n in delta.items() if n]
-    add_counts(conn, unit_tallies, rows)
+    add_counts(conn, unit_tallies, delta)
 
 
 def upsert(
@@ -176,9 +175,10 @@ def _apply(conn: Connection, new: list[dict[str, Any]], old: list[dict[str, Any]
     if old:
         ids = [f["record_id"] for f in old]
         conn.execute(delete(record_facts).where(record_facts.c.record_id.in_(ids)))
+    placed = periods.place_own(new)
     insert_rows(conn, record_facts, new)
     _add_tallies(conn, delta)
-    periods.settle(conn, tracked)
+    periods.settle(conn, tracked, placed)
     return len(new)
 
 

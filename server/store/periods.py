@@ -46,7 +46,17 @@ from server.store.tally_sql import add_counts
 from server.store.units import under
 from shared_schema import periods as rule
 
-__all__ = ["Tracked", "area_sums", "cover", "missing", "rebuild", "settle", "track", "unit_sums"]
+__all__ = [
+    "Tracked",
+    "area_sums",
+    "cover",
+    "missing",
+    "place_own",
+    "rebuild",
+    "settle",
+    "track",
+    "unit_sums",
+]
 
 _CHUNK = 500
 Period = tuple[str, str]
@@ -97,6 +107,30 @@ def _placement(r: Any) -> tuple[str | None, str | None, str | None]:
     p_rule, p_day = rule.place(entity, fields, named)
     area = r.area if entity == "model" else r.m_area if entity in ("visit", "evidence") else None
     return p_rule, p_day, area
+
+
+# A visit's residential area is its model's; evidence goes by its visit or model: their
+# placement reads other facts. Every other fact places itself.
+_READS_OTHERS = frozenset({"visit", "evidence"})
+
+
+def place_own(facts: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Set the placement of the facts that need no other fact's (as :func:`_placement` does),
+    before they are inserted; those facts. :func:`settle` then takes them as placed."""
+    placed = []
+    for f in facts:
+        entity = f["entity"]
+        if entity in _READS_OTHERS:
+            continue
+        p_rule, p_day = rule.place(entity, {rule.DATE_FIELD.get(entity, ""): f["day"]}, _nothing)
+        f["p_rule"], f["p_day"] = p_rule, p_day
+        f["p_area"] = f["area"] if entity == "model" else None
+        placed.append(f)
+    return placed
+
+
+def _nothing(ref: str) -> None:
+    return None
 
 
 def _place(conn: Connection, ids: Iterable[str]) -> list[dict[str, Any]]:
@@ -166,21 +200,20 @@ def track(conn: Connection, ids: Iterable[str]) -> Tracked:
     return tracked
 
 
-def settle(conn: Connection, tracked: Tracked) -> None:
-    """After the facts changed: place them again and move ``period_tallies`` by the difference."""
-    delta = _buckets(_place(conn, tracked.ids))
+def settle(conn: Connection, tracked: Tracked, placed: Iterable[dict[str, Any]] = ()) -> None:
+    """After the facts changed: place them again and move ``period_tallies`` by the difference.
+
+    ``placed``: tracked facts written with their placement already (:func:`place_own`)."""
+    rows = list(placed)
+    rows += _place(conn, tracked.ids - {f["record_id"] for f in rows})
+    delta = _buckets(rows)
     for k, n in tracked.before.items():
         delta[k] = delta.get(k, 0) - n
     _add(conn, delta)
 
 
 def _add(conn: Connection, delta: Mapping[Bucket, int]) -> None:
-    rows = [
-        {"unit": u, "rule": r, "grain": g, "bucket": b, "key": k, "n": n}
-        for (u, r, g, b, k), n in delta.items()
-        if n
-    ]
-    add_counts(conn, period_tallies, rows)
+    add_counts(conn, period_tallies, delta)  # a Bucket is period_tallies' primary key
 
 
 def rebuild(conn: Connection, batch: int = 2000) -> None:

@@ -6,28 +6,38 @@ needs no read first, on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
+
+from server.store.driver import executemany
 
 __all__ = ["add_counts"]
 
 _CHUNK = 500
 
 
-def add_counts(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Add each row's ``n`` to the row of ``table`` with the same primary key (made at 0)."""
-    if not rows:
-        return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+def _upsert(table: Table, dialect: Any) -> Any:
     stmt = dialect.insert(table)
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=list(table.primary_key.columns),
         set_={"n": table.c.n + stmt.excluded.n},
     )
+
+
+def add_counts(conn: Connection, table: Table, delta: Mapping[Any, int]) -> None:
+    """Add each ``n`` of ``delta`` to the row of ``table`` whose primary key (in the table's
+    primary-key order) is its key, made at 0; zeros are left out."""
     # One order for every writer, so that two pushes never wait on each other's rows in turn.
-    ordered = sorted(rows, key=lambda r: tuple(r[c.name] for c in table.primary_key.columns))
-    for i in range(0, len(ordered), _CHUNK):
-        conn.execute(stmt, ordered[i : i + _CHUNK])
+    rows = sorted((*k, n) for k, n in delta.items() if n)
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    keys = [*(c.name for c in table.primary_key.columns), "n"]
+    for i in range(0, len(rows), _CHUNK):
+        executemany(
+            conn, ("add_counts", table.name), lambda: _upsert(table, dialect), keys,
+            rows[i : i + _CHUNK],
+        )  # fmt: skip
