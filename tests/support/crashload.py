@@ -73,18 +73,22 @@ class Device:
                 pool = self.shared if roll < 0.75 else self.own
                 rid = self.rng.choice(pool)
                 fields = {"households": self.rng.randint(1, 500)}
-            ch = {
-                "change_id": str(uuid.uuid4()),
-                "entity": "residential_area",
-                "record_id": rid,
-                "op": "upsert",
-                "base_rev": None,
-                "hlc": str(self.clock.now()),
-                "fields": fields,
-            }
-            self.sent.setdefault(rid, []).append(ch)
-            out.append(ch)
+            out.append(self.change(rid, fields))
         return out
+
+    def change(self, rid: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """An upsert of the residential area ``rid``, noted as sent."""
+        ch = {
+            "change_id": str(uuid.uuid4()),
+            "entity": "residential_area",
+            "record_id": rid,
+            "op": "upsert",
+            "base_rev": None,
+            "hlc": str(self.clock.now()),
+            "fields": fields,
+        }
+        self.sent.setdefault(rid, []).append(ch)
+        return ch
 
     def send(self, changes: list[dict[str, Any]], deadline: float) -> None:
         body = {"device_id": self.device_id, "changes": changes}
@@ -180,19 +184,10 @@ def run_load(base: str, disturb: Callable[[float], None]) -> tuple[list[Device],
     shared = [str(uuid.uuid4()) for _ in range(SHARED)]
     seed_dev = "seed-" + uuid.uuid4().hex[:6]
     seeder = Device(base, token(base, "officer0", seed_dev), seed_dev, shared, 0)
-    seed = []
-    for rid in shared:
-        ch = {
-            "change_id": str(uuid.uuid4()),
-            "entity": "residential_area",
-            "record_id": rid,
-            "op": "upsert",
-            "base_rev": None,
-            "hlc": str(seeder.clock.now()),
-            "fields": record_fields("residential_area", DAK_WIL, name="Thôn chung"),
-        }
-        seeder.sent[rid] = [ch]
-        seed.append(ch)
+    seed = [
+        seeder.change(rid, record_fields("residential_area", DAK_WIL, name="Thôn chung"))
+        for rid in shared
+    ]
     seeder.send(seed, time.monotonic() + 60)
     devices = [seeder]
     for i in range(1, DEVICES + 1):
