@@ -3,6 +3,7 @@
     python bench/push_profile.py                   # 10,000 changes of ~2 KB, batches of 500, SQLite
     python bench/push_profile.py --profile 25      # and the 25 costliest functions (cumulative)
     python bench/push_profile.py --database-url postgresql://…   # an empty, migrated-here database
+    python bench/push_profile.py --workload push   # bench/push.py's changes (small, 1 in 5 an edit)
 
 The changes are issue 11's peer benchmark's (``bench/peer.py``'s ``make_docs``: one residential
 area and models of a commune with a description filling ~2 KB), pushed as the device pushes them,
@@ -61,6 +62,15 @@ def bodies(n: int, doc_bytes: int, batch: int) -> list[bytes]:
     ]
 
 
+def push_bodies(n: int, batch: int) -> list[bytes]:
+    """``bench/push.py``'s workload: new residential areas and models, one change in five an edit."""
+    from bench.push import make_batches
+
+    return [
+        orjson.dumps({"device_id": DEVICE, "changes": b}) for b in make_batches(n, batch, DEVICE)
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--changes", type=int, default=10_000)
@@ -69,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", type=int, default=0, help="print the N costliest functions")
     ap.add_argument("--sort", default="cumulative", help="pstats sort key (cumulative, tottime)")
     ap.add_argument("--database-url", default=None)
+    ap.add_argument(
+        "--workload",
+        choices=("peer", "push"),
+        default="peer",
+        help="bench/peer.py's ~2 KB creates (default) or bench/push.py's small creates and edits",
+    )
     args = ap.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="dkst-profile-") as tmp:
@@ -80,7 +96,10 @@ def main(argv: list[str] | None = None) -> int:
             import_units(conn, source="legacy", under=DAK_WIL)
             scope = scope_of(conn, [DAK_WIL])
         who = Principal(1, "profile", "field_officer", (DAK_WIL,), DEVICE, scope)
-        payloads = bodies(args.changes, args.doc_bytes, args.batch)
+        if args.workload == "peer":
+            payloads = bodies(args.changes, args.doc_bytes, args.batch)
+        else:
+            payloads = push_bodies(args.changes, args.batch)
         forms = load_default_forms()
 
         def run() -> None:
@@ -103,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         engine.dispose()
 
     print(
-        f"{args.changes:,} changes of ~{args.doc_bytes} B in batches of {args.batch}: "
+        f"{args.changes:,} changes "
+        + (f"of ~{args.doc_bytes} B" if args.workload == "peer" else "of bench/push.py")
+        + f" in batches of {args.batch}: "
         f"{cpu:.2f} CPU s ({cpu / args.changes * 1e6:.0f} µs a change), {wall:.2f} s wall"
         + (" (under cProfile)" if prof else "")
     )
