@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -39,10 +40,11 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     if set(keys) != set(table.c.keys()):
         conn.execute(insert(table), rows)
         return
+    # Each row's values in ``keys`` order, picked in C (itemgetter of one key gives no tuple).
+    values = itemgetter(*keys) if len(keys) > 1 else lambda r: (r[keys[0]],)
     executemany(
-        conn, ("insert", table.name, keys), lambda: insert(table), keys,
-        [tuple(r[k] for k in keys) for r in rows],
-    )  # fmt: skip
+        conn, ("insert", table.name, keys), lambda: insert(table), keys, list(map(values, rows))
+    )
 
 
 def applied_outcomes(

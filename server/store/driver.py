@@ -24,9 +24,10 @@ def executemany(
     name: Hashable,
     build: Callable[[], Executable],
     keys: Sequence[str],
-    rows: Sequence[Sequence[Any]],
+    rows: Sequence[tuple[Any, ...]],
 ) -> None:
-    """Run ``build()`` (cached under ``name``) once per row; each row's values in ``keys`` order."""
+    """Run ``build()`` (cached under ``name``) once per row; each row a tuple of its values in
+    ``keys`` order (``keys`` of one column only: still a 1-tuple)."""
     if not rows:
         return
     cache_key = (conn.dialect.name, name)
@@ -42,6 +43,6 @@ def executemany(
     if order is None:
         conn.exec_driver_sql(sql, [dict(zip(keys, r, strict=True)) for r in rows])
     elif order == tuple(range(len(keys))):
-        conn.exec_driver_sql(sql, [tuple(r) for r in rows])
+        conn.exec_driver_sql(sql, rows)
     else:
         conn.exec_driver_sql(sql, [tuple(r[i] for i in order) for r in rows])

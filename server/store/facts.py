@@ -132,9 +132,27 @@ def _upsert_chunk(
             r["unit"],
             orjson.loads(fields) if isinstance(fields, str) else fields,
         )
-        if f is not None:
-            new.append(f)
+        if f is None:
+            continue
+        was = old.get(f["record_id"])
+        if was is not None and _same(was, f):
+            del old[f["record_id"]]  # an edit no report reads: its fact and tallies stay
+            continue
+        new.append(f)
     _apply(conn, new, list(old.values()))
+
+
+# The placement is derived (settle sets it); an evidence's missing_sha is cleared once its file is
+# in, so evidence is always written again.
+_COMPARED = [c for c in _COLUMNS if c not in ("p_rule", "p_day", "p_area")]
+
+
+def _same(was: Mapping[str, Any], f: Mapping[str, Any]) -> bool:
+    """Whether the stored fact ``was`` is the new fact ``f`` (not evidence) but for placement.
+
+    Placement reads the fact's own columns, or for a visit its model's area, and a written model
+    places its visits and evidence again itself (``periods.track``)."""
+    return f["entity"] != "evidence" and all(was[c] == f[c] for c in _COMPARED)
 
 
 def rebuild(conn: Connection, batch: int = 2000) -> int:
