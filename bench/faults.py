@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\n{backend}: {kills} SIGKILLs in {len(rounds)} rounds, "
         f"{sum(r['changes'] for r in rounds):,} changes: {wrong} lost, doubled or wrong; "
-        f"database {'whole' if whole else 'NOT whole'}; {os.cpu_count()} cores, load average "
+        + ("" if args.postgresql else f"integrity_check {'ok' if whole else 'NOT ok'}; ")
+        + f"{os.cpu_count()} cores, load average "
         f"{[round(x, 2) for x in os.getloadavg()[:2]]}"
     )
     out = {
