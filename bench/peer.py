@@ -19,12 +19,14 @@ bytes up/down, the conditions, and one JSON line.
 
 Targets (issue 11): push >= 2x PouchDB, pull >= 4x PouchDB, upload bytes <= 50 % of PouchDB's.
 
-Measured on this 2-core machine shared with other work (load average 7-12), 3 rounds a run:
-before the device's one-request-ahead sync, push 0.69x and pull 0.94x; after it, two runs gave
-push 1.46x and 1.09x (rounds 0.94-1.48x), pull 2.27x and 2.33x (rounds 1.72-4.51x); upload bytes
-18 %. CPU seconds for the 10,000 (client + server): push 1.7 + 4.4 against PouchDB's 5.5 + 5.8,
-pull 1.5 + 1.3 against 3.5 + 6.2. DKST's push waits on the server's validation and merge, one
-request at a time; PouchDB keeps several batches in flight on both sides.
+Measured on this 2-core machine, 3 rounds a run. At the start of issue 11 (load 7-12): push 0.69x,
+pull 0.94x. After the device's one-request-ahead sync and a first cheaper push (load 5): push 1.5x,
+pull 3.66x. After the second pass (placement before insert, compiled upserts, the change hash by
+orjson, a larger page cache, server gzip level 5), on a quiet machine (load 1.5-2.2), four runs:
+push 2.17-2.31x (rounds 2.02-2.32x), pull 5.05-5.2x (rounds 4.95-5.59x); upload bytes 18 %. CPU
+seconds for the 10,000 (client + server): push 1.55 + 3.09 against PouchDB's 4.83 + 5.09, pull
+1.33 + 0.85 against 3.16 + 5.98. DKST's push waits on the server's validation, merge and report
+sums, one batch at a time; PouchDB keeps several batches in flight on both sides.
 """
 
 from __future__ import annotations
