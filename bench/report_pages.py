@@ -77,16 +77,21 @@ def _csv_child(url: str, who: Principal, unit: str, conn_out: Any) -> None:
 
     engine = make_engine(url)
     t0, size = time.perf_counter(), 0
-    with tempfile.TemporaryDirectory(prefix="bench-csv-") as tmp:
-        with read_tx(engine) as conn:
-            query = exports.ExportQuery(name="records.csv.zip", unit=unit)
-            prepared = exports.prepare(conn, who, query, plan=None)
-        for chunk in exports.stream(engine, store_for(Path(tmp)), prepared, Path(tmp)):
-            size += len(chunk)
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-csv-") as tmp:
+            with read_tx(engine) as conn:
+                query = exports.ExportQuery(name="records.csv.zip", unit=unit)
+                prepared = exports.prepare(conn, who, query, plan=None)
+            for chunk in exports.stream(engine, store_for(Path(tmp)), prepared):
+                size += len(chunk)
+    except Exception as exc:  # the parent waits on the pipe: tell it, do not leave it hanging
+        conn_out.send(repr(exc))
+        raise
+    finally:
+        engine.dispose()
     seconds = time.perf_counter() - t0
     use = resource.getrusage(resource.RUSAGE_SELF)
     conn_out.send((seconds, use.ru_utime + use.ru_stime, size, use.ru_maxrss))
-    engine.dispose()
 
 
 def csv_zip(url: str, who: Principal, unit: str) -> dict[str, Any]:
@@ -97,12 +102,16 @@ def csv_zip(url: str, who: Principal, unit: str) -> dict[str, Any]:
     receive, send = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_csv_child, args=(url, who, unit, send))
     child.start()
-    seconds, cpu, size, rss_kib = receive.recv()
+    got = receive.recv()
     child.join()
+    if isinstance(got, str):
+        raise RuntimeError(f"the CSV export failed in its process: {got}")
+    seconds, cpu, size, rss_kib = got
     return {
         "csv_s": round(seconds, 1),
         "csv_cpu_s": round(cpu, 1),  # the export process's own CPU: what a busy machine hides
         "csv_mb": round(size / 2**20, 1),
+        "csv_bytes": size,
         "csv_rss_mb": round(rss_kib / 1024),
     }
 
