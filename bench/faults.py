@@ -45,11 +45,10 @@ def one_round(n: int, kills: int, database_url: str | None) -> dict[str, Any]:
         devices, uploader = run_load(srv.api, killer)
         wrong = problems(srv.api, devices, uploader)
         integrity = sqlite_integrity(srv) if database_url is None else "n/a"
-    sent = {rid: chs for d in devices for rid, chs in d.sent.items()}
     return {
         "round": n,
         "kills": killer.kills,
-        "records": len(sent),
+        "records": len({rid for d in devices for rid in d.sent}),
         "changes": sum(len(chs) for d in devices for chs in d.sent.values()),
         "files": len(uploader.files),
         "problems": wrong,

@@ -22,7 +22,7 @@ from PIL import Image
 
 from bench.load_check import Sent
 from shared_schema.hlc import Clock
-from tests.support.records import record_fields
+from tests.support.records import change, record_fields
 from tests.support.server import LiveServer
 
 PASSWORD = "mật khẩu đủ dài cho tải"
@@ -139,15 +139,7 @@ def admin_view(
 def _change(
     clock: Clock, entity: str, rid: str, fields: dict[str, Any], base_rev: int | None = None
 ) -> dict[str, Any]:
-    return {
-        "change_id": str(uuid.uuid4()),
-        "entity": entity,
-        "record_id": rid,
-        "op": "upsert",
-        "base_rev": base_rev,
-        "hlc": str(clock.now()),
-        "fields": fields,
-    }
+    return change(entity, fields, hlc=str(clock.now()), record_id=rid, base_rev=base_rev)
 
 
 def _area(code: str, name: str) -> dict[str, Any]:

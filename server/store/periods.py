@@ -91,21 +91,22 @@ def _named(entity: str | None, day: str | None) -> tuple[str, dict[str, Any]] | 
     return None if entity is None else (entity, {rule.DATE_FIELD.get(entity, ""): day})
 
 
-def _placement(r: Any) -> tuple[str | None, str | None, str | None]:
+def _placement(r: Mapping[Any, Any]) -> tuple[str | None, str | None, str | None]:
     """(p_rule, p_day, p_area) of a fact row joined to the visit ``v_*`` and model ``m_*`` it
-    names (the model: the visit's, else its own)."""
-    entity = r.entity
-    fields: dict[str, Any] = {"visit": r.visit, "model": r.model}
+    names (the model: the visit's, else its own). A fact that places itself (:func:`place_own`)
+    needs no ``v_*`` or ``m_*``."""
+    entity = r["entity"]
+    fields: dict[str, Any] = {"visit": r["visit"], "model": r["model"]}
     if entity != "evidence":
-        fields = {rule.DATE_FIELD.get(entity, ""): r.day}
+        fields = {rule.DATE_FIELD.get(entity, ""): r["day"]}
 
     def named(ref: str) -> tuple[str, dict[str, Any]] | None:
-        if ref == r.visit:
-            return _named(r.v_entity, r.v_day)
-        return _named(r.m_entity, r.m_day) if ref == r.model else None
+        if ref == r["visit"]:
+            return _named(r["v_entity"], r["v_day"])
+        return _named(r["m_entity"], r["m_day"]) if ref == r["model"] else None
 
     p_rule, p_day = rule.place(entity, fields, named)
-    area = r.area if entity == "model" else r.m_area if entity in ("visit", "evidence") else None
+    area = r["area"] if entity == "model" else r["m_area"] if entity in _READS_OTHERS else None
     return p_rule, p_day, area
 
 
@@ -115,22 +116,14 @@ _READS_OTHERS = frozenset({"visit", "evidence"})
 
 
 def place_own(facts: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Set the placement of the facts that need no other fact's (as :func:`_placement` does),
-    before they are inserted; those facts. :func:`settle` then takes them as placed."""
+    """Set the placement of the facts that need no other fact's, before they are inserted;
+    those facts. :func:`settle` then takes them as placed."""
     placed = []
     for f in facts:
-        entity = f["entity"]
-        if entity in _READS_OTHERS:
-            continue
-        p_rule, p_day = rule.place(entity, {rule.DATE_FIELD.get(entity, ""): f["day"]}, _nothing)
-        f["p_rule"], f["p_day"] = p_rule, p_day
-        f["p_area"] = f["area"] if entity == "model" else None
-        placed.append(f)
+        if f["entity"] not in _READS_OTHERS:
+            f["p_rule"], f["p_day"], f["p_area"] = _placement(f)
+            placed.append(f)
     return placed
-
-
-def _nothing(ref: str) -> None:
-    return None
 
 
 def _place(conn: Connection, ids: Iterable[str]) -> list[dict[str, Any]]:
@@ -152,7 +145,7 @@ def _place(conn: Connection, ids: Iterable[str]) -> list[dict[str, Any]]:
         q = select(f, *named).select_from(joined).where(f.c.record_id.in_(chunk))
         for r in conn.execute(q):
             row = {c.name: getattr(r, c.name) for c in f.columns}
-            placed = _placement(r)
+            placed = _placement(r._mapping)
             if placed != (row["p_rule"], row["p_day"], row["p_area"]):
                 changed.append(dict(rid=r.record_id, pr=placed[0], pd=placed[1], pa=placed[2]))
             row["p_rule"], row["p_day"], row["p_area"] = placed

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from shared_schema.hlc import Clock
-from tests.support.records import record_fields
+from tests.support.records import change, record_fields
 from tests.support.server import DAK_WIL, EA_TLING, LiveServer, add_user, start_server
 
 __all__ = [
@@ -78,15 +78,7 @@ class Device:
 
     def change(self, rid: str, fields: dict[str, Any]) -> dict[str, Any]:
         """An upsert of the residential area ``rid``, noted as sent."""
-        ch = {
-            "change_id": str(uuid.uuid4()),
-            "entity": "residential_area",
-            "record_id": rid,
-            "op": "upsert",
-            "base_rev": None,
-            "hlc": str(self.clock.now()),
-            "fields": fields,
-        }
+        ch = change("residential_area", fields, hlc=str(self.clock.now()), record_id=rid)
         self.sent.setdefault(rid, []).append(ch)
         return ch
 
