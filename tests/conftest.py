@@ -12,6 +12,9 @@ os.environ.setdefault("KIVY_NO_ARGS", "1")
 os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
 os.environ.setdefault("KIVY_USE_DEFAULTCONFIG", "1")
 os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
+# Argon2 at the tests' cost (server/services/passwords.py), in this process and every server it
+# starts; tests/server/test_passwords.py checks that the default stays full strength.
+os.environ.setdefault("DKST_PASSWORD_HASH", "test")
 
 
 @pytest.fixture(scope="session")
@@ -58,18 +61,36 @@ STANDARD_USERS = (
 )
 
 
+@pytest.fixture(scope="session")
+def server_in_process() -> bool:
+    """Whether ``live_server`` serves from a thread of the test process (True here: the server
+    tests are about what the server answers) or from a uvicorn process of its own (the contract
+    tests' conftest says False: a black-box suite talks to a process)."""
+    return True
+
+
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
 def live_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    server_in_process: bool,
 ) -> Iterator[object]:
-    """A real server process shared by a module's tests, on SQLite and on PostgreSQL, with users."""
-    from tests.support.server import add_user, running_server
+    """A real server shared by a module's tests, on SQLite and on PostgreSQL, with users."""
+    from tests.support.server import add_users, running_server
 
     url = None
     if request.param == "postgresql":
         cluster = request.getfixturevalue("pg_cluster")
         url = os.environ["DKST_TEST_PG_URL"] if cluster is None else cluster.create_database()
-    with running_server(tmp_path_factory.mktemp("srv"), url) as srv:
-        for username, role, unit in STANDARD_USERS:
-            add_user(srv, username, role, unit, PASSWORD)
+    with running_server(tmp_path_factory.mktemp("srv"), url, in_process=server_in_process) as srv:
+        add_users(srv, list(STANDARD_USERS), PASSWORD)
         yield srv
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``pytest -n N --dist loadgroup`` (``./dev test``), a test file runs whole on one
+    worker, so its module-scoped server starts once; the staff web's files share one group, as
+    they share one session server and one browser."""
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group("web" if path.startswith("tests/web/") else path))

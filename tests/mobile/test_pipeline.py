@@ -73,7 +73,7 @@ def test_an_error_on_the_worker_is_raised_by_result() -> None:
 
 @pytest.fixture
 def srv(tmp_path: Path) -> Iterator[object]:
-    with support.running_server(tmp_path) as s:
+    with support.running_server(tmp_path, in_process=True) as s:
         support.add_user(s, "lan", "field_officer", support.DAK_WIL, PW)
         yield s
 
@@ -108,7 +108,9 @@ def test_small_batches_and_pages_in_order(srv: Any, tmp_path: Path) -> None:
 def test_a_batch_over_the_body_limit_is_halved_and_sent_again(tmp_path: Path) -> None:
     """413 ``body_too_large`` for the batch in flight: the next one, already read and marked,
     is dropped, and the sweep resumes from the refused batch's first change, in halves."""
-    with support.running_server(tmp_path, extra_env={"DKST_MAX_BODY_BYTES": "40000"}) as s:
+    with support.running_server(
+        tmp_path, extra_env={"DKST_MAX_BODY_BYTES": "40000"}, in_process=True
+    ) as s:
         support.add_user(s, "lan", "field_officer", support.DAK_WIL, PW)
         a = login_device(tmp_path / "a", s.url, "lan", "dev-a")
         a.store.update_settings(push_batch_size=8)

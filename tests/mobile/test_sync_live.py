@@ -44,7 +44,7 @@ DAY_MS = 86_400_000
 
 @pytest.fixture
 def srv(tmp_path: Path) -> Iterator[object]:
-    with support.running_server(tmp_path) as s:
+    with support.running_server(tmp_path, in_process=True) as s:
         for name in ("lan", "minh", "hoa"):
             support.add_user(s, name, "field_officer", DAK_WIL, PW)
         yield s

@@ -29,7 +29,7 @@ from tests.support import server as support
 
 @pytest.fixture
 def srv(tmp_path: Path) -> Iterator[Any]:
-    with support.running_server(tmp_path) as s:
+    with support.running_server(tmp_path, in_process=True) as s:
         support.add_user(s, "lan", "field_officer", support.DAK_WIL, PW)
         yield s
 

@@ -162,7 +162,11 @@ def test_who_sees_which_plans(
     )
 
 
-@pytest.mark.parametrize("plan_id", [str(uuid.uuid4()), "44-KH", "x" * 300])
+@pytest.mark.parametrize(
+    "plan_id",
+    ["0b9e2c1a-5f3d-4e6b-9a7c-2d4f6e8a0b1c", "44-KH", "x" * 300],
+    ids=["uuid", "number", "long"],
+)
 def test_unknown_plans_are_not_found(clients: dict[str, httpx.Client], plan_id: str) -> None:
     for path in (
         f"/plans/{plan_id}",

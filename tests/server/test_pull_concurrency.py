@@ -30,8 +30,8 @@ from tests.support.server import (
     DAK_WIL,
     LiveServer,
     add_user,
-    dkst,
     login,
+    prepare_database,
     server_env,
     start_server,
     stop_server,
@@ -132,17 +132,7 @@ def two_servers(
     data_dir = tmp_path / "server-data"
     data_dir.mkdir()
     env = server_env(data_dir, database_url)
-    dkst(
-        "units",
-        "import",
-        "--source",
-        "legacy",
-        "--under",
-        "662",
-        "--data-dir",
-        str(data_dir),
-        env=env,
-    )
+    prepare_database(data_dir, database_url, "662")
     first = start_server(data_dir, database_url, env)
     try:
         second = start_server(data_dir, database_url, env)

@@ -124,7 +124,9 @@ def test_database_down_is_503_with_retry_after(tmp_path: Any) -> None:
 
     cluster = start_cluster()
     try:
-        with running_server(tmp_path, cluster.create_database(), units_under="662") as srv:
+        with running_server(
+            tmp_path, cluster.create_database(), units_under="662", in_process=True
+        ) as srv:
             cluster.stop()  # the database goes away under a running server
             for path in ("/units", "/sync/pull"):
                 r = httpx.get(srv.api + path, headers={"Authorization": "Bearer some-token"})
