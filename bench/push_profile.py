@@ -7,7 +7,7 @@
 
 The changes are issue 11's peer benchmark's (``bench/peer.py``'s ``make_docs``: one residential
 area and models of a commune with a description filling ~2 KB), pushed as the device pushes them,
-through ``server.services.sync.push`` in one write transaction per batch as the route runs it, with
+through ``server.services.push.push`` in one write transaction per batch as the route runs it, with
 the route's own parsing of the body (orjson) included. Printed: process CPU seconds and µs per
 change of the pushes alone (set-up and body building are left out).
 """
@@ -33,7 +33,7 @@ from bench.peer import make_docs  # noqa: E402
 from server.config import ServerSettings  # noqa: E402
 from server.db.engine import make_engine, write_tx  # noqa: E402
 from server.db.migrate import upgrade  # noqa: E402
-from server.services import sync as sync_service  # noqa: E402
+from server.services import push as push_service  # noqa: E402
 from server.services.auth import Principal, scope_of  # noqa: E402
 from server.services.units import import_units  # noqa: E402
 from shared_schema.forms import load_default_forms  # noqa: E402
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             for body in payloads:
                 raw = orjson.loads(body)
                 with write_tx(engine, serial=True) as conn:
-                    results = sync_service.push(conn, settings, who, raw["changes"], forms=forms)
+                    results = push_service.push(conn, settings, who, raw["changes"], forms=forms)
                 bad = [r for r in results if r["status"] not in ("applied", "conflict")]
                 if bad:
                     raise RuntimeError(f"{len(bad)} changes not applied, e.g. {bad[0]}")

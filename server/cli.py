@@ -53,18 +53,32 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="DKST_PUBLIC_URL",
+            help="The address phones reach this server at (in the set-up QR code); "
+            "default http://<host>:<port>.",
+        ),
+    ] = None,
 ) -> None:
     """Run the API server (migrates the database first).
 
     Example:
-        dkst serve --data-dir data --port 8000
+        dkst serve --data-dir data --port 8000 --public-url https://dkst.example.vn
     """
+    import socket
+
     import uvicorn
 
     from server.api.http_protocol import PROTOCOL
 
     # create_app() migrates on start (in every worker); nothing to do twice here.
     os.environ["DKST_DATA_DIR"] = str(data_dir)
+    if not public_url:
+        shown = socket.gethostname() if host in ("0.0.0.0", "::", "") else host
+        public_url = f"http://{shown}:{port}"
+    os.environ["DKST_PUBLIC_URL"] = public_url.rstrip("/")
     typer.echo(f"DKST Field API on http://{host}:{port}/docs  (data: {data_dir})")
     uvicorn.run(
         "server.app:create_app",

@@ -34,6 +34,10 @@ class ServerSettings(BaseSettings):
     # front-end packages (server/web/node_modules by default, installed by ./dev).
     map_tile_url: str = ""
     web_assets_dir: Path | None = None
+    # The address phones and browsers reach this server at (the set-up QR code holds it), e.g.
+    # "https://dkst.example.vn"; `dkst serve` sets it from --host/--port when not given. Never
+    # taken from a request's Host header, which the sender chooses (issue 16).
+    public_url: str = ""
 
     @property
     def db_url(self) -> str:

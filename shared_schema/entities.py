@@ -6,6 +6,7 @@ __all__ = [
     "ENTITIES",
     "REVIEW_FIELDS",
     "REVIEW_STATES",
+    "REVIEW_STATE_LABELS",
     "ROLES",
     "SYSTEM_FIELDS",
 ]
@@ -27,5 +28,11 @@ SYSTEM_FIELDS: frozenset[str] = frozenset(
 # Only commune staff and above may set these (SYNC.md: `forbidden_field` otherwise).
 REVIEW_FIELDS: frozenset[str] = frozenset({"review_state", "review_comment"})
 REVIEW_STATES: tuple[str, ...] = ("pending", "approved", "returned")
+# The states as the app, the pages and the exports show them (Vietnamese, English): one place.
+REVIEW_STATE_LABELS: dict[str, tuple[str, str]] = {
+    "pending": ("Chờ duyệt", "Awaiting review"),
+    "approved": ("Đã duyệt", "Approved"),
+    "returned": ("Trả lại", "Returned"),
+}
 
 ROLES: tuple[str, ...] = ("field_officer", "commune_staff", "district_staff", "admin")

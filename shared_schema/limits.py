@@ -10,8 +10,10 @@ __all__ = [
     "MAX_BATCH",
     "MAX_BODY_BYTES",
     "MAX_FILE_BYTES",
+    "MIN_PASSWORD_LENGTH",
     "PULL_LIMIT_MAX",
     "PULL_LIMIT_MIN",
+    "SQL_IN_CHUNK",
     "UPLOAD_CHUNK_SIZE",
 ]
 
@@ -23,3 +25,5 @@ MAX_BATCH = 1000  # changes in one push
 PULL_LIMIT_MIN = 1  # records in one pull page (``limit``)
 PULL_LIMIT_MAX = 1000
 UPLOAD_CHUNK_SIZE = 256 * 1024  # the device's default upload chunk (any size the body limit allows)
+MIN_PASSWORD_LENGTH = 8  # a password set by the CLI or the staff web (the form says so too)
+SQL_IN_CHUNK = 500  # ids per SQL IN (…) on either side: far below every backend's bound-parameter limit

@@ -1,9 +1,12 @@
 """Shared dependencies: settings, engine, a transaction per request, the caller and their role.
 
-A route that reads or writes the database takes ``conn: ReadConn`` or ``conn: WriteConn`` and is a
-plain ``def``: FastAPI runs it, and the dependency's transaction, in its threadpool, off the event
-loop. Both end (commit or roll back) when the route returns, before the response is sent, so a
-client never sees an answer whose writes did not commit.
+A route that reads the database may take ``conn: ReadConn`` and be a plain ``def``: FastAPI runs
+it, and the dependency's transaction, in its threadpool, off the event loop; the transaction ends
+when the route returns, before the response is sent. A route that writes is ``async`` and runs its
+transaction with ``in_write_tx`` (``server.db.tx``), in one threadpool call, committed before the
+answer leaves.
+There is no ``WriteConn``: a dependency with ``yield`` enters and leaves in two threadpool calls,
+often on two threads, and the writers' gate is owned by a thread (issue 16, TRAPS.md).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import gzip
 import re
 import zlib
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, Request
@@ -22,12 +25,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from server.config import ServerSettings
-from server.db.engine import read_tx, write_tx
+from server.db.engine import read_tx
 from server.errors import ServerError
 from server.services.auth import MANAGER_ROLES, Principal, authenticate
 from shared_schema.errors import ErrorCode
-
-T = TypeVar("T")
 
 
 def get_settings(request: Request) -> ServerSettings:
@@ -52,43 +53,8 @@ def _read_conn(engine: EngineDep) -> Iterator[Connection]:
         yield conn
 
 
-def _write_conn(engine: EngineDep) -> Iterator[Connection]:
-    with write_tx(engine) as conn:
-        yield conn
-
-
 # scope="function": the transaction ends when the route returns, before the first byte is sent.
 ReadConn = Annotated[Connection, Depends(_read_conn, scope="function")]
-WriteConn = Annotated[Connection, Depends(_write_conn, scope="function")]
-
-
-async def in_read_tx(engine: Engine, fn: Callable[..., T], *args: Any) -> T:
-    """``fn(conn, *args)`` in a read transaction, in one threadpool call.
-
-    For an ``async`` route that must touch the database between reads of a streamed body
-    (attachments), and for the routes every device calls on each sync (pull, units, HEAD and GET
-    of a file). A ``ReadConn`` holds its connection across the three threadpool calls FastAPI
-    makes (enter the dependency, run the route, leave it): with 200 devices at once
-    (bench/load.py) every thread waited for a connection while every connection was held by a
-    request waiting for a thread, until the pool's 30 s timeout.
-    """
-
-    def run() -> T:
-        with read_tx(engine) as conn:
-            return fn(conn, *args)
-
-    return await run_in_threadpool(run)
-
-
-async def in_write_tx(engine: Engine, fn: Callable[..., T], *args: Any, serial: bool = False) -> T:
-    """As :func:`in_read_tx`, in a write transaction held only while ``fn`` runs (``serial``:
-    one that takes the change-log lock, see ``server.db.engine.write_tx``)."""
-
-    def run() -> T:
-        with write_tx(engine, serial=serial) as conn:
-            return fn(conn, *args)
-
-    return await run_in_threadpool(run)
 
 
 def _auth_sync(engine: Engine, token: str) -> Principal:

@@ -82,6 +82,10 @@ def headers_of(exc: ServerError) -> dict[str, str]:
         headers["Upload-Offset"] = str(details["offset"])
     elif exc.code is ErrorCode.HASH_MISMATCH:
         headers["Upload-Offset"] = "0"  # the partial upload was discarded: start again
+    elif exc.code is ErrorCode.RATE_LIMITED and "retry_after" in details:
+        headers["Retry-After"] = str(details["retry_after"])
+    elif exc.code is ErrorCode.UNAUTHORIZED:
+        headers["WWW-Authenticate"] = "Bearer"
     return headers
 
 

@@ -11,10 +11,19 @@ inside the database instead (SQLite's busy timeout, the advisory lock) held a po
 per waiting writer: with 200 devices pushing at once (bench/load.py) the pool ran dry, pulls
 waited 30 s for a connection and failed with a 500, and SQLite writers gave up after the busy
 timeout (503). A writer queued here waits as long as it takes and costs nothing meanwhile.
+
+The gate is a ``threading.RLock``, owned by the thread that took it: it is taken and released
+inside one call (``write_tx`` as a ``with`` block in one function), never across the threadpool
+calls of a FastAPI dependency with ``yield``, which enter in one thread and leave in another
+(TRAPS.md; issue 16: concurrent revocations answered "cannot release un-acquired lock" and then
+nothing answered at all). A request first queues on :func:`async_gate`, an ``asyncio.Lock`` of its
+event loop, holding no thread either; ``tests/test_invariants.py`` fails on a ``write_tx`` inside
+a generator.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import weakref
 from collections.abc import Iterator
@@ -30,6 +39,8 @@ CHANGE_LOG_LOCK = 0x444B5354  # "DKST"
 # with SQLite (connections cost a file handle) no request ever waits for one. PostgreSQL's are
 # server processes: 24 a worker, 96 for four workers, under the default max_connections of 100.
 SQLITE_POOL = (8, 32)
+# SQLite's page cache of a connection, in KiB (negative: a size, not a page count).
+WRITE_CACHE_KIB, READ_CACHE_KIB = -16384, -2000
 PG_POOL = (8, 16)
 
 _gates: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
@@ -41,6 +52,32 @@ def _writer_gate(engine: Engine) -> threading.RLock:
         gate = _gates.get(engine)
         if gate is None:
             gate = _gates[engine] = threading.RLock()
+        return gate
+
+
+_async_gates: weakref.WeakKeyDictionary[
+    Engine, weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
+] = weakref.WeakKeyDictionary()
+
+
+def queues_writers(engine: Engine, *, serial: bool = False) -> bool:
+    """Whether a write transaction queues in this process first (every SQLite write; a push)."""
+    return serial or engine.dialect.name == "sqlite"
+
+
+def async_gate(engine: Engine) -> asyncio.Lock:
+    """The writers' queue of ``engine`` in the running event loop: a request waits here for its
+    turn without holding a thread or a connection, then runs its whole transaction in one
+    threadpool call (``server.api.deps.in_write_tx``). One lock per loop: an ``asyncio.Lock`` is
+    bound to the loop that first waits on it (in-process test clients run their own loops)."""
+    loop = asyncio.get_running_loop()
+    with _gates_lock:
+        per_loop = _async_gates.get(engine)
+        if per_loop is None:
+            per_loop = _async_gates[engine] = weakref.WeakKeyDictionary()
+        gate = per_loop.get(loop)
+        if gate is None:
+            gate = per_loop[loop] = asyncio.Lock()
         return gate
 
 
@@ -81,17 +118,20 @@ def _sqlite_setup(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA foreign_keys=ON")
-        # 16 MiB of pages a connection (SQLite's default: 2): a push's inserts into the record,
-        # change and fact indexes (random UUID keys) then find their pages in it; a quarter less
-        # time in the inserts of bench/push_profile.py.
-        cur.execute("PRAGMA cache_size=-16384")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
+        # A write gets 16 MiB of pages (SQLite's default: 2): a push's inserts into the record,
+        # change and fact indexes (random UUID keys) then find their pages in it, a quarter less
+        # time in the inserts of bench/push_profile.py. A read (an export streaming a province)
+        # keeps the default, and a connection shrinks back when it goes from a write to a read:
+        # 16 MiB on each of the pool's 40 connections would be 640 MiB.
         if conn.get_execution_options().get("dkst_write"):
+            conn.exec_driver_sql(f"PRAGMA cache_size={WRITE_CACHE_KIB}")
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
+            conn.exec_driver_sql(f"PRAGMA cache_size={READ_CACHE_KIB}")
             conn.exec_driver_sql("BEGIN")
 
 
@@ -106,7 +146,7 @@ def write_tx(engine: Engine, *, serial: bool = False) -> Iterator[Connection]:
     ``serial``: the transaction takes the change-log lock (a push); on PostgreSQL it then queues
     in this process first, as every SQLite write does (see the module's docstring).
     """
-    queue = serial or engine.dialect.name == "sqlite"
+    queue = queues_writers(engine, serial=serial)
     with (
         _writer_gate(engine) if queue else nullcontext(),
         engine.connect().execution_options(dkst_write=True) as conn,

@@ -1,7 +1,12 @@
 """Administration within a subtree (district staff and administrators): users, their passwords,
-devices, and the provisioning payload a field app scans. A user belongs to a caller's subtree when
-all of that user's units lie in it, as for revocation (``services.auth``); anyone else does not
-exist for the caller (``not_found``)."""
+devices, and the provisioning payload a field app scans.
+
+A user belongs to a caller's subtree when all of that user's units lie in it, as for revocation
+(``services.auth``); anyone else does not exist for the caller (``not_found``). Inside the subtree
+the caller acts only on users whose role they could grant there (``shared_schema.roles``): a user
+they could not grant, an administrator or a peer, is ``forbidden`` (issue 16: district staff reset
+their administrator's password and logged in as them).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,10 @@ from sqlalchemy import Connection
 
 from server.errors import ServerError
 from server.services import auth as auth_service
-from server.services.auth import MANAGER_ROLES, Principal, UserError
+from server.services.auth import Principal, UserError, check_password_rule
 from server.store import staff as store
-from shared_schema.entities import ROLES
 from shared_schema.errors import ErrorCode
+from shared_schema.roles import MANAGER_ROLES, grantable_roles, may_grant
 from shared_schema.text import nfc
 
 
@@ -24,19 +29,33 @@ def require_manager(who: Principal) -> None:
 
 
 def assignable_roles(who: Principal) -> tuple[str, ...]:
-    """Administrators give any role; district staff every role but administrator."""
-    return ROLES if who.role == "admin" else tuple(r for r in ROLES if r != "admin")
+    """The roles the caller may give somewhere in their subtree (the add form's choices)."""
+    return grantable_roles(who.role)
+
+
+def manageable(who: Principal, user: dict[str, Any]) -> bool:
+    """Whether the caller may act on ``user`` (one of :func:`users_within`)."""
+    return may_grant(who.role, who.units, str(user["role"]), user["units"])
 
 
 def users_within(conn: Connection, who: Principal) -> list[dict[str, Any]]:
+    """The users of the caller's subtree, each with ``manageable``: whether the caller may act."""
     require_manager(who)
-    return [u for u in store.users_with_units(conn) if u["units"] and set(u["units"]) <= who.scope]
+    return [
+        {**u, "manageable": manageable(who, u)}
+        for u in store.users_with_units(conn)
+        if u["units"] and set(u["units"]) <= who.scope
+    ]
 
 
 def user_within(conn: Connection, who: Principal, username: str) -> dict[str, Any]:
+    """A user the caller may act on: ``not_found`` outside the subtree, ``forbidden`` inside it
+    for a role the caller could not grant."""
     found = [u for u in users_within(conn, who) if u["username"] == nfc(username)]
     if not found:
         raise ServerError(ErrorCode.NOT_FOUND)
+    if not found[0]["manageable"]:
+        raise ServerError(ErrorCode.FORBIDDEN)
     return found[0]
 
 
@@ -45,29 +64,34 @@ def add_user(
 ) -> None:
     """Add a user under a unit of the caller's subtree; a refused value raises :class:`UserError`."""
     require_manager(who)
-    if role not in assignable_roles(who):
-        raise UserError("role")
     if unit not in who.scope:
-        raise UserError("unit")
+        raise UserError("unit_out_of_scope", unit=unit)
+    if not may_grant(who.role, who.units, role, [unit]):
+        raise UserError("role_not_grantable", role=role)
     auth_service.add_user(conn, username=username, password=password, role=role, unit_codes=[unit])
 
 
 def reset_password(conn: Connection, who: Principal, username: str, password: str) -> None:
     user = user_within(conn, who, username)
-    if len(password) < 8:
-        raise UserError("the password must have at least 8 characters")
+    check_password_rule(password)
     store.set_password(conn, int(user["id"]), auth_service.hash_password(password))
 
 
 def revoke_user(conn: Connection, who: Principal, username: str) -> None:
-    require_manager(who)
-    if not auth_service.revoke_user(conn, username, within=who.scope):
-        raise ServerError(ErrorCode.NOT_FOUND)
+    """Disable a user of the subtree that the caller may act on (204 again if already done)."""
+    user = user_within(conn, who, username)
+    auth_service.revoke_user(conn, str(user["username"]))
+
+
+def _device_users(conn: Connection, who: Principal) -> set[int]:
+    """Whose devices the caller may revoke: the users they may act on, and their own (a lost
+    phone); never a peer's or a superior's."""
+    return {u["id"] for u in users_within(conn, who) if u["manageable"]} | {who.user_id}
 
 
 def devices_within(conn: Connection, who: Principal) -> list[dict[str, Any]]:
-    """Devices used by a user of the caller's subtree, with those users only."""
-    inside = {u["id"]: u["username"] for u in users_within(conn, who)}
+    """Devices used by users the caller may act on (or by the caller), with those users only."""
+    inside = _device_users(conn, who)
     out: dict[str, dict[str, Any]] = {}
     for use in store.device_uses(conn):
         if use["user_id"] not in inside:
@@ -83,9 +107,18 @@ def devices_within(conn: Connection, who: Principal) -> list[dict[str, Any]]:
 
 
 def revoke_device(conn: Connection, who: Principal, device_id: str) -> None:
-    require_manager(who)
-    if not auth_service.revoke_device(conn, device_id, within=who.scope):
+    """Revoke a device for the users of the subtree who used it and whom the caller may act on,
+    the caller included (SYNC.md "Identity and auth"): ``not_found`` when no user of the subtree
+    used it, ``forbidden`` when only users the caller may not act on did."""
+    inside = {u["id"] for u in users_within(conn, who)}
+    used_by = [uid for uid in auth_service.users_of_device(conn, device_id) if uid in inside]
+    if not used_by:
         raise ServerError(ErrorCode.NOT_FOUND)
+    allowed = _device_users(conn, who)
+    mine = [uid for uid in used_by if uid in allowed]
+    if not mine:
+        raise ServerError(ErrorCode.FORBIDDEN)
+    auth_service.revoke_device_for(conn, device_id, mine)
 
 
 def provisioning(

@@ -12,28 +12,38 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from server import store
 from server.clock import iso, now_ms
 from server.config import ServerSettings
+from server.db.tx import in_thread, in_write_tx
 from server.errors import ServerError
+from server.services import passwords
 from shared_schema.entities import ROLES
 from shared_schema.errors import ErrorCode
 from shared_schema.hlc import DEVICE_ID_RE
+from shared_schema.limits import MIN_PASSWORD_LENGTH
+from shared_schema.roles import MANAGER_ROLES, REVIEWER_ROLES
 from shared_schema.text import nfc
 
-_hasher = PasswordHasher()
-# Verifying against this keeps the time of "no such user" like that of "wrong password".
-_DUMMY_HASH = _hasher.hash("dkst-dummy-password")
-USERNAME_RE = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+__all__ = [
+    "MANAGER_ROLES",
+    "REVIEWER_ROLES",
+    "WEB_DEVICE_PREFIX",
+    "Principal",
+    "UserError",
+    "authenticate",
+    "log_in",
+    "log_out",
+    "web_device_id",
+]
 
-# Roles that may review (set review_state / review_comment) and that may manage users/devices.
-REVIEWER_ROLES = frozenset({"commune_staff", "district_staff", "admin"})
-MANAGER_ROLES = frozenset({"district_staff", "admin"})
+USERNAME_RE = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+# The staff web's own device ids (SYNC.md "Identity and auth"): no device may log in under one.
+WEB_DEVICE_PREFIX = "web:"
 
 
 @dataclass(frozen=True)
@@ -50,12 +60,50 @@ class Principal:
 
 
 class UserError(ValueError):
-    """A bad request from the CLI (unknown role or unit, duplicate user)."""
+    """A refused account value, as a ``code`` with ``details``: the CLI words it in English
+    (``str()``), the staff web in the reader's language (``server/web/i18n.py``, ``err_<code>``)."""
+
+    ENGLISH: ClassVar[dict[str, str]] = {
+        "invalid_username": "invalid username: letters, digits, _ . @ - (1–64)",
+        "unknown_role": "unknown role {role!r}: one of " + ", ".join(ROLES),
+        "no_unit": "a user needs at least one unit",
+        "unknown_unit": "unknown unit(s) {units}: import units first (dkst units import)",
+        "password_too_short": f"the password must have at least {MIN_PASSWORD_LENGTH} characters",
+        "user_exists": "user {username!r} exists already",
+        "role_not_grantable": "you may not give the role {role!r} on this unit",
+        "unit_out_of_scope": "unit {unit!r} is not in your units",
+    }
+
+    def __init__(self, code: str, **details: Any) -> None:
+        self.code = code
+        self.details = details
+        super().__init__(self.ENGLISH[code].format(**details))
 
 
 def hash_password(password: str) -> str:
     # NFC: a keyboard that types "ế" decomposed must still match the password as it was set.
-    return _hasher.hash(nfc(password))
+    return passwords.hash_password(nfc(password))
+
+
+def check_password_rule(password: str) -> None:
+    """The one password rule of the CLI, the staff web and the API's administration."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError("password_too_short")
+
+
+def web_device_id(username: str) -> str:
+    """The staff web's device id of ``username``: ``web:`` and the name, one per user.
+
+    ``@`` (a username may hold one, a device id may not) becomes ``:``, which no username holds,
+    so ``dup@x`` and ``dup_x`` get two ids; a name too long for the 64 characters of a device id
+    becomes the first 60 hex digits of its SHA-256 (issue 16).
+    """
+    body = nfc(username).replace("@", ":")
+    if len(WEB_DEVICE_PREFIX) + len(body) > 64 or not DEVICE_ID_RE.fullmatch(
+        WEB_DEVICE_PREFIX + body
+    ):
+        body = hashlib.sha256(nfc(username).encode("utf-8", "surrogatepass")).hexdigest()[:60]
+    return WEB_DEVICE_PREFIX + body
 
 
 def _token_hash(token: str) -> str:
@@ -68,22 +116,19 @@ def add_user(
 ) -> int:
     username = nfc(username)
     if not USERNAME_RE.fullmatch(username):
-        raise UserError(f"invalid username {username!r}: letters, digits, _ . @ - (1–64)")
+        raise UserError("invalid_username")
     if role not in ROLES:
-        raise UserError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
+        raise UserError("unknown_role", role=role)
     codes = list(dict.fromkeys(unit_codes))
     if not codes:
-        raise UserError("a user needs at least one unit")
+        raise UserError("no_unit")
     known = store.users.known_units(conn, codes)
     missing = [c for c in codes if c not in known]
     if missing:
-        raise UserError(
-            f"unknown unit(s) {', '.join(missing)}: import units first (dkst units import)"
-        )
-    if len(password) < 8:
-        raise UserError("the password must have at least 8 characters")
+        raise UserError("unknown_unit", units=", ".join(missing))
+    check_password_rule(password)
     if store.users.id_of(conn, username) is not None:
-        raise UserError(f"user {username!r} exists already")
+        raise UserError("user_exists", username=username)
     return store.users.insert_user(
         conn,
         username=username,
@@ -99,11 +144,6 @@ def units_of(conn: Connection, user_id: int) -> tuple[str, ...]:
     return store.users.units_of(conn, user_id)
 
 
-def _all_within(conn: Connection, user_id: int, within: frozenset[str]) -> bool:
-    codes = set(units_of(conn, user_id))
-    return bool(codes) and codes <= within
-
-
 def list_users(conn: Connection) -> list[dict[str, object]]:
     return [
         {
@@ -116,46 +156,38 @@ def list_users(conn: Connection) -> list[dict[str, object]]:
     ]
 
 
-def revoke_user(conn: Connection, username: str, *, within: frozenset[str] | None = None) -> bool:
-    """Disable a user and drop their tokens. ``within``: only a user whose units all lie there."""
+def revoke_user(conn: Connection, username: str) -> bool:
+    """Disable a user and drop their tokens (the CLI; the web and the API go through
+    ``services.accounts``, which checks who may). False when there is no such user."""
     username = nfc(username)
     if not USERNAME_RE.fullmatch(username):
         return False
     user_id = store.users.id_of(conn, username)
     if user_id is None:
         return False
-    if within is not None and not _all_within(conn, user_id, within):
-        return False
     store.users.disable(conn, user_id)
     return True
 
 
-def revoke_device(
-    conn: Connection, device_id: str, *, within: frozenset[str] | None = None
-) -> bool:
-    """Revoke a device and drop its tokens.
-
-    ``within`` None (the server's CLI): the device for every user, now and later. ``within`` a
-    caller's subtree: only the device's users whose units all lie there (SYNC.md "Identity and
-    auth"), so no one outside a subtree can cut, or hide, a device used inside it. False when the
-    device is unknown, or when no user inside ``within`` has used it.
-    """
-    if not DEVICE_ID_RE.fullmatch(device_id):
+def revoke_device(conn: Connection, device_id: str) -> bool:
+    """Revoke a device for every user, now and later, and drop its tokens (the server's CLI).
+    False when the device is unknown."""
+    if not DEVICE_ID_RE.fullmatch(device_id) or store.users.device(conn, device_id) is None:
         return False
-    if within is None:
-        if store.users.device(conn, device_id) is None:
-            return False
-        store.users.revoke_device_everywhere(conn, device_id)
-        return True
-    user_ids = [
-        uid
-        for uid in store.users.users_of_device(conn, device_id)
-        if _all_within(conn, uid, within)
-    ]
-    if not user_ids:
-        return False
-    store.users.revoke_device_for(conn, device_id, user_ids)
+    store.users.revoke_device_everywhere(conn, device_id)
     return True
+
+
+def users_of_device(conn: Connection, device_id: str) -> list[int]:
+    """The ids of the users who logged in on ``device_id``."""
+    if not DEVICE_ID_RE.fullmatch(device_id):
+        return []
+    return store.users.users_of_device(conn, device_id)
+
+
+def revoke_device_for(conn: Connection, device_id: str, user_ids: list[int]) -> None:
+    """Revoke a device for these users only, and drop their tokens on it."""
+    store.users.revoke_device_for(conn, device_id, user_ids)
 
 
 def list_devices(conn: Connection) -> list[dict[str, object]]:
@@ -168,83 +200,117 @@ def scope_of(conn: Connection, unit_codes: Iterable[str]) -> frozenset[str]:
 
 
 # ---------------------------------------------------------------------------- login
-def _rate_limited(conn: Connection, settings: ServerSettings, username: str, address: str) -> bool:
-    since = now_ms() - settings.login_window_seconds * 1000
-    store.users.prune_login_failures(conn, before_ms=since)  # they count against nothing now
-    by_user, by_addr = store.users.failures_since(
-        conn, since_ms=since, username=username, address=address
-    )
-    return by_user >= settings.login_fail_limit_user or by_addr >= settings.login_fail_limit_ip
-
-
 def _failure_key(username: str) -> str:
     """The username as counted for rate limits: NFC, bounded, and storable (no NUL)."""
     return nfc(username).replace("\x00", "\ufffd")[:128]
 
 
-def record_login_failure(conn: Connection, *, username: str, address: str) -> None:
-    store.users.add_login_failure(
-        conn, username=_failure_key(username), address=address, at_ms=now_ms()
+@dataclass(frozen=True)
+class _Attempt:
+    attempt_id: int
+    user: dict[str, Any] | None
+
+
+def _begin_attempt(
+    conn: Connection, settings: ServerSettings, username: str, address: str
+) -> _Attempt:
+    """Take the attempt's place in the limits, atomically, before any password is checked.
+
+    The attempt is stored as a failure at once and forgotten only once its password proves right,
+    so that of any number of concurrent wrong passwords at most the limit are checked (SYNC.md
+    "Identity and auth"; issue 16: 33 to 39 of 40 parallel guesses were checked). The count and
+    the insert run under the username's and the address's locks (PostgreSQL: advisory locks;
+    SQLite: the write lock of ``BEGIN IMMEDIATE``).
+    """
+    store.users.lock_login_keys(conn, username=username, address=address)
+    since = now_ms() - settings.login_window_seconds * 1000
+    store.users.prune_login_failures(conn, before_ms=since)  # they count against nothing now
+    by_user, by_addr = store.users.failures_since(
+        conn, since_ms=since, username=username, address=address
     )
+    if by_user >= settings.login_fail_limit_user or by_addr >= settings.login_fail_limit_ip:
+        raise ServerError(ErrorCode.RATE_LIMITED, {"retry_after": settings.login_window_seconds})
+    attempt_id = store.users.add_login_failure(
+        conn, username=username, address=address, at_ms=now_ms()
+    )
+    user = store.users.by_name(conn, username) if USERNAME_RE.fullmatch(username) else None
+    return _Attempt(attempt_id, None if user is None else dict(user))
 
 
-def login(
-    conn: Connection,
+def _finish_attempt(
+    conn: Connection, settings: ServerSettings, attempt: _Attempt, device_id: str
+) -> tuple[str, Principal] | ErrorCode:
+    """The password was right: forget the attempt, admit the device, issue the token; or the
+    code that refuses the user or device (returned, not raised: the attempt is forgotten still)."""
+    user = attempt.user
+    assert user is not None
+    now = store.users.by_name(conn, user["username"])
+    if now is None or now["password_hash"] != user["password_hash"]:
+        return ErrorCode.INVALID_CREDENTIALS  # changed meanwhile: the failure stays
+    store.users.drop_login_failure(conn, attempt.attempt_id)
+    if now["disabled"]:
+        return ErrorCode.ACCOUNT_DISABLED
+    if not _admit_device(conn, device_id, now["id"]):
+        return ErrorCode.DEVICE_REVOKED
+    token = secrets.token_urlsafe(32)
+    store.users.insert_token(
+        conn,
+        token_hash=_token_hash(token),
+        user_id=now["id"],
+        device_id=device_id,
+        at=iso(),
+        expires_at=now_ms() + settings.token_ttl_seconds * 1000,
+    )
+    codes = units_of(conn, now["id"])
+    principal = Principal(
+        now["id"], now["username"], now["role"], codes, device_id, scope_of(conn, codes)
+    )
+    return token, principal
+
+
+async def log_in(
+    engine: Engine,
     settings: ServerSettings,
     *,
     username: str,
     password: str,
     device_id: str,
     address: str,
+    web: bool = False,
 ) -> tuple[str, Principal]:
-    """Check credentials and issue a token bound to ``device_id``. Raises :class:`ServerError`."""
-    if not DEVICE_ID_RE.fullmatch(device_id):
+    """Check credentials and issue a token bound to ``device_id``; raises :class:`ServerError`.
+
+    Three steps, none holding the database while Argon2 runs (about a fifth of a second): take
+    the attempt's place in the limits, check the password, issue the token. ``web``: the staff
+    web's own login, under its ``web:`` device id, which no other login may use.
+    """
+    if not DEVICE_ID_RE.fullmatch(device_id) or device_id.startswith(WEB_DEVICE_PREFIX) != web:
         raise ServerError(ErrorCode.INVALID_REQUEST, {"field": "device_id"})
-    username = _failure_key(username)
-    if _rate_limited(conn, settings, username, address):
-        raise ServerError(
-            ErrorCode.RATE_LIMITED, headers={"Retry-After": str(settings.login_window_seconds)}
-        )
-    user = None
-    if USERNAME_RE.fullmatch(username):  # no other name can exist; do not ask the database
-        user = store.users.by_name(conn, username)
-    ok = False
-    try:
-        ok = (
-            _hasher.verify(user["password_hash"] if user else _DUMMY_HASH, nfc(password))
-            and user is not None
-        )
-    except (VerificationError, InvalidHashError, UnicodeError):
-        ok = False
-    if not ok or user is None:
+    key = _failure_key(username)
+    attempt = await in_write_tx(engine, _begin_attempt, settings, key, address)
+    stored = attempt.user["password_hash"] if attempt.user else None
+    if not await in_thread(passwords.verify, stored, nfc(password)):
         raise ServerError(ErrorCode.INVALID_CREDENTIALS)
-    if user["disabled"]:
-        raise ServerError(ErrorCode.ACCOUNT_DISABLED)
-    _admit_device(conn, device_id, user["id"])
-    token = secrets.token_urlsafe(32)
-    store.users.insert_token(
-        conn,
-        token_hash=_token_hash(token),
-        user_id=user["id"],
-        device_id=device_id,
-        at=iso(),
-        expires_at=now_ms() + settings.token_ttl_seconds * 1000,
-    )
-    store.users.clear_login_failures(conn, username)
-    codes = units_of(conn, user["id"])
-    principal = Principal(
-        user["id"], user["username"], user["role"], codes, device_id, scope_of(conn, codes)
-    )
-    return token, principal
+    done = await in_write_tx(engine, _finish_attempt, settings, attempt, device_id)
+    if isinstance(done, ErrorCode):
+        raise ServerError(done)
+    return done
 
 
-def _admit_device(conn: Connection, device_id: str, user_id: int) -> None:
-    """Refuse a device revoked server-wide or for this user; else note that the user used it."""
+def _admit_device(conn: Connection, device_id: str, user_id: int) -> bool:
+    """False for a device revoked server-wide or for this user; else note that the user used it."""
     dev = store.users.device(conn, device_id)
     pair = store.users.device_user(conn, device_id, user_id)
     if (dev is not None and dev["revoked"]) or (pair is not None and pair["revoked"]):
-        raise ServerError(ErrorCode.DEVICE_REVOKED)
+        return False
     store.users.note_device_use(conn, device_id, user_id, at=iso())
+    return True
+
+
+def log_out(conn: Connection, token: str) -> None:
+    """End one session: its token is refused from now on (the user's other sessions go on)."""
+    if token and len(token) <= 256:
+        store.users.drop_token(conn, _token_hash(token))
 
 
 def authenticate(conn: Connection, token: str) -> Principal:
@@ -259,7 +325,7 @@ def authenticate(conn: Connection, token: str) -> Principal:
         or row["pair_revoked"]
         or row["expires_at"] < now_ms()
     ):
-        raise ServerError(ErrorCode.UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
+        raise ServerError(ErrorCode.UNAUTHORIZED)
     codes = units_of(conn, row["user_id"])
     return Principal(
         row["user_id"], row["username"], row["role"], codes, row["device_id"], scope_of(conn, codes)

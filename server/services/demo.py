@@ -17,7 +17,7 @@ from server import store
 from server.config import ServerSettings
 from server.db.engine import write_tx
 from server.services import auth as auth_service
-from server.services.sync import push
+from server.services.push import push
 from server.services.units import import_units
 from shared_schema.hlc import Clock
 

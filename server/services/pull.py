@@ -1,7 +1,7 @@
 """Pull (SYNC.md): the records in a caller's scope changed after a signed cursor, in commit order.
 
 ``records.seq`` is the number of the last change applied to a record, and push numbers changes in
-commit order (see ``services/sync.py``), so ``seq > cursor`` never skips a change.
+commit order (see ``services/push.py``), so ``seq > cursor`` never skips a change.
 """
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ class CursorCodec:
     def load(cls, conn: Connection) -> CursorCodec:
         """The deployment's key (made by the first migration run, shared by every process)."""
         return cls(bytes.fromhex(store.changes.cursor_key(conn)))
+
+    def derived_key(self, purpose: bytes) -> bytes:
+        """A key of its own for another signature of this deployment (the web's re-posts)."""
+        return hmac.new(self._key, b"dkst-derived\x00" + purpose, hashlib.sha256).digest()
 
     def _sig(self, seq: int) -> str:
         mac = hmac.new(self._key, f"c1:{seq}".encode(), hashlib.sha256).digest()[:12]

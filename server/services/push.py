@@ -1,6 +1,6 @@
-"""Push and pull (SYNC.md): idempotent per-change merge in one transaction, and a gap-free feed.
+"""Push (SYNC.md "Push"): an idempotent per-change merge of a batch, in one transaction.
 
-Push numbers every accepted change with ``seq`` while holding the change-log lock (SQLite: the
+It numbers every accepted change with ``seq`` while holding the change-log lock (SQLite: the
 write lock of ``BEGIN IMMEDIATE``; PostgreSQL: an advisory lock), so sequence numbers become
 visible in commit order and ``records.seq > cursor`` never skips a change.
 """
@@ -8,7 +8,6 @@ visible in commit order and ``records.seq > cursor`` never skips a change.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -19,18 +18,15 @@ from server.clock import iso, now_ms
 from server.config import ServerSettings
 from server.db.engine import lock_change_log
 from server.services.auth import REVIEWER_ROLES, Principal
+from server.services.push_checks import REFERENCE_NAMES, Batch, PushRecord, check_change, err
 from shared_schema.entities import REVIEW_FIELDS
-from shared_schema.errors import ChangeErrorCode, error_message
-from shared_schema.forms import FormDefinition, FormSet, load_default_forms
+from shared_schema.errors import ChangeErrorCode
+from shared_schema.forms import FormSet, load_default_forms
 from shared_schema.hlc import parse_hlc
-from shared_schema.levels import level_issues, waived_required
 from shared_schema.merge import Change, FieldMeta, RecordState, canonical, merge
-from shared_schema.validation import validate
 from shared_schema.wire import parse_change
 
 __all__ = ["push"]
-
-_FORM_KEYS = ("form_id", "form_version")
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -48,12 +44,6 @@ def _result(
         "conflicts": conflicts_ or [],
         "errors": errors or [],
     }
-
-
-def _err(
-    field: str | None, code: ChangeErrorCode, lang: str, message: str | None = None
-) -> dict[str, Any]:
-    return {"field": field, "code": code.value, "message": message or error_message(code, lang)}
 
 
 def _rejected(change_id: str | None, errs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -80,19 +70,7 @@ def _legacy_content_hash(c: Change) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-@dataclass
-class _Rec:
-    state: RecordState
-    unit: str | None
-    form_id: str | None
-    form_version: int | None
-    created_at: str
-    exists: bool  # a row is in the database already
-    seq: int = 0
-    dirty: bool = False
-
-
-def _load_state(row: Any) -> _Rec:
+def _load_state(row: Any) -> PushRecord:
     meta = {k: FieldMeta(v[0], v[1]) for k, v in orjson.loads(row.meta).items()}
     state = RecordState(
         entity=row.entity,
@@ -103,14 +81,7 @@ def _load_state(row: Any) -> _Rec:
         deleted=bool(row.deleted),
         deleted_hlc=row.deleted_hlc,
     )
-    return _Rec(state, row.unit, row.form_id, row.form_version, row.created_at, True, row.seq)
-
-
-def _form_for(forms: FormSet, fields: dict[str, Any]) -> FormDefinition | None:
-    fid, ver = fields.get("form_id"), fields.get("form_version")
-    if not isinstance(fid, str) or isinstance(ver, bool) or not isinstance(ver, int):
-        return None
-    return forms.get(fid, ver)
+    return PushRecord(state, row.unit, row.form_id, row.form_version, row.created_at, True, row.seq)
 
 
 # ---------------------------------------------------------------------------- push
@@ -129,13 +100,13 @@ def push(
     parsed: list[tuple[Change | None, str | None, list[dict[str, Any]]]] = []
     for raw in raw_changes:
         change, cid, problems = parse_change(raw, device_id=principal.device_id)
-        errs = [_err(f, code, lang) for f, code in problems]
+        errs = [err(f, code, lang) for f, code in problems]
         if change is not None:
             if parse_hlc(change.hlc).ms > skew_limit:
-                errs.append(_err("hlc", ChangeErrorCode.CLOCK_SKEW, lang))
+                errs.append(err("hlc", ChangeErrorCode.CLOCK_SKEW, lang))
             if principal.role not in REVIEWER_ROLES:
                 errs.extend(
-                    _err(name, ChangeErrorCode.FORBIDDEN_FIELD, lang)
+                    err(name, ChangeErrorCode.FORBIDDEN_FIELD, lang)
                     for name in sorted(REVIEW_FIELDS & change.fields.keys())
                 )
         parsed.append((None if errs else change, cid, errs))
@@ -152,14 +123,19 @@ def push(
         for row in store.changes.records_by_id(conn, {c.record_id for c in valid})
     }
     next_seq = store.changes.next_seq(conn)
+    referenced = {
+        v for c in valid for k, v in c.fields.items() if k in REFERENCE_NAMES and isinstance(v, str)
+    }
+    targets = store.changes.entity_units(conn, referenced - recs.keys())
     named = {c.fields["unit"] for c in valid if isinstance(c.fields.get("unit"), str)}
     named |= {r.unit for r in recs.values() if r.unit is not None}
     levels = store.changes.unit_levels(conn, named)
 
+    batch = Batch(principal, forms, lang, levels, recs, targets)
     stamp = iso()
     change_rows: list[dict[str, Any]] = []
     conflict_rows: list[dict[str, Any]] = []
-    evidence_touched: dict[str, _Rec] = {}
+    evidence_touched: dict[str, PushRecord] = {}
     results: list[dict[str, Any]] = []
     for change, cid, errs in parsed:
         if change is None:
@@ -172,21 +148,21 @@ def push(
                 results.append(_result(cid, "duplicate", prior[1], prior[2]))
             else:
                 results.append(
-                    _rejected(cid, [_err("change_id", ChangeErrorCode.CHANGE_ID_REUSED, lang)])
+                    _rejected(cid, [err("change_id", ChangeErrorCode.CHANGE_ID_REUSED, lang)])
                 )
             continue
         rec = recs.get(change.record_id)
-        check_errs = _check(change, rec, principal, forms, lang, levels)
+        check_errs = check_change(change, rec, batch)
         if check_errs:
             results.append(_rejected(cid, check_errs))
             continue
         outcome = merge(rec.state if rec else None, change)
         if not outcome.accepted:
             assert outcome.error is not None
-            results.append(_rejected(cid, [_err(outcome.error_field, outcome.error, lang)]))
+            results.append(_rejected(cid, [err(outcome.error_field, outcome.error, lang)]))
             continue
         if rec is None:
-            rec = _Rec(
+            rec = PushRecord(
                 outcome.state,
                 change.fields.get("unit") if change.op == "upsert" else None,
                 change.fields.get("form_id") if change.op == "upsert" else None,
@@ -241,92 +217,12 @@ def push(
     return results
 
 
-def _check(
-    change: Change,
-    rec: _Rec | None,
-    principal: Principal,
-    forms: FormSet,
-    lang: str,
-    levels: dict[str, str],
-) -> list[dict[str, Any]]:
-    """Scope, form and field checks of one change against the record's merged state.
-
-    Scope comes first, tombstones included: out of scope is ``out_of_scope`` whatever the record's
-    state, so a write never tells another scope that a record exists or was deleted.
-    """
-    if rec is not None and rec.state.deleted:
-        if rec.unit is not None and not principal.in_scope(rec.unit):
-            return [_err("unit", ChangeErrorCode.OUT_OF_SCOPE, lang)]
-        unit = change.fields.get("unit")
-        if rec.unit is None and isinstance(unit, str) and not principal.in_scope(unit):
-            # A tombstone of a record never seen has no unit: the late create names one.
-            return [_err("unit", ChangeErrorCode.OUT_OF_SCOPE, lang)]
-        return []  # merge answers record_deleted (upsert) or keeps the tombstone (delete)
-    if rec is None:
-        if change.op == "delete":
-            return []  # a tombstone of a record never seen: no unit, no one pulls it
-        unit = change.fields.get("unit")
-        if unit is None:
-            return [_err("unit", ChangeErrorCode.REQUIRED, lang)]
-        if not isinstance(unit, str):
-            return [_err("unit", ChangeErrorCode.INVALID_VALUE, lang)]
-        if not principal.in_scope(unit):
-            return [_err("unit", ChangeErrorCode.OUT_OF_SCOPE, lang)]
-        level = levels.get(unit)
-        wrong_level = level_issues(change.entity, level, change.fields)
-        if wrong_level:  # e.g. a residential area of a district, a district model in a thôn
-            return [_err(f, code, lang) for f, code in wrong_level]
-        form = _form_for(forms, change.fields)
-        if form is None or form.entity != change.entity:
-            return [_err("form_id", ChangeErrorCode.UNKNOWN_FORM, lang)]
-        waived = waived_required(change.entity, level)
-        return [
-            _err(i.field, i.code, lang, i.message)
-            for i in validate(form, change.fields, lang=lang)
-            if not (i.field in waived and i.code == ChangeErrorCode.REQUIRED)
-        ]
-    if not principal.in_scope(rec.unit):
-        return [_err("unit", ChangeErrorCode.OUT_OF_SCOPE, lang)]
-    if rec.state.entity != change.entity:
-        return [
-            _err("entity", ChangeErrorCode.INVALID_CHANGE, lang)
-        ]  # a record_id of another entity
-    if change.op == "delete":
-        return []
-    current = rec.state.fields
-    errs: list[dict[str, Any]] = []
-    for key in _FORM_KEYS:
-        if key in change.fields and canonical(change.fields[key]) != canonical(current.get(key)):
-            errs.append(_err(key, ChangeErrorCode.INVALID_VALUE, lang))
-    if errs:
-        return errs
-    form = _form_for(forms, current)
-    if form is None:
-        return [_err("form_id", ChangeErrorCode.UNKNOWN_FORM, lang)]
-    if "unit" in change.fields and canonical(change.fields["unit"]) != canonical(
-        current.get("unit")
-    ):
-        return [_err("unit", ChangeErrorCode.UNIT_IMMUTABLE, lang)]
-    level = levels.get(rec.unit or "")
-    waived = waived_required(change.entity, level)
-    errs = [
-        _err(f, code, lang)
-        for f, code in level_issues(change.entity, level, change.fields)
-        if f != "unit"
-    ]
-    return errs + [
-        _err(i.field, i.code, lang, i.message)
-        for i in validate(form, change.fields, current=current, lang=lang)
-        if not (i.field in waived and i.code == ChangeErrorCode.REQUIRED)
-    ]
-
-
 def _write(
     conn: Connection,
-    recs: dict[str, _Rec],
+    recs: dict[str, PushRecord],
     change_rows: list[dict[str, Any]],
     conflict_rows: list[dict[str, Any]],
-    evidence_touched: dict[str, _Rec],
+    evidence_touched: dict[str, PushRecord],
     stamp: str,
 ) -> None:
     if not change_rows:

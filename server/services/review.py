@@ -1,5 +1,5 @@
 """A reviewer's decisions as changes (SYNC.md "Review"): approve or return a record, resolve a
-conflict. Each is pushed through ``sync.push`` from the reviewer's device (``web:<username>`` for
+conflict. Each is pushed through ``push.push`` from the reviewer's device (``web:<username>`` for
 the staff pages) with an HLC from the server's clock, so the officer's device pulls it like any
 other change and a concurrent edit merges by the same rule.
 """
@@ -14,7 +14,7 @@ import orjson
 from server.clock import iso
 from server.config import ServerSettings
 from server.errors import ServerError
-from server.services import sync
+from server.services import push as push_service
 from server.services.auth import REVIEWER_ROLES, Principal
 from server.services.browse import visible_record
 from server.store import record_pages as store
@@ -52,7 +52,7 @@ def _push_one(
         "hlc": server_hlc(who.device_id),
         "fields": fields,
     }
-    return sync.push(conn, settings, who, [change], lang=lang)[0]
+    return push_service.push(conn, settings, who, [change], lang=lang)[0]
 
 
 def decide(

@@ -72,6 +72,17 @@ def records_by_id(conn: Connection, record_ids: Iterable[str]) -> list[Row[Any]]
     return rows
 
 
+def entity_units(conn: Connection, record_ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+    """``record_id → (entity, unit)`` of the records among ``record_ids`` that exist."""
+    out: dict[str, tuple[str, str | None]] = {}
+    for part in _chunks(list(record_ids)):
+        q = select(records.c.record_id, records.c.entity, records.c.unit).where(
+            records.c.record_id.in_(part)
+        )
+        out.update({r.record_id: (r.entity, r.unit) for r in conn.execute(q)})
+    return out
+
+
 def next_seq(conn: Connection) -> int:
     """The next change number; call with the change-log lock held."""
     return int(conn.execute(select(func.max(changes.c.seq))).scalar() or 0) + 1

@@ -1,7 +1,7 @@
 """``record_facts`` and ``unit_tallies``: the figures reports aggregate, kept on write.
 
 - :func:`upsert` runs in the push transaction (one call at the end of
-  ``server/services/sync.py:_write``): it extracts each written record's figures into
+  ``server/services/push.py:_write``): it extracts each written record's figures into
   ``record_facts`` (one row per live record; a tombstone removes it) and adds the difference to
   ``unit_tallies``, the sums per unit and key. A district or province summary then reads a few
   rows per unit instead of parsing every record's JSON (issue 10: 12 s → milliseconds at 1M).

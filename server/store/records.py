@@ -1,7 +1,7 @@
 """``records``: streams of a subtree's records for exports and reports, and the demo's lookups.
 
 Planned here (issue 7, the lead): push and pull's statements on ``records``, ``changes``,
-``conflicts``, ``evidence_files`` and ``server_meta``, now in ``server/services/sync.py``.
+``conflicts``, ``evidence_files`` and ``server_meta``, now in ``server/services/push.py``.
 """
 
 from __future__ import annotations

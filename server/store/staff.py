@@ -1,5 +1,5 @@
 """Accounts as the administration pages see them: users and devices inside a subtree, passwords,
-and the web session's token."""
+and passwords."""
 
 from __future__ import annotations
 
@@ -8,10 +8,6 @@ from typing import Any
 from sqlalchemy import Connection, delete, select, update
 
 from server.db.schema import device_users, devices, tokens, user_units, users
-
-
-def drop_token(conn: Connection, token_hash: str) -> None:
-    conn.execute(delete(tokens).where(tokens.c.token_hash == token_hash))
 
 
 def users_with_units(conn: Connection) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, delete, func, insert, select, text, update
 
 from server.db.schema import (
     device_users,
@@ -161,6 +161,10 @@ def insert_token(
     )
 
 
+def drop_token(conn: Connection, token_hash: str) -> None:
+    conn.execute(delete(tokens).where(tokens.c.token_hash == token_hash))
+
+
 def token_owner(conn: Connection, token_hash: str) -> RowMapping | None:
     """The token's user and device, with every flag that can refuse it."""
     q = (
@@ -206,9 +210,34 @@ def failures_since(
     return count(login_failures.c.username == username), count(login_failures.c.address == address)
 
 
-def add_login_failure(conn: Connection, *, username: str, address: str, at_ms: int) -> None:
-    conn.execute(insert(login_failures).values(username=username, address=address, at=at_ms))
+# The first key of the two-key advisory locks of login counts (a key space apart from the
+# single-key locks of the change log and migrations).
+LOGIN_LOCK_CLASS = 0x444B
 
 
-def clear_login_failures(conn: Connection, username: str) -> None:
-    conn.execute(delete(login_failures).where(login_failures.c.username == username))
+def lock_login_keys(conn: Connection, *, username: str, address: str) -> None:
+    """Hold the counts of ``username`` and ``address`` until this transaction ends.
+
+    PostgreSQL: two transaction-level advisory locks, taken in one order everywhere (no deadlock);
+    SQLite: nothing to do, ``BEGIN IMMEDIATE`` already holds the only write lock.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    for key in sorted({"u:" + username, "a:" + address}):
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:c, hashtext(:k))"),
+            {"c": LOGIN_LOCK_CLASS, "k": key},
+        )
+
+
+def add_login_failure(conn: Connection, *, username: str, address: str, at_ms: int) -> int:
+    """A failed (or not yet decided) login; its id."""
+    row = conn.execute(
+        insert(login_failures).values(username=username, address=address, at=at_ms)
+    ).inserted_primary_key
+    return int(row[0])  # type: ignore[index]
+
+
+def drop_login_failure(conn: Connection, failure_id: int) -> None:
+    """Forget one attempt: its password proved right."""
+    conn.execute(delete(login_failures).where(login_failures.c.id == failure_id))

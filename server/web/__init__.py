@@ -12,8 +12,10 @@ import logging
 from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from server.config import ServerSettings
 from server.web.render import HERE, STATIC
@@ -29,8 +31,24 @@ VENDOR_FILES = (
 )
 
 
+# The folders of those packages that the pages may load (Leaflet's CSS names its images): nothing
+# else under node_modules is served, no lock file, no dot file (issue 16).
+VENDOR_SERVED = ("@picocss/pico/css/", "chart.js/dist/", "leaflet/dist/")
+
+
 def vendor_dir(settings: ServerSettings) -> Path:
     return settings.web_assets_dir or VENDOR
+
+
+class VendorFiles(StaticFiles):
+    """The front-end packages' built files, and only those."""
+
+    def get_path(self, scope: Scope) -> str:
+        path = super().get_path(scope)
+        parts = path.replace("\\", "/").split("/")
+        if not path.startswith(VENDOR_SERVED) or any(p.startswith(".") for p in parts):
+            raise HTTPException(status_code=404)
+        return path
 
 
 def mount(app: FastAPI, settings: ServerSettings) -> None:
@@ -44,8 +62,8 @@ def mount(app: FastAPI, settings: ServerSettings) -> None:
     if missing:
         log.warning("web pages: front-end packages missing (run ./dev or npm ci): %s", missing)
     app.mount("/web/static", StaticFiles(directory=STATIC), name="web-static")
-    app.mount("/web/vendor", StaticFiles(directory=vendor, check_dir=False), name="web-vendor")
+    app.mount("/web/vendor", VendorFiles(directory=vendor, check_dir=False), name="web-vendor")
 
-    @app.get("/web", include_in_schema=False)
+    @app.api_route("/web", methods=["GET", "HEAD"], include_in_schema=False)
     def _web_root() -> Response:
         return RedirectResponse("/web/", status_code=307)

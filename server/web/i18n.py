@@ -6,6 +6,8 @@ the pages' own words. Every string is NFC (checked by the tests).
 
 from __future__ import annotations
 
+from shared_schema.limits import MIN_PASSWORD_LENGTH
+
 LANGS = ("vi", "en")
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -33,6 +35,21 @@ TEXT: dict[str, tuple[str, str]] = {
         "Đang gửi lại biểu mẫu bạn đã điền trước khi phiên hết hạn…",
         "Sending the form you filled before the session expired…",
     ),
+    "repost_confirm_title": ("Gửi biểu mẫu này?", "Send this form?"),
+    "repost_confirm_note": (
+        "Một biểu mẫu đã được gửi tới trang này khi bạn chưa đăng nhập. Có thể nó không phải của "
+        "bạn (một trang web khác có thể gửi thay bạn). Chỉ gửi nếu đúng là bạn đã điền nó.",
+        "A form was sent to this page while you were not logged in. It may not be yours (another "
+        "web site can send one in your name). Send it only if you filled it in yourself.",
+    ),
+    "repost_send": ("Đúng, tôi đã điền — gửi đi", "Yes, I filled it in — send it"),
+    "repost_discard": ("Không gửi", "Do not send"),
+    "action": ("Thao tác", "Action"),
+    "revoke_user": ("Khóa tài khoản", "Disable the account"),
+    "revoke_device": ("Thu hồi thiết bị", "Revoke the device"),
+    "resolve_conflict": ("Giải quyết xung đột", "Resolve a conflict"),
+    "unknown_action": ("Thao tác khác", "Another action"),
+    "choice": ("Lựa chọn", "Choice"),
     "dashboard": ("Tổng quan", "Dashboard"),
     "records": ("Hồ sơ", "Records"),
     "map": ("Bản đồ", "Map"),
@@ -201,7 +218,34 @@ TEXT: dict[str, tuple[str, str]] = {
         "This unit has used this plan number already.",
     ),
     "err_field": ("Giá trị không hợp lệ.", "Invalid value."),
-    "err_password": ("Mật khẩu cần ít nhất 8 ký tự.", "The password needs at least 8 characters."),
+    "err_password_too_short": (
+        f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự.",
+        f"The password needs at least {MIN_PASSWORD_LENGTH} characters.",
+    ),
+    "err_invalid_username": (
+        "Tên đăng nhập chỉ gồm chữ không dấu, chữ số và _ . @ - (tối đa 64 ký tự).",
+        "A username holds letters without accents, digits and _ . @ - (64 at most).",
+    ),
+    "err_unknown_role": ("Vai trò không hợp lệ.", "Unknown role."),
+    "err_no_unit": ("Cần chọn đơn vị.", "A unit is required."),
+    "err_unknown_unit": ("Đơn vị không tồn tại.", "No such unit."),
+    "err_user_exists": ("Tên đăng nhập này đã có.", "This username is taken."),
+    "err_role_not_grantable": (
+        "Bạn không thể cấp vai trò này cho đơn vị này.",
+        "You may not give this role on this unit.",
+    ),
+    "err_unit_out_of_scope": (
+        "Đơn vị này không thuộc phạm vi của bạn.",
+        "This unit is not within your units.",
+    ),
+    "not_manageable": (
+        "Bạn không thể thao tác trên tài khoản có vai trò ngang hoặc cao hơn mình.",
+        "You may not act on an account of your own role or above.",
+    ),
+    "no_public_url": (
+        "Chưa cấu hình địa chỉ máy chủ (DKST_PUBLIC_URL) nên chưa tạo được mã QR.",
+        "The server's public address (DKST_PUBLIC_URL) is not set, so no QR code can be made.",
+    ),
 }
 
 

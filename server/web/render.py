@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import orjson
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -61,6 +62,32 @@ env.filters["num"] = _num
 env.filters["vntime"] = _vntime
 
 
+def content_security_policy(map_tile_url: str) -> str:
+    """The pages' policy: scripts and styles from this server's files only (no inline code, no
+    ``on…=`` attribute), images also from the map's tile server when one is set."""
+    tiles = ""
+    if map_tile_url:
+        parts = urlsplit(map_tile_url)
+        if parts.scheme in ("http", "https") and parts.hostname:
+            host = parts.hostname.replace("{s}", "*")
+            tiles = f" {parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data: blob:{tiles}; connect-src 'self'; object-src 'none'; "
+        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
+
+
+def page_headers(web: Web) -> dict[str, str]:
+    return {
+        "Cache-Control": "no-store",
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "Content-Security-Policy": content_security_policy(web.settings.map_tile_url),
+    }
+
+
 def render_page(web: Web, template: str, status: int, context: dict[str, Any]) -> HTMLResponse:
     lang = web.lang
 
@@ -68,8 +95,4 @@ def render_page(web: Web, template: str, status: int, context: dict[str, Any]) -
         return tr(key, lang)
 
     html = env.get_template(template).render(web=web, t=t, lang=lang, **context)
-    return HTMLResponse(
-        html,
-        status_code=status,
-        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"},
-    )
+    return HTMLResponse(html, status_code=status, headers=page_headers(web))

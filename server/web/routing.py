@@ -17,12 +17,15 @@ from server.errors import ServerError
 from server.web.render import render_page
 from server.web.session import (
     CSRF_FIELD,
+    LOGIN_CSRF_COOKIE,
     CsrfRejected,
     LoginRequired,
     Web,
     lang_of_request,
     login_redirect,
     new_login_csrf,
+    repost_key,
+    repost_seal,
 )
 from shared_schema.errors import ErrorCode, http_status
 
@@ -49,10 +52,12 @@ def login_page(
     status: int = 200,
     message_key: str | None = None,
     username: str = "",
+    vouched: bool = False,
 ) -> Response:
-    from server.web.session import LOGIN_CSRF_COOKIE
-
+    """The login form; ``saved``: a post's fields riding along, sealed when ``vouched`` (they may
+    then be posted again without asking, see ``server.web.session``)."""
     csrf = new_login_csrf()
+    seal = repost_seal(repost_key(request), next_url, saved) if saved and vouched else ""
     resp = render_page(
         _bare(request),
         "login.html",
@@ -64,13 +69,29 @@ def login_page(
             "message_key": message_key,
             "username": username,
             "csrf_field": CSRF_FIELD,
+            "seal": seal,
         },
     )
-    resp.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="lax", path="/web")
+    resp.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        csrf,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/web",
+    )
     return resp
 
 
 class WebRoute(APIRoute):
+    """A page: answers HEAD wherever it answers GET (a link checker, a proxy's health probe)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        methods = kwargs.get("methods")
+        if methods and "GET" in {m.upper() for m in methods}:
+            kwargs["methods"] = {*methods, "HEAD"}
+        super().__init__(path, endpoint, **kwargs)
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
@@ -81,7 +102,14 @@ class WebRoute(APIRoute):
                 if exc.saved is None:
                     return RedirectResponse(login_redirect(exc.next_url), status_code=303)
                 key = "session_expired"
-                return login_page(request, exc.next_url, exc.saved, status=401, message_key=key)
+                return login_page(
+                    request,
+                    exc.next_url,
+                    exc.saved,
+                    status=401,
+                    message_key=key,
+                    vouched=exc.vouched,
+                )
             except CsrfRejected:
                 return error_page(request, 403, "csrf")
             except ServerError as exc:

@@ -8,61 +8,74 @@ of its token: nothing to store, and it dies with the session. The login form, be
 uses a double-submit cookie.
 
 A request whose session has expired does not lose what was typed: a GET is sent to log in and back;
-a POST's fields ride along in the login form and are posted again once logged in.
+a POST's fields ride along in the login form. Once logged in they are posted again by themselves
+only when they came with the CSRF token of the session that expired (the browser still sent its
+cookie): the post was the user's own. Any other (a cross-site post arrives without the SameSite=Lax
+cookie) is shown on a page that says what would be sent, and is sent only if the user confirms
+(issue 16: an attacker's form was re-posted with the victim's fresh token). The login form carries
+that verdict signed, so nothing in it can be forged into a re-post.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+import orjson
 from fastapi import Request
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 
 from server.config import ServerSettings
-from server.db.engine import read_tx, write_tx
+from server.db.engine import read_tx
 from server.errors import ServerError
 from server.services import auth as auth_service
 from server.services.auth import MANAGER_ROLES, REVIEWER_ROLES, Principal
 from server.web.i18n import LANGS, tr
 from server.web.render import render_page
-from shared_schema.errors import ErrorCode
 from shared_schema.text import nfc
 
 SESSION_COOKIE = "dkst_session"
 LOGIN_CSRF_COOKIE = "dkst_login_csrf"
 LANG_COOKIE = "dkst_lang"
 CSRF_FIELD = "csrf"
-_DEVICE_UNSAFE = re.compile(r"[^A-Za-z0-9_.:-]")
 
 
 class LoginRequired(Exception):
-    """No valid session: log in, then come back to ``next_url`` (re-posting ``saved``)."""
+    """No valid session: log in, then come back to ``next_url`` (re-posting ``saved``; by itself
+    only when ``vouched``: they came with the expired session's own CSRF token)."""
 
-    def __init__(self, next_url: str, saved: list[tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self, next_url: str, saved: list[tuple[str, str]] | None = None, *, vouched: bool = False
+    ) -> None:
         super().__init__(next_url)
         self.next_url = next_url
         self.saved = saved
+        self.vouched = vouched
 
 
 class CsrfRejected(Exception):
     """A form posted without this session's CSRF token."""
 
 
-def web_device_id(username: str) -> str:
-    """``web:<username>``; a character a device id cannot hold (``@``) becomes ``_``."""
-    return ("web:" + _DEVICE_UNSAFE.sub("_", username))[:64]
-
-
 def csrf_of(token: str) -> str:
     return hmac.new(token.encode(), b"dkst-web-csrf", hashlib.sha256).hexdigest()[:40]
+
+
+def repost_seal(key: bytes, next_url: str, saved: list[tuple[str, str]]) -> str:
+    """The signature of fields that may be posted again without asking (see the module's doc)."""
+    body = orjson.dumps([next_url, saved])
+    return hmac.new(key, b"dkst-web-repost\x00" + body, hashlib.sha256).hexdigest()
+
+
+def repost_key(request: Request) -> bytes:
+    key: bytes = request.app.state.cursor_codec.derived_key(b"web-repost")
+    return key
 
 
 def lang_of_request(request: Request) -> str:
@@ -150,7 +163,10 @@ async def staff(request: Request) -> Web:
     except ServerError:
         saved = [(k, v) for k, v in web.form.items() if k != CSRF_FIELD]
         path = request.url.path + ("?" + request.url.query if request.url.query else "")
-        raise LoginRequired(path, saved if request.method == "POST" else None) from None
+        if request.method != "POST":
+            raise LoginRequired(path) from None
+        vouched = bool(token) and hmac.compare_digest(web.form.get(CSRF_FIELD, ""), csrf_of(token))
+        raise LoginRequired(path, saved, vouched=vouched) from None
     web.token = token
     if request.method == "POST" and not hmac.compare_digest(web.form.get(CSRF_FIELD, ""), web.csrf):
         raise CsrfRejected()
@@ -165,26 +181,19 @@ def new_login_csrf() -> str:
     return secrets.token_urlsafe(24)
 
 
-def log_in(web: Web, username: str, password: str) -> str:
-    """A session token for the user, through the API's login (rate limits and all)."""
+async def log_in(web: Web, username: str, password: str) -> tuple[str, Principal]:
+    """A session token for the user, through the API's login (rate limits and all), bound to the
+    web's own device id of that user."""
     request = web.request
-    address = request.client.host if request.client else "unknown"
-    try:
-        with write_tx(web.engine) as conn:
-            token, _who = auth_service.login(
-                conn,
-                web.settings,
-                username=username,
-                password=password,
-                device_id=web_device_id(nfc(username)),
-                address=address,
-            )
-            return token
-    except ServerError as exc:
-        if exc.code is ErrorCode.INVALID_CREDENTIALS:
-            with write_tx(web.engine) as conn:
-                auth_service.record_login_failure(conn, username=username, address=address)
-        raise
+    return await auth_service.log_in(
+        web.engine,
+        web.settings,
+        username=username,
+        password=password,
+        device_id=auth_service.web_device_id(username),
+        address=request.client.host if request.client else "unknown",
+        web=True,
+    )
 
 
 def set_session(response: Response, web: Web, token: str) -> None:
@@ -198,8 +207,3 @@ def set_session(response: Response, web: Web, token: str) -> None:
         path="/web",
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/web")
-
-
-def token_hash(token: str) -> str:
-    """As the token table stores it (``services.auth``): SHA-256 of the token."""
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

@@ -13,7 +13,17 @@ from tests.support.records import change as build_change
 from tests.support.records import new_id, record_fields
 from tests.support.server import login
 
-__all__ = ["change", "client", "error_code", "hlc", "new_id", "pull_all", "push", "record_fields"]
+__all__ = [
+    "change",
+    "client",
+    "error_code",
+    "hlc",
+    "new_id",
+    "pull_all",
+    "push",
+    "put_file",
+    "record_fields",
+]
 
 _clocks: dict[str, Clock] = {}
 
@@ -85,3 +95,20 @@ def error_code(r: httpx.Response) -> str:
     assert set(body["error"]) == {"code", "message", "details"}, body
     code: str = body["error"]["code"]
     return code
+
+
+def put_file(c: httpx.Client, data: bytes, media_type: str) -> str:
+    """Upload ``data`` whole in one chunk (201); its SHA-256."""
+    import hashlib
+
+    sha = hashlib.sha256(data).hexdigest()
+    r = c.put(
+        f"/attachments/{sha}",
+        content=data,
+        headers={
+            "Content-Range": f"bytes 0-{len(data) - 1}/{len(data)}",
+            "Content-Type": media_type,
+        },
+    )
+    assert r.status_code == 201, r.text
+    return sha

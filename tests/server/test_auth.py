@@ -212,7 +212,9 @@ def test_login_is_rate_limited_per_address(tmp_path: Any) -> None:
     from tests.support.server import running_server
 
     # The limit is a setting (100 by default); a small one keeps the test quick.
-    with running_server(tmp_path, extra_env={"DKST_LOGIN_FAIL_LIMIT_IP": "5"}) as srv:
+    with running_server(
+        tmp_path, extra_env={"DKST_LOGIN_FAIL_LIMIT_IP": "5"}, in_process=True
+    ) as srv:
         add_user(srv, "lan", "field_officer", "24643", PASSWORD)
         for i in range(5):
             assert _login(srv, f"guess-{i}", "wrong").status_code == 401

@@ -1,4 +1,5 @@
-"""server/api/deps.py: a transaction per request (ReadConn / WriteConn) and role checks."""
+"""server/api/deps.py and server/db/tx.py: a transaction per request (ReadConn, in_write_tx) and
+role checks."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, select
 
 from server import store
-from server.api.deps import ManagerPrincipal, ReadConn, WriteConn, current_principal
+from server.api.deps import EngineDep, ManagerPrincipal, ReadConn, current_principal
 from server.api.errors import install_error_handlers
 from server.db.engine import make_engine, read_tx
 from server.db.migrate import upgrade
 from server.db.schema import login_failures
+from server.db.tx import in_write_tx
 from server.errors import ServerError
 from server.services.auth import Principal
 from shared_schema.errors import ErrorCode
@@ -38,12 +40,13 @@ def _app(engine: Engine, role: str) -> TestClient:
     )
 
     @app.post("/fail/{fail}")
-    def write(fail: bool, conn: WriteConn) -> dict[str, bool]:
-        from server.services import auth
+    async def write(fail: bool, engine: EngineDep) -> dict[str, bool]:
+        def run(conn: Connection) -> None:
+            store.users.add_login_failure(conn, username="lan", address="10.0.0.1", at_ms=1)
+            if fail:
+                raise ServerError(ErrorCode.INVALID_REQUEST)
 
-        auth.record_login_failure(conn, username="lan", address="10.0.0.1")
-        if fail:
-            raise ServerError(ErrorCode.INVALID_REQUEST)
+        await in_write_tx(engine, run)
         return {"ok": True}
 
     @app.get("/count")
@@ -66,7 +69,7 @@ def _count(conn: Connection) -> int:
     return len(conn.execute(select(login_failures)).all())
 
 
-def test_write_conn_commits_on_success_and_rolls_back_on_an_error(engine: Engine) -> None:
+def test_in_write_tx_commits_on_success_and_rolls_back_on_an_error(engine: Engine) -> None:
     client = _app(engine, "field_officer")
     assert client.post("/fail/false").json() == {"ok": True}
     assert _failures(engine) == 1  # committed by the time the answer arrived

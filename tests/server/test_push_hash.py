@@ -19,7 +19,7 @@ from server.config import ServerSettings
 from server.db.engine import make_engine, write_tx
 from server.db.migrate import upgrade
 from server.db.schema import changes
-from server.services import sync as sync_service
+from server.services import push as push_service
 from server.services.auth import Principal, scope_of
 from server.services.units import import_units
 from shared_schema.hlc import Clock
@@ -42,7 +42,7 @@ def pushing(tmp_path: Path) -> Any:
 
     def push(*batch: dict[str, Any]) -> list[dict[str, Any]]:
         with write_tx(engine, serial=True) as conn:
-            return sync_service.push(conn, settings, who, [copy.deepcopy(c) for c in batch])
+            return push_service.push(conn, settings, who, [copy.deepcopy(c) for c in batch])
 
     yield push, engine
     engine.dispose()
@@ -61,8 +61,8 @@ def test_a_change_stored_with_the_old_hash_is_still_a_duplicate(pushing: Any) ->
     sent = _model(clock)
     parsed = parse_change(copy.deepcopy(sent), device_id=DEVICE)[0]
     assert parsed is not None
-    legacy = sync_service._legacy_content_hash(parsed)
-    assert sync_service._content_hash(parsed) != legacy  # else this test proves nothing
+    legacy = push_service._legacy_content_hash(parsed)
+    assert push_service._content_hash(parsed) != legacy  # else this test proves nothing
 
     [first] = push(sent)
     assert first["status"] == "applied"

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server.helpers import change, client, error_code, new_id, push, record_fields
+from tests.server.helpers import change, client, error_code, new_id, push, put_file, record_fields
 
 DAK_WIL, EA_TLING = "24643", "24640"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01"
@@ -77,15 +77,7 @@ def dataset(live_server: Any) -> dict[str, Any]:
     ]
     results = push(district, dev, changes)
     assert all(r["status"] == "applied" for r in results), results
-    r = district.put(
-        f"/attachments/{sha_up}",
-        content=data,
-        headers={
-            "Content-Range": f"bytes 0-{len(data) - 1}/{len(data)}",
-            "Content-Type": "image/jpeg",
-        },
-    )
-    assert r.status_code == 201, r.text
+    assert put_file(district, data, "image/jpeg") == sha_up
     return {"areas": (a1, a2, a3)}
 
 

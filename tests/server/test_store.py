@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, func, insert, select
 
 from server import store
+from server.clock import now_ms
 from server.config import ServerSettings
 from server.db.engine import make_engine, read_tx, write_tx
 from server.db.migrate import upgrade
@@ -79,17 +81,20 @@ def test_login_prunes_failures_older_than_the_window(engine: Engine) -> None:
             role="field_officer",
             unit_codes=[DAK_WIL],
         )
-        auth.record_login_failure(conn, username="someone-else", address="10.0.0.9")
+        store.users.add_login_failure(
+            conn, username="someone-else", address="10.0.0.9", at_ms=now_ms()
+        )
         conn.execute(insert(login_failures).values(username="old", address="10.0.0.8", at=1))
-    with write_tx(engine) as conn:
-        auth.login(
-            conn,
+    asyncio.run(
+        auth.log_in(
+            engine,
             settings,
             username="lan",
             password="mật khẩu dài",
             device_id="phone-1",
             address="10.0.0.7",
         )
+    )
     with read_tx(engine) as conn:
         left = conn.execute(select(login_failures.c.username)).scalars().all()
         assert left == ["someone-else"]  # the recent one still counts; the old one is gone

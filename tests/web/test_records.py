@@ -109,8 +109,8 @@ def test_other_units_are_404(page: Any, site: Site) -> None:
 
 def test_expired_session_keeps_the_form(page: Any, site: Site) -> None:
     from server.db.engine import make_engine, write_tx
-    from server.store import staff as staff_store
-    from server.web.session import SESSION_COOKIE, token_hash
+    from server.services.auth import log_out
+    from server.web.session import SESSION_COOKIE
 
     log_in(page, "commune")
     page.goto(f"/web/records/{MODEL}")
@@ -118,7 +118,7 @@ def test_expired_session_keeps_the_form(page: Any, site: Site) -> None:
     token = next(c["value"] for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
     engine = make_engine(site.srv.settings().db_url)
     with write_tx(engine) as conn:  # the session ends while the form is being filled
-        staff_store.drop_token(conn, token_hash(token))
+        log_out(conn, token)
     engine.dispose()
     page.click("button[value=approved]")
     page.wait_for_selector("article.login .warning")

@@ -1,14 +1,15 @@
-"""Revocation by administrators and district staff within their subtree."""
+"""Revocation by administrators and district staff within their subtree, of the users whose role
+they could grant (``services.accounts``)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from server.api.deps import ManagerPrincipal, WriteConn
+from server.api.deps import EngineDep, ManagerPrincipal
 from server.api.errors import error_responses
-from server.errors import ServerError
-from server.services import auth as auth_service
+from server.db.tx import in_write_tx
+from server.services import accounts
 from shared_schema.errors import ErrorCode
 
 router = APIRouter(tags=["admin"])
@@ -18,9 +19,8 @@ _ERRORS = error_responses(ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN, ErrorCode
 @router.post(
     "/admin/users/{username}/revoke", status_code=204, responses=_ERRORS, summary="Disable a user"
 )
-def revoke_user(username: str, who: ManagerPrincipal, conn: WriteConn) -> Response:
-    if not auth_service.revoke_user(conn, username, within=who.scope):
-        raise ServerError(ErrorCode.NOT_FOUND)
+async def revoke_user(username: str, who: ManagerPrincipal, engine: EngineDep) -> Response:
+    await in_write_tx(engine, accounts.revoke_user, who, username)
     return Response(status_code=204)
 
 
@@ -30,7 +30,6 @@ def revoke_user(username: str, who: ManagerPrincipal, conn: WriteConn) -> Respon
     responses=_ERRORS,
     summary="Revoke a device for the users of your subtree who used it",
 )
-def revoke_device(device_id: str, who: ManagerPrincipal, conn: WriteConn) -> Response:
-    if not auth_service.revoke_device(conn, device_id, within=who.scope):
-        raise ServerError(ErrorCode.NOT_FOUND)
+async def revoke_device(device_id: str, who: ManagerPrincipal, engine: EngineDep) -> Response:
+    await in_write_tx(engine, accounts.revoke_device, who, device_id)
     return Response(status_code=204)

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from sqlalchemy import Connection
 
-from server.api.deps import EngineDep, SettingsDep, in_write_tx
+from server.api.deps import EngineDep, SettingsDep
 from server.api.errors import error_responses
-from server.errors import ServerError
 from server.services import auth as auth_service
 from shared_schema.errors import ErrorCode
 from shared_schema.wire import TokenResponse, UserInfo
@@ -40,26 +38,14 @@ async def token(
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
 ) -> TokenResponse:
     address = request.client.host if request.client else "unknown"
-
-    def _login(conn: Connection) -> tuple[str, auth_service.Principal]:
-        return auth_service.login(
-            conn,
-            settings,
-            username=username,
-            password=password,
-            device_id=device_id,
-            address=address,
-        )
-
-    def _failed(conn: Connection) -> None:
-        auth_service.record_login_failure(conn, username=username, address=address)
-
-    try:
-        tok, who = await in_write_tx(engine, _login)
-    except ServerError as exc:
-        if exc.code is ErrorCode.INVALID_CREDENTIALS:  # counted in its own transaction
-            await in_write_tx(engine, _failed)
-        raise
+    tok, who = await auth_service.log_in(
+        engine,
+        settings,
+        username=username,
+        password=password,
+        device_id=device_id,
+        address=address,
+    )
     return TokenResponse(
         access_token=tok,
         expires_in=settings.token_ttl_seconds,

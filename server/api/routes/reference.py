@@ -8,8 +8,9 @@ from fastapi import APIRouter, Request, Response
 from pydantic import TypeAdapter
 
 from server.api.conditional import NOT_MODIFIED, conditional_json
-from server.api.deps import DIGITS, CurrentPrincipal, EngineDep, in_read_tx
+from server.api.deps import DIGITS, CurrentPrincipal, EngineDep
 from server.api.errors import error_responses
+from server.db.tx import in_read_tx
 from server.errors import ServerError
 from server.services.units import units_in_scope
 from shared_schema import __version__

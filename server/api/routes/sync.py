@@ -14,15 +14,14 @@ from server.api.deps import (
     CurrentPrincipal,
     EngineDep,
     SettingsDep,
-    in_read_tx,
-    in_write_tx,
     parse_json,
     read_body,
 )
 from server.api.errors import error_responses, lang_of
+from server.db.tx import in_read_tx, in_write_tx
 from server.errors import ServerError
 from server.services import pull as pull_service
-from server.services import sync as sync_service
+from server.services import push as push_service
 from shared_schema.errors import ErrorCode
 from shared_schema.wire import PullResponse, PushResponse
 
@@ -74,7 +73,7 @@ async def push(
     lang = lang_of(request)
     results = await in_write_tx(
         engine,
-        lambda conn: sync_service.push(conn, settings, who, raw_changes, lang=lang),
+        lambda conn: push_service.push(conn, settings, who, raw_changes, lang=lang),
         serial=True,
     )
     return Response(orjson.dumps({"results": results}), media_type="application/json")

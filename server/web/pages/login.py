@@ -6,13 +6,14 @@ import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from server.db.engine import write_tx
+from server.db.tx import in_read_tx, in_write_tx
 from server.errors import ServerError
-from server.store import staff as staff_store
+from server.services import auth as auth_service
+from server.services.units import units_in_scope
 from server.web.i18n import LANGS
+from server.web.repost import describe_post
 from server.web.routing import WebRoute, error_page, login_page
 from server.web.session import (
     CSRF_FIELD,
@@ -22,10 +23,11 @@ from server.web.session import (
     Web,
     anonymous,
     log_in,
+    repost_key,
+    repost_seal,
     safe_next,
     set_session,
     staff,
-    token_hash,
 )
 from shared_schema.errors import ErrorCode
 
@@ -52,29 +54,54 @@ async def login_post(web: Annotated[Web, Depends(anonymous)]) -> Response:
         return error_page(web.request, 403, "csrf")
     next_url = safe_next(form.get("next"))
     saved = [(k.removeprefix("saved."), v) for k, v in form.items() if k.startswith("saved.")]
+    seal = form.get("saved_seal", "")
+    vouched = bool(saved and seal) and hmac.compare_digest(
+        seal, repost_seal(repost_key(web.request), next_url, saved)
+    )
     username = form.get("username", "")[:128]
     try:
-        token = await run_in_threadpool(log_in, web, username, form.get("password", "")[:1024])
+        token, who = await log_in(web, username, form.get("password", "")[:1024])
     except ServerError as exc:
         key = _LOGIN_ERRORS.get(exc.code, "login_failed")
         status = 429 if exc.code is ErrorCode.RATE_LIMITED else 401
         return login_page(
-            web.request, next_url, saved, status=status, message_key=key, username=username
+            web.request,
+            next_url,
+            saved,
+            status=status,
+            message_key=key,
+            username=username,
+            vouched=vouched,
         )
-    web.token = token
+    web.token, web.who = token, who
     response: Response
-    if saved:
+    if saved and vouched:  # the user's own post, cut short by the expired session: send it on
         response = web.render("repost.html", next_url=next_url, saved=saved)
+    elif saved:  # a post that may not be the user's: show it, and send it only if confirmed
+        response = web.render(
+            "repost_confirm.html",
+            next_url=next_url,
+            saved=saved,
+            described=describe_post(next_url, saved, web.lang, await _unit_names(web, saved)),
+        )
     else:
         response = RedirectResponse(next_url, status_code=303)
     set_session(response, web, token)
     return response
 
 
+async def _unit_names(web: Web, saved: list[tuple[str, str]]) -> dict[str, str]:
+    """The names of the units a held-back form names, those in the user's subtree."""
+    codes = {v for k, v in saved if k == "unit"}
+    if not codes:
+        return {}
+    units = await in_read_tx(web.engine, units_in_scope, web.principal)
+    return {str(u["code"]): str(u["name"]) for u in units if u["code"] in codes}
+
+
 @router.post("/logout")
-def logout(web: Annotated[Web, Depends(staff)]) -> Response:
-    with write_tx(web.engine) as conn:
-        staff_store.drop_token(conn, token_hash(web.token or ""))
+async def logout(web: Annotated[Web, Depends(staff)]) -> Response:
+    await in_write_tx(web.engine, auth_service.log_out, web.token or "")
     response = RedirectResponse("/web/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/web")
     return response

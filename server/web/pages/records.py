@@ -17,7 +17,7 @@ from server.storage import store_for
 from server.web.pages.common import choices, download_query, entity_names, pickable_units, query
 from server.web.routing import WebRoute
 from server.web.session import Web, staff
-from shared_schema.errors import ErrorCode
+from shared_schema.errors import ChangeErrorCode, ErrorCode, error_message
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 FILTER_KEYS = (
@@ -94,20 +94,28 @@ def record_page(record_id: str, web: Annotated[Web, Depends(staff)]) -> Response
     with read_tx(web.engine) as conn:
         rec = browse.record_detail(conn, web.principal, record_id, web.lang)
     notice = web.request.query_params.get("done")
-    error = web.request.query_params.get("error")
     return web.render(
         "record.html",
         active="records",
         rec=rec,
         notice=notice if notice in ("review_done", "resolved") else None,
-        error=error,
+        errors=_error_messages(web.request.query_params.get("error", ""), web.lang),
         entity_label=dict(entity_names(web.lang)),
     )
 
 
+_CHANGE_CODES = frozenset(c.value for c in ChangeErrorCode)
+
+
+def _error_messages(codes: str, lang: str) -> list[str]:
+    """The messages of a refused decision, by code only: a link cannot put words on the page."""
+    known = [c for c in codes.split(",")[:10] if c in _CHANGE_CODES]
+    return [error_message(c, lang) for c in dict.fromkeys(known)]
+
+
 def _after_push(record_id: str, result: dict[str, Any], done: str) -> Response:
     if result["status"] == "rejected":
-        codes = ",".join(sorted({e["message"] for e in result["errors"]}))
+        codes = ",".join(sorted({e["code"] for e in result["errors"]}))
         return RedirectResponse(f"/web/records/{record_id}?{query({}, error=codes)}", 303)
     return RedirectResponse(f"/web/records/{record_id}?done={done}", status_code=303)
 
