@@ -86,11 +86,3 @@ def live_server(
         add_users(srv, list(STANDARD_USERS), PASSWORD)
         yield srv
 
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under ``pytest -n N --dist loadgroup`` (``./dev test``), a test file runs whole on one
-    worker, so its module-scoped server starts once; the staff web's files share one group, as
-    they share one session server and one browser."""
-    for item in items:
-        path = item.nodeid.split("::", 1)[0]
-        item.add_marker(pytest.mark.xdist_group("web" if path.startswith("tests/web/") else path))
