@@ -32,6 +32,7 @@ def xlsx_download(n: int) -> dict[str, Any]:
     peak RSS while it ran (``VmHWM``, reset just before)."""
     from server import exports
     from server.exports.query import ExportQuery
+    from server.services import downloads
     from server.storage import store_for
 
     def kib(key: str) -> int:
@@ -51,7 +52,7 @@ def xlsx_download(n: int) -> dict[str, Any]:
             loaded += len(rows)
         with read_tx(engine) as conn:
             query = ExportQuery(name="records.xlsx", unit=PROVINCE)
-            prepared = exports.prepare(conn, ADMIN, query, plan=None)
+            prepared = downloads.prepare(conn, ADMIN, query, plan=None)
         Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS
         before = kib("VmRSS")
         t0 = time.perf_counter()

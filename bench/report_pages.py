@@ -73,6 +73,7 @@ def _csv_child(url: str, who: Principal, unit: str, conn_out: Any) -> None:
     import resource
 
     from server import exports
+    from server.services import downloads
     from server.storage import store_for
 
     engine = make_engine(url)
@@ -81,7 +82,7 @@ def _csv_child(url: str, who: Principal, unit: str, conn_out: Any) -> None:
         with tempfile.TemporaryDirectory(prefix="bench-csv-") as tmp:
             with read_tx(engine) as conn:
                 query = exports.ExportQuery(name="records.csv.zip", unit=unit)
-                prepared = exports.prepare(conn, who, query, plan=None)
+                prepared = downloads.prepare(conn, who, query, plan=None)
             for chunk in exports.stream(engine, store_for(Path(tmp)), prepared):
                 size += len(chunk)
     except Exception as exc:  # the parent waits on the pipe: tell it, do not leave it hanging

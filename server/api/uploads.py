@@ -17,15 +17,7 @@ from server.errors import ServerError
 from server.services.attachments import SNIFF_BYTES, ByteRange, check_first_bytes
 from shared_schema.errors import ErrorCode
 
-_SHA_RE = re.compile(r"[0-9a-fA-F]{64}")
 _RANGE_RE = re.compile(r"bytes[ \t]+(\d{1,15})-(\d{1,15})/(\d{1,15})")
-
-
-def parse_sha256(raw: str) -> str:
-    """The path's hash in lowercase; anything but 64 hex digits is ``not_found`` (SYNC.md)."""
-    if not _SHA_RE.fullmatch(raw):
-        raise ServerError(ErrorCode.NOT_FOUND)
-    return raw.lower()
 
 
 def parse_content_range(header: str | None) -> ByteRange:

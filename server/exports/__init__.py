@@ -13,8 +13,9 @@ Four exports, each streamed so memory stays flat however many records there are,
 Around them: :mod:`.query` (what was asked, checked), :mod:`.columns` (columns, labels and values),
 :mod:`.filters` (which records are kept), :mod:`.rows` (one snapshot, the records streamed),
 :mod:`.zips` (archives written front to back by stream-zip), :mod:`.sheets` (SpreadsheetML, the
-xlsx's XML, written front to back). The query string is parsed at the
-edge (``server/api/routes/exports.py``).
+xlsx's XML, written front to back). :func:`parse_query` checks what was asked (the API's route
+and the staff pages' downloads both call it), ``services.downloads`` checks it against the
+caller's scope and plans, :func:`stream` writes the file and :func:`download_headers` names it.
 
 Decisions, for the district staff who open these in Excel and QGIS:
 
@@ -41,37 +42,31 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from server.exports.csv_zip import csv_zip
 from server.exports.geojson import geojson
 from server.exports.media_zip import media_zip
-from server.exports.query import EXPORTS, ExportQuery, PreparedExport
+from server.exports.query import EXPORTS, ExportQuery, PreparedExport, parse_query
 from server.exports.xlsx import xlsx
-from server.services import plans as plans_service
-from server.services.auth import Principal
-from server.services.units import unit_in_scope
 from server.storage import BlobStore
 
-__all__ = ["EXPORTS", "ExportQuery", "PreparedExport", "prepare", "stream"]
+__all__ = [
+    "EXPORTS",
+    "ExportQuery",
+    "PreparedExport",
+    "download_headers",
+    "parse_query",
+    "stream",
+]
 
 
-def prepare(
-    conn: Connection, who: Principal, query: ExportQuery, *, plan: str | None
-) -> PreparedExport:
-    """Check a parsed request against the caller's scope; raises the documented errors."""
-    unit = unit_in_scope(conn, who, query.unit)
-    period = None
-    if plan is not None and plan != "":
-        found = plans_service.get_plan(conn, who, plan)  # not_found when the caller cannot see it
-        period = (str(found["period"]["from"]), str(found["period"]["to"]))
-    return PreparedExport(
-        query=query,
-        unit=unit,
-        filename=f"dkst-{unit['code']}-{query.name}",
-        media_type=EXPORTS[query.name],
-        period=period,
-    )
+def download_headers(prepared: PreparedExport) -> dict[str, str]:
+    """The response headers of a download: its file name, and no cache outside the browser."""
+    return {
+        "Content-Disposition": f'attachment; filename="{prepared.filename}"',
+        "Cache-Control": "private, no-store",
+    }
 
 
 def stream(engine: Engine, blobs: BlobStore, prepared: PreparedExport) -> Iterator[bytes]:

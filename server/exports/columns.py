@@ -19,7 +19,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Row
 
-from shared_schema.entities import REVIEW_STATES
+from shared_schema.display import MULTI_SEPARATOR
+from shared_schema.entities import REVIEW_STATE_LABELS, REVIEW_STATES
 from shared_schema.forms import FieldDef, FormSet, load_default_forms
 
 __all__ = [
@@ -35,11 +36,7 @@ __all__ = [
     "utc",
 ]
 
-REVIEW_LABELS = {
-    "pending": ("Chờ duyệt", "Pending"),
-    "approved": ("Đã duyệt", "Approved"),
-    "returned": ("Trả lại", "Returned"),
-}
+REVIEW_LABELS = REVIEW_STATE_LABELS  # one wording of the states, the app's and the pages' too
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -214,7 +211,7 @@ def cell(
     if t == "select_one":
         return label(col.choices, value, lang) if isinstance(value, str) else _json_text(value)
     if t == "select_multiple" and isinstance(value, list):
-        return "; ".join(str(label(col.choices, v, lang)) for v in value)
+        return MULTI_SEPARATOR.join(str(label(col.choices, v, lang)) for v in value)
     if t == "attachment" and isinstance(value, dict):
         return value.get("sha256")
     if isinstance(value, str):

@@ -32,6 +32,7 @@ is on disk. A complete file is moved into place with ``os.replace`` only after i
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from enum import Enum
@@ -87,6 +88,16 @@ _DECLARED_FAMILY: dict[str, str] = {
 }
 # The types stored and served (the canonical type of what the bytes are).
 STORED_MEDIA_TYPES: tuple[str, ...] = MEDIA_TYPES  # the evidence form's media_type choices
+
+_SHA_RE = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def parse_sha256(raw: str) -> str:
+    """A file's hash as a path names it, in lowercase; anything but 64 hex digits is ``not_found``
+    (SYNC.md "Errors"): the API's routes and the staff pages' evidence links read it alike."""
+    if not _SHA_RE.fullmatch(raw):
+        raise ServerError(ErrorCode.NOT_FOUND)
+    return raw.lower()
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from server.services.auth import Principal
 from server.services.units import unit_in_scope, units_in_scope
 from server.store import record_pages as store
 from shared_schema import periods
+from shared_schema.display import choices_text
 from shared_schema.entities import ENTITIES, REVIEW_STATES
 from shared_schema.errors import ErrorCode
 from shared_schema.forms import FieldDef, FormDefinition, FormSet, load_default_forms
@@ -204,9 +205,9 @@ class Labeller:
         if value is None or value == "":
             return "—"
         if fdef is not None and fdef.type == "select_one" and isinstance(value, str):
-            return fdef.choice_label(value, self.lang) or value
+            return choices_text(fdef, value, self.lang)
         if fdef is not None and fdef.type == "select_multiple" and isinstance(value, list):
-            return "; ".join(fdef.choice_label(str(v), self.lang) or str(v) for v in value)
+            return choices_text(fdef, value, self.lang)
         if fdef is not None and fdef.type == "unit" and isinstance(value, str):
             return f"{self.units.get(value, value)} ({value})"
         if fdef is not None and fdef.type == "reference" and isinstance(value, str):

@@ -10,8 +10,9 @@ The functions the JSON API and the staff pages call (names stable, plain values 
 - ``list_plans(conn, principal) -> [plan]``: plans issued in the caller's subtree or by an
   ancestor of one of its units, newest ``issued_on`` first.
 - ``get_plan(conn, principal, plan_id) -> plan``: ``not_found`` when the caller cannot see it.
-- ``submit_report(conn, principal, plan_id, unit, comment) -> report``: a new version of a
-  commune's report, with its figures (``server.services.reports.summary`` for the plan) frozen.
+- ``check_report`` and ``add_report``: the two halves of a commune's report, around the figures
+  that ``services.submissions.submit_report`` freezes (a report needs the summary, and the
+  summary shows reports: the module above both joins them).
 - ``report_statuses(conn, principal, plan_id) -> [{"unit", "status", "report", "versions"}]``: one
   entry per commune under the plan's unit in the caller's scope.
 - ``report_versions(conn, principal, plan_id, unit) -> [report]``: every version, newest first.
@@ -20,7 +21,7 @@ A deadline day ends at 24:00 Vietnam time (UTC+7): a report submitted before tha
 ``on_time``, from it on ``late``; a commune with none is ``missing``.
 
 Services raise :class:`~server.errors.ServerError` with catalogue codes; the caller owns the
-transaction (a write transaction for ``create_plan`` and ``submit_report``).
+transaction (a write transaction for ``create_plan`` and ``add_report``).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ from shared_schema.text import nfc
 __all__ = [
     "PLAN_ROLES",
     "REPORT_ROLES",
+    "add_report",
+    "check_report",
     "create_plan",
     "deadline_end_ms",
     "get_plan",
@@ -54,7 +57,6 @@ __all__ = [
     "report_status",
     "report_statuses",
     "report_versions",
-    "submit_report",
 ]
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
@@ -210,12 +212,11 @@ def _commune_of(conn: Connection, principal: Principal, plan: dict[str, Any], un
         raise ServerError(ErrorCode.NOT_FOUND)
 
 
-def submit_report(
+def check_report(
     conn: Connection, principal: Principal, plan_id: str, unit: Any, comment: Any
-) -> dict[str, Any]:
-    # Late import: the summary shows each commune's report, and a report freezes a summary.
-    from server.services import reports
-
+) -> tuple[dict[str, Any], str, str]:
+    """What a commune's report is about, checked: (the plan, the commune, the comment). The
+    figures are the caller's to freeze (``services.submissions``)."""
     if principal.role not in REPORT_ROLES:
         raise ServerError(ErrorCode.FORBIDDEN)
     plan = _plan_row(conn, principal, plan_id)
@@ -223,8 +224,19 @@ def submit_report(
         raise _bad("unit")
     text = "" if comment is None else _text(comment, "comment", MAX_COMMENT, empty=True)
     _commune_of(conn, principal, plan, unit)
+    return plan, unit, text
+
+
+def add_report(
+    conn: Connection,
+    principal: Principal,
+    plan: dict[str, Any],
+    unit: str,
+    comment: str,
+    figures: dict[str, Any],
+) -> dict[str, Any]:
+    """A new version of a commune's report, stamped now, on time or late by the plan's deadline."""
     ms = now_ms()
-    figures = reports.summary(conn, principal, unit, plan["plan_id"])
     row = {
         "report_id": str(uuid.uuid4()),
         "plan_id": plan["plan_id"],
@@ -232,7 +244,7 @@ def submit_report(
         "submitted_at": iso(ms),
         "submitted_by": principal.username,
         "status": report_status(plan["deadline"], ms),
-        "comment": text,
+        "comment": comment,
         "figures": orjson.dumps(figures).decode(),
     }
     store_plans.add_report(conn, row)

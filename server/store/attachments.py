@@ -19,9 +19,9 @@ from server.db.schema import (
     evidence_files,
     unit_closure,
 )
+from server.store.driver import chunks
 
 # Hashes bound in one statement (SQLite allows 32,766 parameters; stay far below).
-_CHUNK = 500
 
 
 def _insert_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> None:
@@ -55,20 +55,18 @@ def add_complete(
 def complete_among(conn: Connection, hashes: Iterable[str]) -> set[str]:
     """Which of ``hashes`` are complete files."""
     found: set[str] = set()
-    items = sorted(hashes)
-    for i in range(0, len(items), _CHUNK):
-        q = select(attachments.c.sha256).where(attachments.c.sha256.in_(items[i : i + _CHUNK]))
+    for part in chunks(sorted({h for h in hashes if h})):
+        q = select(attachments.c.sha256).where(attachments.c.sha256.in_(part))
         found.update(conn.execute(q).scalars())
     return found
 
 
 def stored_files(conn: Connection, hashes: Iterable[str]) -> dict[str, tuple[str, int]]:
     """``sha256 → (media type, size)`` of those of ``hashes`` that are complete files."""
-    items = sorted(hashes)
     out: dict[str, tuple[str, int]] = {}
-    for i in range(0, len(items), _CHUNK):
+    for part in chunks(sorted(hashes)):
         q = select(attachments.c.sha256, attachments.c.media_type, attachments.c.size).where(
-            attachments.c.sha256.in_(items[i : i + _CHUNK])
+            attachments.c.sha256.in_(part)
         )
         out.update({r.sha256: (r.media_type, int(r.size)) for r in conn.execute(q)})
     return out

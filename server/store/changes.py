@@ -19,14 +19,7 @@ from server.db.schema import (
     unit_closure,
     units,
 )
-from server.store.driver import executemany
-
-_CHUNK = 500  # bound parameters per IN (…): well under every backend's limit
-
-
-def _chunks(items: list[str]) -> Iterable[list[str]]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i : i + _CHUNK]
+from server.store.driver import chunks, executemany
 
 
 def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -59,7 +52,7 @@ def applied_outcomes(
         changes.c.conflicts,
         changes.c.status,
     ).where(changes.c.user_id == user_id)
-    for part in _chunks(list(change_ids)):
+    for part in chunks(list(change_ids)):
         for r in conn.execute(q.where(changes.c.change_id.in_(part))):
             out[r.change_id] = (r.content_hash, r.rev, orjson.loads(r.conflicts), r.status)
     return out
@@ -67,7 +60,7 @@ def applied_outcomes(
 
 def records_by_id(conn: Connection, record_ids: Iterable[str]) -> list[Row[Any]]:
     rows: list[Row[Any]] = []
-    for part in _chunks(list(record_ids)):
+    for part in chunks(list(record_ids)):
         rows.extend(conn.execute(select(records).where(records.c.record_id.in_(part))))
     return rows
 
@@ -75,7 +68,7 @@ def records_by_id(conn: Connection, record_ids: Iterable[str]) -> list[Row[Any]]
 def entity_units(conn: Connection, record_ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
     """``record_id → (entity, unit)`` of the records among ``record_ids`` that exist."""
     out: dict[str, tuple[str, str | None]] = {}
-    for part in _chunks(list(record_ids)):
+    for part in chunks(list(record_ids)):
         q = select(records.c.record_id, records.c.entity, records.c.unit).where(
             records.c.record_id.in_(part)
         )

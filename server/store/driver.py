@@ -8,13 +8,26 @@ per dialect and shape and handed to the driver with plain tuples (SQLite's ``?``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.sql.expression import Executable
 
-__all__ = ["executemany"]
+from shared_schema.limits import SQL_IN_CHUNK
+
+__all__ = ["chunks", "executemany"]
+
+T = TypeVar("T")
+
+
+def chunks(items: Iterable[T]) -> Iterator[list[T]]:
+    """``items`` in lists of ``SQL_IN_CHUNK``: the values of one ``IN (…)`` or one executemany,
+    well under every backend's limit on bound parameters."""
+    seq = list(items)
+    for i in range(0, len(seq), SQL_IN_CHUNK):
+        yield seq[i : i + SQL_IN_CHUNK]
+
 
 _COMPILED: dict[tuple[str, Hashable], tuple[str, tuple[int, ...] | None]] = {}
 

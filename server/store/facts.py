@@ -18,7 +18,7 @@ Keys of ``unit_tallies``: ``server/store/fact_keys.py``.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -26,13 +26,14 @@ from sqlalchemy import Connection, delete, insert, select
 
 from server.db.schema import attachments, period_tallies, record_facts, records, unit_tallies
 from server.store import periods
+from server.store.attachments import complete_among
 from server.store.changes import insert_rows
+from server.store.driver import chunks
 from server.store.fact_keys import ACTIVITY_NUMBERS, MODEL_NUMBERS, contributions
 from server.store.tally_sql import add_counts
 from server.store.units import under
 from shared_schema.periods import day_of
 
-_CHUNK = 500
 # Form field → fact column, where they differ.
 _MODEL_FIELDS = {"people": "participating_people", "households": "participating_households"}
 _COLUMNS = [c.name for c in record_facts.columns]
@@ -87,15 +88,6 @@ def fact_of(
     return f
 
 
-def _complete(conn: Connection, hashes: Iterable[str]) -> set[str]:
-    items = sorted({h for h in hashes if h})
-    found: set[str] = set()
-    for i in range(0, len(items), _CHUNK):
-        q = select(attachments.c.sha256).where(attachments.c.sha256.in_(items[i : i + _CHUNK]))
-        found.update(conn.execute(q).scalars())
-    return found
-
-
 def _add_tallies(conn: Connection, delta: Mapping[tuple[str, str], int]) -> None:
     add_counts(conn, unit_tallies, delta)
 
@@ -109,8 +101,8 @@ def upsert(
     ``deleted``, as ``records`` holds them. ``fresh``: ids of records first written in this
     transaction, which have no facts yet to look up.
     """
-    for i in range(0, len(rows), _CHUNK):
-        _upsert_chunk(conn, rows[i : i + _CHUNK], fresh)
+    for part in chunks(rows):
+        _upsert_chunk(conn, part, fresh)
 
 
 def _upsert_chunk(
@@ -180,7 +172,7 @@ def rebuild(conn: Connection, batch: int = 2000) -> int:
 def _apply(conn: Connection, new: list[dict[str, Any]], old: list[dict[str, Any]]) -> int:
     """Replace the facts ``old`` by ``new`` and move the tallies by the difference."""
     tracked = periods.track(conn, [f["record_id"] for f in (*new, *old)])
-    present = _complete(conn, (f["missing_sha"] for f in new if f["missing_sha"]))
+    present = complete_among(conn, (f["missing_sha"] for f in new if f["missing_sha"]))
     delta: dict[tuple[str, str], int] = defaultdict(int)
     for f in new:
         if f["missing_sha"] in present:

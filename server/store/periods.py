@@ -41,6 +41,7 @@ from sqlalchemy import (
 
 from server.db.schema import attachments, period_tallies, record_facts
 from server.store import fact_keys as keys
+from server.store.driver import chunks
 from server.store.fact_keys import contributions
 from server.store.tally_sql import add_counts
 from server.store.units import under
@@ -58,15 +59,13 @@ __all__ = [
     "unit_sums",
 ]
 
-_CHUNK = 500
 Period = tuple[str, str]
 Bucket = tuple[str, str, str, str, str]  # unit, rule, grain, bucket, key
 
 
-def _chunks(items: Iterable[str]) -> Iterator[list[str]]:
-    seq = sorted(set(items))
-    for i in range(0, len(seq), _CHUNK):
-        yield seq[i : i + _CHUNK]
+def _distinct(items: Iterable[str]) -> Iterator[list[str]]:
+    """Distinct ``items``, sorted, in lists of ``SQL_IN_CHUNK``."""
+    return chunks(sorted(set(items)))
 
 
 # ---------------------------------------------------------------------------- placement
@@ -76,13 +75,13 @@ def _dependents(conn: Connection, ids: set[str]) -> set[str]:
     f = record_facts
     out: set[str] = set()
     visits: set[str] = set()
-    for chunk in _chunks(ids):
+    for chunk in _distinct(ids):
         q = select(f.c.record_id, f.c.entity).where(or_(f.c.model.in_(chunk), f.c.visit.in_(chunk)))
         for r in conn.execute(q):
             out.add(r.record_id)
             if r.entity == "visit":
                 visits.add(r.record_id)
-    for chunk in _chunks(visits - ids):
+    for chunk in _distinct(visits - ids):
         out.update(conn.execute(select(f.c.record_id).where(f.c.visit.in_(chunk))).scalars())
     return out
 
@@ -140,7 +139,7 @@ def _place(conn: Connection, ids: Iterable[str]) -> list[dict[str, Any]]:
         m, m.c.record_id == func.coalesce(v.c.model, f.c.model)
     )
     out: list[dict[str, Any]] = []
-    for chunk in _chunks(ids):
+    for chunk in _distinct(ids):
         changed = []
         q = select(f, *named).select_from(joined).where(f.c.record_id.in_(chunk))
         for r in conn.execute(q):
@@ -186,7 +185,7 @@ def track(conn: Connection, ids: Iterable[str]) -> Tracked:
     written = set(ids)
     tracked = Tracked(written | _dependents(conn, written))
     rows = []
-    for chunk in _chunks(tracked.ids):
+    for chunk in _distinct(tracked.ids):
         q = select(record_facts).where(record_facts.c.record_id.in_(chunk))
         rows += [dict(r._mapping) for r in conn.execute(q)]
     tracked.before = _buckets(rows)

@@ -12,11 +12,9 @@ from typing import Any
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
-from server.store.driver import executemany
+from server.store.driver import chunks, executemany
 
 __all__ = ["add_counts"]
-
-_CHUNK = 500
 
 
 def _upsert(table: Table, dialect: Any) -> Any:
@@ -36,8 +34,5 @@ def add_counts(conn: Connection, table: Table, delta: Mapping[Any, int]) -> None
         return
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     keys = [*(c.name for c in table.primary_key.columns), "n"]
-    for i in range(0, len(rows), _CHUNK):
-        executemany(
-            conn, ("add_counts", table.name), lambda: _upsert(table, dialect), keys,
-            rows[i : i + _CHUNK],
-        )  # fmt: skip
+    for part in chunks(rows):
+        executemany(conn, ("add_counts", table.name), lambda: _upsert(table, dialect), keys, part)

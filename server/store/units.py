@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import Connection, Select, delete, exists, insert, select
 
 from server.db.schema import unit_closure, units
+from server.store.driver import chunks
 
 # Rows per statement when a list must be bound (an import of a whole province).
-_CHUNK = 500
 
 
 def under(code: str) -> Select[tuple[str]]:
@@ -87,8 +87,7 @@ def replace(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     Their closure rows go too; :func:`link` rebuilds them.
     """
     codes = [r["code"] for r in rows]
-    for i in range(0, len(codes), _CHUNK):
-        part = codes[i : i + _CHUNK]
+    for part in chunks(codes):
         conn.execute(delete(units).where(units.c.code.in_(part)))
         conn.execute(delete(unit_closure).where(unit_closure.c.descendant.in_(part)))
     if rows:

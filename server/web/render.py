@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import orjson
@@ -12,10 +12,21 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
+from server.config import ServerSettings
 from server.web.i18n import tr
+from shared_schema.display import review_state_label
+from shared_schema.entities import REVIEW_STATES
 
-if TYPE_CHECKING:
-    from server.web.session import Web
+
+class PageRequest(Protocol):
+    """What a page needs of its request (``server.web.session.Web``): the reader's language and
+    the server's settings. A protocol, so that this module needs nothing of the session's."""
+
+    lang: str
+
+    @property
+    def settings(self) -> ServerSettings: ...
+
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -60,6 +71,9 @@ env = Environment(
 env.filters["json_script"] = _json_script
 env.filters["num"] = _num
 env.filters["vntime"] = _vntime
+# The review states and their labels: one wording for the pages, the app and the exports.
+env.globals["REVIEW_STATES"] = REVIEW_STATES
+env.globals["review_label"] = review_state_label
 
 
 def content_security_policy(map_tile_url: str) -> str:
@@ -78,7 +92,7 @@ def content_security_policy(map_tile_url: str) -> str:
     )
 
 
-def page_headers(web: Web) -> dict[str, str]:
+def page_headers(web: PageRequest) -> dict[str, str]:
     return {
         "Cache-Control": "no-store",
         "X-Frame-Options": "DENY",
@@ -88,7 +102,9 @@ def page_headers(web: Web) -> dict[str, str]:
     }
 
 
-def render_page(web: Web, template: str, status: int, context: dict[str, Any]) -> HTMLResponse:
+def render_page(
+    web: PageRequest, template: str, status: int, context: dict[str, Any]
+) -> HTMLResponse:
     lang = web.lang
 
     def t(key: str) -> str:

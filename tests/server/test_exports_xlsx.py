@@ -26,6 +26,7 @@ from server.db.engine import make_engine, read_tx
 from server.exports.query import ExportQuery
 from server.exports.sheets import MAX_TEXT, sheet_name, text_xml
 from server.exports.xlsx import SHEET_TITLES
+from server.services import downloads
 from server.services.auth import Principal
 from shared_schema.entities import ENTITIES
 from shared_schema.forms import load_default_forms
@@ -158,7 +159,7 @@ def test_text_cap_and_sheet_names() -> None:
 
 def _prepared(conn: Any) -> Any:
     query = ExportQuery(name="records.xlsx", unit=EA_TLING)
-    return exports.prepare(conn, ADMIN, query, plan=None)
+    return downloads.prepare(conn, ADMIN, query, plan=None)
 
 
 def test_xlsx_row_limit_goes_on_in_part_2(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,16 +86,20 @@ def test_login_prunes_failures_older_than_the_window(engine: Engine) -> None:
             conn, username="someone-else", address="10.0.0.9", at_ms=now_ms()
         )
         conn.execute(insert(login_failures).values(username="old", address="10.0.0.8", at=1))
-    asyncio.run(
-        auth.log_in(
-            engine,
-            settings,
-            username="lan",
-            password="mật khẩu dài",
-            device_id="phone-1",
-            address="10.0.0.7",
-        )
-    )
+    # In a thread of its own: a test of the web before this one may leave Playwright's event loop
+    # running in this thread (the session's browser).
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(
+            asyncio.run,
+            auth.log_in(
+                engine,
+                settings,
+                username="lan",
+                password="mật khẩu dài",
+                device_id="phone-1",
+                address="10.0.0.7",
+            ),
+        ).result()
     with read_tx(engine) as conn:
         left = conn.execute(select(login_failures.c.username)).scalars().all()
         assert left == ["someone-else"]  # the recent one still counts; the old one is gone

@@ -8,32 +8,20 @@ streams the file; building it (database reads included) runs in Starlette's thre
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import Connection, Engine
 from starlette.responses import StreamingResponse
 
 from server import exports
 from server.api.deps import CurrentPrincipal, EngineDep, ReadConn, SettingsDep
 from server.api.errors import error_responses
-from server.config import ServerSettings
-from server.errors import ServerError
 from server.exports.query import (
-    CONTENT_AREAS,
     EXPORTS,
     HEADERS,
-    LANGS,
-    ExportQuery,
-    model_statuses,
 )
-from server.services.auth import Principal
-from server.storage import store_for
-from shared_schema.entities import REVIEW_STATES
+from server.services import downloads
 from shared_schema.errors import ErrorCode
-from shared_schema.forms import load_default_forms
 
 router = APIRouter(tags=["exports"])
 
@@ -71,80 +59,6 @@ _DOC: dict[str, str] = {
 
 def _q(key: str, **schema: object) -> Any:
     return Query(description=_DOC[key], json_schema_extra=schema or None)
-
-
-# ---------------------------------------------------------------------------- the query string
-def _bad(parameter: str, **details: Any) -> ServerError:
-    return ServerError(ErrorCode.INVALID_REQUEST, {"parameter": parameter, **details})
-
-
-def _choice_set(parameter: str, raw: str | None, allowed: Iterable[str]) -> frozenset[str] | None:
-    if raw is None or raw == "":
-        return None
-    allowed = tuple(allowed)
-    values = frozenset(v.strip() for v in raw.split(","))
-    if not values <= set(allowed):
-        raise _bad(parameter, allowed=list(allowed))
-    return values
-
-
-def _date(parameter: str, raw: str | None) -> date | None:
-    if raw is None or raw == "":
-        return None
-    if not _DATE_RE.fullmatch(raw):
-        raise _bad(parameter, expected="YYYY-MM-DD")
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise _bad(parameter, expected="YYYY-MM-DD") from None
-
-
-def parse_query(
-    name: str,
-    *,
-    unit: str | None,
-    content_area: str | None = None,
-    status: str | None = None,
-    review_state: str | None = None,
-    date_from: str | None = None,
-    date_to: str | None = None,
-    lang: str | None = None,
-    include_deleted: str | None = None,
-    headers: str | None = None,
-) -> ExportQuery:
-    """Check the export name (``not_found``) and every filter (``invalid_request``).
-
-    ``unit`` is only checked for presence here; scope needs the database (``exports.prepare``).
-    """
-    if name not in EXPORTS:
-        raise ServerError(ErrorCode.NOT_FOUND)
-    forms = load_default_forms()
-    lang = lang or "vi"
-    if lang not in LANGS:
-        raise _bad("lang", allowed=list(LANGS))
-    raw_deleted = (include_deleted or "false").strip().lower()
-    if raw_deleted not in ("true", "false", "1", "0"):
-        raise _bad("include_deleted", allowed=["true", "false"])
-    if headers not in (None, "", *HEADERS):
-        raise _bad("headers", allowed=list(HEADERS))
-    day_from = _date("from", date_from)
-    day_to = _date("to", date_to)
-    if day_from and day_to and day_from > day_to:
-        raise _bad("from", reason="from is after to")
-    if not unit:
-        raise _bad("unit")
-    return ExportQuery(
-        name=name,
-        unit=unit,
-        content_areas=_choice_set("content_area", content_area, CONTENT_AREAS),
-        statuses=_choice_set("status", status, model_statuses(forms)),
-        review_states=_choice_set("review_state", review_state, REVIEW_STATES),
-        date_from=day_from,
-        date_to=day_to,
-        lang=lang,
-        include_deleted=raw_deleted in ("true", "1"),
-        headers=headers or "",
-    )
 
 
 # ---------------------------------------------------------------------------- the route
@@ -191,7 +105,7 @@ def get_export(
     include_deleted: Annotated[str | None, _q("include_deleted", enum=["true", "false"])] = None,
     headers: Annotated[str | None, _q("headers", enum=list(HEADERS))] = None,
 ) -> StreamingResponse:
-    query = parse_query(
+    query = exports.parse_query(
         name,
         unit=unit,
         content_area=content_area,
@@ -203,28 +117,7 @@ def get_export(
         include_deleted=include_deleted,
         headers=headers,
     )
-    return export_response(conn, engine, settings, who, query, plan)
-
-
-def export_response(
-    conn: Connection,
-    engine: Engine,
-    settings: ServerSettings,
-    who: Principal,
-    query: ExportQuery,
-    plan: str | None,
-) -> StreamingResponse:
-    """Check the request against the caller's scope (every error before the first byte), then
-    stream the file. The staff pages' downloads answer through this too, after their session
-    check."""
-    prepared = exports.prepare(conn, who, query, plan=plan)
-    # The file is read in its own snapshot (server.exports.rows), not in this request's conn.
-    body = exports.stream(engine, store_for(settings.attachments_dir), prepared)
+    download = downloads.open_download(conn, engine, settings, who, query, plan)
     return StreamingResponse(
-        body,
-        media_type=prepared.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{prepared.filename}"',
-            "Cache-Control": "private, no-store",
-        },
+        download.body, media_type=download.media_type, headers=download.headers
     )

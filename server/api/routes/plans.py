@@ -6,19 +6,17 @@ Bodies are read by hand so that every bad field gets ``invalid_request`` with th
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
-from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import CurrentPrincipal, EngineDep, SettingsDep, parse_json, read_body
 from server.api.errors import error_responses
 from server.api.models import PLAN_BODY, REPORT_BODY, Plan, Report, ReportEntry, body_schema
-from server.db.engine import read_tx, write_tx
+from server.db.tx import in_read_tx, in_write_tx
 from server.errors import ServerError
 from server.services import plans as plans_service
+from server.services import submissions
 from shared_schema.errors import ErrorCode
 
 router = APIRouter(tags=["plans"])
@@ -37,16 +35,6 @@ async def _json_body(request: Request, settings: Any) -> Any:
     return parse_json(await read_body(request, settings.max_body_bytes))
 
 
-async def _read(engine: Engine, fn: Callable[..., T], *args: Any) -> T:
-    """``fn(conn, *args)`` in a read transaction, off the event loop."""
-
-    def _q() -> T:
-        with read_tx(engine) as conn:
-            return fn(conn, *args)
-
-    return await run_in_threadpool(_q)
-
-
 @router.post(
     "/plans",
     status_code=201,
@@ -62,11 +50,7 @@ async def create_plan(
         raise ServerError(ErrorCode.FORBIDDEN)
     data = await _json_body(request, settings)
 
-    def _do() -> dict[str, Any]:
-        with write_tx(engine) as conn:
-            return plans_service.create_plan(conn, who, data)
-
-    return await run_in_threadpool(_do)
+    return await in_write_tx(engine, plans_service.create_plan, who, data)
 
 
 @router.get(
@@ -76,12 +60,12 @@ async def create_plan(
     summary="The plans the caller can see, newest first",
 )
 async def list_plans(who: CurrentPrincipal, engine: EngineDep) -> list[dict[str, Any]]:
-    return await _read(engine, plans_service.list_plans, who)
+    return await in_read_tx(engine, plans_service.list_plans, who)
 
 
 @router.get("/plans/{plan_id}", response_model=Plan, responses=_READ, summary="One plan")
 async def get_plan(plan_id: str, who: CurrentPrincipal, engine: EngineDep) -> dict[str, Any]:
-    return await _read(engine, plans_service.get_plan, who, plan_id)
+    return await in_read_tx(engine, plans_service.get_plan, who, plan_id)
 
 
 @router.post(
@@ -105,13 +89,9 @@ async def submit_report(
     if not isinstance(data, dict):
         raise ServerError(ErrorCode.INVALID_REQUEST, {"reason": "the body must be a JSON object"})
 
-    def _do() -> dict[str, Any]:
-        with write_tx(engine) as conn:
-            return plans_service.submit_report(
-                conn, who, plan_id, data.get("unit"), data.get("comment")
-            )
-
-    return await run_in_threadpool(_do)
+    return await in_write_tx(
+        engine, submissions.submit_report, who, plan_id, data.get("unit"), data.get("comment")
+    )
 
 
 @router.get(
@@ -123,7 +103,7 @@ async def submit_report(
 async def report_statuses(
     plan_id: str, who: CurrentPrincipal, engine: EngineDep
 ) -> list[dict[str, Any]]:
-    return await _read(engine, plans_service.report_statuses, who, plan_id)
+    return await in_read_tx(engine, plans_service.report_statuses, who, plan_id)
 
 
 @router.get(
@@ -135,4 +115,4 @@ async def report_statuses(
 async def report_versions(
     plan_id: str, unit: str, who: CurrentPrincipal, engine: EngineDep
 ) -> list[dict[str, Any]]:
-    return await _read(engine, plans_service.report_versions, who, plan_id, unit)
+    return await in_read_tx(engine, plans_service.report_versions, who, plan_id, unit)

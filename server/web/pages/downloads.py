@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from starlette.responses import StreamingResponse
 
-from server.api.routes.exports import export_response, parse_query
+from server import exports
 from server.db.engine import read_tx
+from server.services import downloads
 from server.web.routing import WebRoute
 from server.web.session import Web, staff
 
@@ -19,7 +20,7 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 @router.get("/download/{name}")
 def download(name: str, web: Annotated[Web, Depends(staff)]) -> StreamingResponse:
     q = web.request.query_params
-    query = parse_query(
+    query = exports.parse_query(
         name,
         unit=q.get("unit") or web.principal.units[0],
         content_area=q.get("content_area") or None,
@@ -30,7 +31,7 @@ def download(name: str, web: Annotated[Web, Depends(staff)]) -> StreamingRespons
         lang=q.get("lang") or web.lang,
         headers=q.get("headers") or None,
     )
+    plan = q.get("plan") or None
     with read_tx(web.engine) as conn:
-        return export_response(
-            conn, web.engine, web.settings, web.principal, query, q.get("plan") or None
-        )
+        found = downloads.open_download(conn, web.engine, web.settings, web.principal, query, plan)
+    return StreamingResponse(found.body, media_type=found.media_type, headers=found.headers)

@@ -10,9 +10,11 @@ from fastapi import APIRouter, Depends
 from starlette.responses import RedirectResponse, Response
 
 from server.db.engine import read_tx, write_tx
+from server.db.tx import in_write_tx
 from server.errors import ServerError
 from server.services import plans as plans_service
 from server.services import reports as reports_service
+from server.services import submissions
 from server.web.pages.common import pickable_units
 from server.web.pages.figures import figure_sections
 from server.web.routing import WebRoute
@@ -106,10 +108,9 @@ def plan_page(plan_id: str, web: Annotated[Web, Depends(staff)]) -> Response:
 
 
 @router.post("/plans/{plan_id}/reports")
-def submit_report(plan_id: str, web: Annotated[Web, Depends(staff)]) -> Response:
-    unit = web.form.get("unit", "")
-    with write_tx(web.engine) as conn:
-        plans_service.submit_report(conn, web.principal, plan_id, unit, web.form.get("comment", ""))
+async def submit_report(plan_id: str, web: Annotated[Web, Depends(staff)]) -> Response:
+    unit, comment = web.form.get("unit", ""), web.form.get("comment", "")
+    await in_write_tx(web.engine, submissions.submit_report, web.principal, plan_id, unit, comment)
     return RedirectResponse(f"/web/plans/{plan_id}?done=1", status_code=303)
 
 

@@ -8,7 +8,6 @@ from typing import Annotated, Any, BinaryIO
 from fastapi import APIRouter, Depends
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from server.api.uploads import parse_sha256
 from server.db.engine import read_tx, write_tx
 from server.errors import ServerError
 from server.services import attachments as attachments_service
@@ -167,7 +166,7 @@ def resolve_post(record_id: str, web: Annotated[Web, Depends(staff)]) -> Respons
 @router.get("/files/{sha256}")
 def evidence_file(sha256: str, web: Annotated[Web, Depends(staff)]) -> Response:
     """An evidence file, by the API's visibility rule (SYNC.md "Attachments")."""
-    sha = parse_sha256(sha256)
+    sha = attachments_service.parse_sha256(sha256)
     with read_tx(web.engine) as conn:
         found = attachments_service.readable_file(conn, web.principal, sha)
     if found is None:

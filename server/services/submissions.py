@@ -1,0 +1,26 @@
+"""A commune's report against a plan (SYNC.md "Plans and commune reports"): its figures, the
+commune's summary for the plan (``services.reports``), frozen at the instant it is submitted.
+
+Apart from ``services.plans`` because a plan's summary shows each commune's latest report: the
+summary reads plans, plans never read the summary, and this module joins the two.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from server.services import plans, reports
+from server.services.auth import Principal
+
+__all__ = ["submit_report"]
+
+
+def submit_report(
+    conn: Connection, principal: Principal, plan_id: str, unit: Any, comment: Any
+) -> dict[str, Any]:
+    """A new version of ``unit``'s report, with the summary it shows now (a write transaction)."""
+    plan, commune, text = plans.check_report(conn, principal, plan_id, unit, comment)
+    figures = reports.summary(conn, principal, commune, plan["plan_id"])
+    return plans.add_report(conn, principal, plan, commune, text, figures)
