@@ -90,7 +90,7 @@ class Outcome:
 def stored_conflicts(srv: LiveServer, record_ids: set[str]) -> dict[str, list[Conflict]]:
     """The losing values the server keeps for review, read through its store layer."""
     from server.db.engine import make_engine
-    from server.store.record_pages import open_conflicts
+    from server.store.conflicts import open_for as open_conflicts
 
     engine = make_engine(srv.settings().db_url)
     out: dict[str, list[Conflict]] = {}

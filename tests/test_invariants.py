@@ -288,8 +288,8 @@ def test_no_web_framework_below_the_api() -> None:
 MAX_LINES = 400
 # The line that says why a module is longer, within its first lines (its docstring or a comment).
 LONG_REASON = re.compile(r"^\s*(#\s*)?Long module: \S", re.MULTILINE)
-# shared_schema/ and mobile/ join this check when their halves of issue 8 land.
-SIZE_CHECKED = ("server", "bench", "dkst")
+# Every package (issue 17: shared_schema/ and mobile/ had joined no check).
+SIZE_CHECKED = ("server", "bench", "dkst", "shared_schema", "mobile")
 SIZE_ALLOWED: frozenset[str] = frozenset()
 
 
@@ -302,3 +302,169 @@ def test_no_long_module_without_its_reason() -> None:
         if not LONG_REASON.search("\n".join(text.splitlines()[:40])):
             bad.append(f"{_rel(path)}: {text.count(chr(10))} lines")
     assert bad == [], f"over {MAX_LINES} lines with no 'Long module: <why>' at the top: {bad}"
+
+
+# ---------------------------------------------------------------------------- edges behind the services
+# (issue 17) Who may import what, beyond the directions above: a package prefix → the prefixes its
+# modules may not import.
+EDGES = {
+    "server/web": ("server.api", "server.store"),  # pages call services, as the API does
+    "server/exports": ("server.services",),  # services call exports, not the reverse
+    "server/migrations/versions": ("server",),  # a revision is frozen: no live server code
+    "mobile/ui": ("mobile.core.store",),  # screens call the device core's public API
+}
+
+
+def _source_imports(source: str) -> list[str]:
+    tree = ast.parse(source)
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.append(node.module)
+    return out
+
+
+def forbidden_imports(modules: list[str], forbidden: tuple[str, ...]) -> list[str]:
+    return [m for m in modules if any(m == f or m.startswith(f + ".") for f in forbidden)]
+
+
+@pytest.mark.parametrize(("folder", "forbidden"), sorted(EDGES.items()))
+def test_edges_call_the_layer_below_only(folder: str, forbidden: tuple[str, ...]) -> None:
+    bad = {
+        _rel(p): found
+        for p in _py_files(folder)
+        if (found := forbidden_imports(_source_imports(p.read_text(encoding="utf-8")), forbidden))
+    }
+    assert bad == {}
+
+
+@pytest.mark.parametrize(
+    ("folder", "line"),
+    [
+        ("server/web", "from server.store import staff"),
+        ("server/web", "from server.api.uploads import parse_sha256"),
+        ("server/exports", "from server.services import plans"),
+        ("server/migrations/versions", "from server.store import facts"),
+        ("mobile/ui", "from mobile.core.store import db"),
+    ],
+)
+def test_the_edge_check_sees_an_import_put_back(folder: str, line: str) -> None:
+    source = _py_files(folder)[0].read_text(encoding="utf-8")
+    assert forbidden_imports(_source_imports(source), EDGES[folder]) == []
+    assert forbidden_imports(_source_imports(source + "\n" + line + "\n"), EDGES[folder]) != []
+
+
+def _device_store_uses(source: str) -> list[int]:
+    """Lines where a screen reaches into the device's store: ``<anything>.store``."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute) and node.attr == "store"
+    ]
+
+
+def test_screens_never_touch_the_device_store() -> None:
+    bad = {
+        _rel(p): lines
+        for p in _py_files("mobile/ui")
+        if (lines := _device_store_uses(p.read_text(encoding="utf-8")))
+    }
+    assert bad == {}
+
+
+def test_the_store_check_sees_a_screen_reaching_in() -> None:
+    assert _device_store_uses("app.device.store.delete_state('token')") != []
+    assert _device_store_uses("app.device.log_out()") == []
+
+
+# ---------------------------------------------------------------------------- no import circles
+PACKAGES = ("shared_schema", "server", "mobile", "dkst")
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(files: dict[str, str]) -> dict[str, set[str]]:
+    """module → the first-party modules it imports anywhere (in a function, under TYPE_CHECKING
+    too: a circle hidden in a function is a circle still). ``files``: module name → source."""
+    graph: dict[str, set[str]] = {m: set() for m in files}
+
+    def resolve(name: str) -> str | None:
+        while name and name not in files:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    for module, source in files.items():
+        for node in ast.walk(ast.parse(source)):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level == 0, f"{module}: a relative import (the project's are absolute)"
+                base = node.module or ""
+                targets = [
+                    f"{base}.{a.name}" if f"{base}.{a.name}" in files else base for a in node.names
+                ]
+            for target in targets:
+                found = resolve(target)
+                if found is not None and found != module:
+                    graph[module].add(found)
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_circles() -> None:
+    files = {
+        _module_name(p): p.read_text(encoding="utf-8")
+        for p in _py_files(*PACKAGES)
+        if "migrations/versions" not in p.as_posix()
+    }
+    assert circles(import_graph(files)) == []
+
+
+def test_the_circle_check_sees_a_circle_in_a_function() -> None:
+    files = {
+        "pkg.a": "from pkg import b\n",
+        "pkg.b": "def f():\n    from pkg.a import x\n",
+        "pkg.c": "import pkg.a\n",
+    }
+    assert circles(import_graph(files)) == [["pkg.a", "pkg.b"]]
+    assert circles(import_graph({"pkg.a": "import pkg.b\n", "pkg.b": "x = 1\n"})) == []

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, insert, select, text
+from sqlalchemy import Connection, Engine, delete, insert, select, text
 
 from server.db.engine import write_tx
 from server.db.schema import server_meta
+from server.store import facts
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 MIGRATION_LOCK = 0x444B5355
@@ -32,6 +33,17 @@ def upgrade(engine: Engine) -> None:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
         _ensure_secret(conn)
+        _rebuild_facts_if_asked(conn)
+
+
+def _rebuild_facts_if_asked(conn: Connection) -> None:
+    """The report facts are derived from the records; a revision that changes what they hold asks
+    for a rebuild (``facts_rebuild`` in ``server_meta``), done here once the schema is whole."""
+    flag = server_meta.c.key == "facts_rebuild"
+    if conn.execute(select(server_meta.c.value).where(flag)).first() is None:
+        return
+    facts.rebuild(conn)
+    conn.execute(delete(server_meta).where(flag))
 
 
 def _ensure_secret(conn: Connection) -> None:

@@ -1,5 +1,6 @@
 """Records as staff read them in the web pages: filtered lists, one record with its labels, history,
-visits, evidence and conflicts. Plain values in and out; the SQL is in ``store.record_pages``.
+visits, evidence and conflicts. Plain values in and out; the SQL is in ``store.records``,
+``store.changes`` (history), ``store.conflicts`` and ``store.facts``.
 
 Filters: ``unit`` (its subtree), ``entity``, ``from``/``to`` (UTC dates of ``updated_at``) in SQL;
 ``content_area``, ``status`` (records that carry that field: models, and initiatives for status),
@@ -19,11 +20,11 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Row
 
+from server import store
 from server.errors import ServerError
 from server.services import attachments as attachments_service
 from server.services.auth import Principal
 from server.services.units import unit_in_scope, units_in_scope
-from server.store import record_pages as store
 from shared_schema import periods
 from shared_schema.display import choices_text
 from shared_schema.entities import ENTITIES, REVIEW_STATES
@@ -123,7 +124,7 @@ def list_records(
     out: list[dict[str, Any]] = []
     before, scanned = f.before, 0
     while len(out) < PAGE_SIZE and scanned < SCAN_BUDGET:
-        rows = store.page_of_records(
+        rows = store.records.page_of_records(
             conn,
             unit=f.unit,
             entities=[f.entity] if f.entity else None,
@@ -159,7 +160,8 @@ def _named_by(conn: Connection, rows: list[Row[Any]]) -> periods.Lookup:
             fields = orjson.loads(r.fields)
             refs.update(v for v in (fields.get("visit"), fields.get("model")) if isinstance(v, str))
     found = {
-        x.record_id: (x.entity, orjson.loads(x.fields)) for x in store.records_by_id(conn, refs)
+        x.record_id: (x.entity, orjson.loads(x.fields))
+        for x in store.records.page_rows_by_id(conn, refs)
     }
     return found.get
 
@@ -229,7 +231,7 @@ def _form_of(forms: FormSet, fields: dict[str, Any]) -> FormDefinition | None:
 
 def visible_record(conn: Connection, who: Principal, record_id: str) -> Row[Any]:
     """The record if it lies in the caller's scope, else ``not_found`` (whatever the reason)."""
-    row = store.record(conn, record_id) if len(record_id) <= 36 else None
+    row = store.records.one(conn, record_id) if len(record_id) <= 36 else None
     if row is None or not who.in_scope(row.unit):
         raise ServerError(ErrorCode.NOT_FOUND)
     return row
@@ -244,7 +246,7 @@ def record_detail(conn: Connection, who: Principal, record_id: str, lang: str) -
     related = _related(conn, who, row)
     refs = {
         str(r.record_id): title_of(orjson.loads(r.fields))
-        for r in store.records_by_id(
+        for r in store.records.page_rows_by_id(
             conn, [v for v in fields.values() if isinstance(v, str) and len(v) == 36]
         )
         if who.in_scope(r.unit)
@@ -262,7 +264,7 @@ def record_detail(conn: Connection, who: Principal, record_id: str, lang: str) -
         if n in fields
     ]
     history = []
-    for h in store.history(conn, row.record_id):
+    for h in store.changes.history(conn, row.record_id):
         changed = orjson.loads(h.fields)
         history.append(
             {
@@ -291,7 +293,7 @@ def record_detail(conn: Connection, who: Principal, record_id: str, lang: str) -
             "losing_raw": c.losing_value,
             "when": c.created_at,
         }
-        for c in store.open_conflicts(conn, row.record_id)
+        for c in store.conflicts.open_for(conn, row.record_id)
     ]
     return {
         "record_id": row.record_id,
@@ -319,12 +321,12 @@ def _related(conn: Connection, who: Principal, row: Row[Any]) -> dict[str, Any]:
         return {"visits": visits, "evidence": evidence}
     visit_ids = {row.record_id} if row.entity == "visit" else set()
     if row.entity == "model":
-        for v in store.records_of_unit(conn, row.unit, "visit"):
+        for v in store.records.of_unit(conn, row.unit, "visit"):
             vf = orjson.loads(v.fields)
             if vf.get("model") == row.record_id:
                 visit_ids.add(v.record_id)
                 visits.append({"record_id": v.record_id, "title": title_of(vf), "fields": vf})
-    for e in store.records_of_unit(conn, row.unit, "evidence"):
+    for e in store.records.of_unit(conn, row.unit, "evidence"):
         ef = orjson.loads(e.fields)
         if ef.get("visit") in visit_ids or (
             row.entity == "model" and ef.get("model") == row.record_id
@@ -360,7 +362,7 @@ def by_month(
     scope, and ``{entity: {"YYYY-MM": n}}`` by the month of each record's own date (the plan
     period's dates: a model's start, a visit's, an activity's, an initiative's submission)."""
     unit_in_scope(conn, who, unit)
-    rows = [r for r in store.dated_by_month(conn, unit) if _MONTH_RE.fullmatch(r[0])]
+    rows = [r for r in store.facts.dated_by_month(conn, unit) if _MONTH_RE.fullmatch(r[0])]
     if not rows:
         return [], {}
     span = _months(rows[0][0], rows[-1][0])[-months:]

@@ -34,7 +34,7 @@ class CursorCodec:
     @classmethod
     def load(cls, conn: Connection) -> CursorCodec:
         """The deployment's key (made by the first migration run, shared by every process)."""
-        return cls(bytes.fromhex(store.changes.cursor_key(conn)))
+        return cls(bytes.fromhex(store.meta.cursor_key(conn)))
 
     def derived_key(self, purpose: bytes) -> bytes:
         """A key of its own for another signature of this deployment (the web's re-posts)."""
@@ -61,7 +61,7 @@ def pull(
     conn: Connection, principal: Principal, codec: CursorCodec, *, cursor: str | None, limit: int
 ) -> tuple[list[orjson.Fragment | dict[str, Any]], str, bool]:
     after = codec.decode(cursor) if cursor else 0
-    rows = store.changes.pull_page(conn, principal.units, after=after, limit=limit + 1)
+    rows = store.records.pull_page(conn, principal.units, after=after, limit=limit + 1)
     has_more = len(rows) > limit
     rows = rows[:limit]
     out: list[orjson.Fragment | dict[str, Any]] = [

@@ -120,16 +120,16 @@ def push(
     seen = store.changes.applied_outcomes(conn, principal.user_id, {c.change_id for c in valid})
     recs = {
         row.record_id: _load_state(row)
-        for row in store.changes.records_by_id(conn, {c.record_id for c in valid})
+        for row in store.records.full_rows(conn, {c.record_id for c in valid})
     }
     next_seq = store.changes.next_seq(conn)
     referenced = {
         v for c in valid for k, v in c.fields.items() if k in REFERENCE_NAMES and isinstance(v, str)
     }
-    targets = store.changes.entity_units(conn, referenced - recs.keys())
+    targets = store.records.entity_units(conn, referenced - recs.keys())
     named = {c.fields["unit"] for c in valid if isinstance(c.fields.get("unit"), str)}
     named |= {r.unit for r in recs.values() if r.unit is not None}
-    levels = store.changes.unit_levels(conn, named)
+    levels = store.units.levels(conn, named)
 
     batch = Batch(principal, forms, lang, levels, recs, targets)
     stamp = iso()
@@ -261,11 +261,13 @@ def _write(
             }
         )
         rec.exists, rec.dirty = True, False
-    store.changes.write_push(conn, change_rows, conflict_rows, new_rows, upd_rows)
+    store.changes.append(conn, change_rows)
+    store.conflicts.add(conn, conflict_rows)
+    store.records.write(conn, new_rows, upd_rows)
     # Report figures, in the same transaction; a record new to the server has no facts yet.
     fresh = {r["record_id"] for r in new_rows}
     store.facts.upsert(conn, new_facts + upd_facts, fresh=fresh)
     for rid, rec in evidence_touched.items():
         sha = rec.state.fields.get("sha256")
         named_file = sha if not rec.state.deleted and isinstance(sha, str) else None
-        store.changes.set_evidence_file(conn, rid, named_file, rec.unit)
+        store.attachments.set_evidence_file(conn, rid, named_file, rec.unit)

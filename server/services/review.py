@@ -11,13 +11,13 @@ from typing import Any
 
 import orjson
 
+from server import store
 from server.clock import iso
 from server.config import ServerSettings
 from server.errors import ServerError
 from server.services import push as push_service
 from server.services.auth import REVIEWER_ROLES, Principal
 from server.services.browse import visible_record
-from server.store import record_pages as store
 from shared_schema.errors import ErrorCode
 from shared_schema.forms import load_default_forms
 from shared_schema.hlc import Clock
@@ -113,7 +113,7 @@ def resolve(
     """Resolve a conflict on ``field``: keep the value, take the overwritten one, or an edit."""
     _require_reviewer(who)
     row = visible_record(conn, who, record_id)
-    open_ = [c for c in store.open_conflicts(conn, row.record_id) if c.field == field]
+    open_ = [c for c in store.conflicts.open_for(conn, row.record_id) if c.field == field]
     if not open_:
         raise ServerError(ErrorCode.NOT_FOUND)
     latest = open_[-1]
@@ -127,5 +127,5 @@ def resolve(
         raise ServerError(ErrorCode.INVALID_REQUEST, {"field": "choice"})
     result = _push_one(conn, settings, who, row, {field: value}, lang)
     if result["status"] in ("applied", "conflict"):
-        store.resolve_conflicts(conn, row.record_id, field, user_id=who.user_id, at=iso())
+        store.conflicts.resolve(conn, row.record_id, field, user_id=who.user_id, at=iso())
     return result

@@ -2,7 +2,7 @@
 
 Services call named functions (``store.attachments.complete(conn, sha256)``); each takes its
 connection as its first argument and never opens or commits a transaction (the caller's edge
-does: ``server.api.deps.ReadConn`` / ``WriteConn``, or a CLI command's ``write_tx``).
+does: ``server.api.deps.ReadConn``, ``server.db.tx``, or a CLI command's ``write_tx``).
 No ``select(``, ``insert(``, ``update(``, ``delete(`` or ``text(`` lives outside this package,
 ``server/db/`` and ``server/migrations/`` (``tests/test_invariants.py`` checks it).
 
@@ -10,12 +10,15 @@ Modules, one per table family:
 
 - :mod:`~server.store.units`: ``units``, ``unit_closure`` — import, a unit in a caller's scope,
   children, names, communes. Scope is a join on the closure table, never a list of codes.
-- :mod:`~server.store.records`: ``records`` — row streams for exports and reports, the demo's
-  lookups.
-- :mod:`~server.store.changes`: push and pull — ``changes`` (the log and idempotency memory),
-  ``records`` and ``conflicts`` writes, ``evidence_files`` writes, the cursor key.
+- :mod:`~server.store.records`: ``records`` — a push's reads and writes, pull's pages, the
+  exports' streams, the staff pages' lists and records, the demo's look-ups.
+- :mod:`~server.store.changes`: ``changes`` — the log, the idempotency memory of a push, a
+  record's history.
+- :mod:`~server.store.conflicts`: ``conflicts`` — kept by a push, read and resolved by reviewers.
+- :mod:`~server.store.meta`: ``server_meta`` — the cursor key.
 - :mod:`~server.store.attachments`: ``attachments``, ``attachment_uploads``,
-  ``attachment_uploaders``, ``evidence_files`` reads — uploads and who may see a file.
+  ``attachment_uploaders``, ``evidence_files`` — uploads, who may see a file, the file an
+  evidence record names.
 - :mod:`~server.store.users`: ``users``, ``user_units``, ``devices``, ``tokens``,
   ``device_users``, ``login_failures``.
 - :mod:`~server.store.plans`: ``plans``, ``plan_reports``.
@@ -26,6 +29,26 @@ Modules, one per table family:
   and a commune's, kept in the same transaction.
 """
 
-from server.store import attachments, changes, facts, plans, records, units, users
+from server.store import (
+    attachments,
+    changes,
+    conflicts,
+    facts,
+    meta,
+    plans,
+    records,
+    units,
+    users,
+)
 
-__all__ = ["attachments", "changes", "facts", "plans", "records", "units", "users"]
+__all__ = [
+    "attachments",
+    "changes",
+    "conflicts",
+    "facts",
+    "meta",
+    "plans",
+    "records",
+    "units",
+    "users",
+]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, and_, delete, exists, select, update
+from sqlalchemy import Connection, Row, Table, and_, delete, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.db.schema import (
@@ -145,3 +145,12 @@ def advance_upload(
 
 def drop_upload(conn: Connection, sha256: str, user_id: int) -> None:
     conn.execute(delete(attachment_uploads).where(_mine(sha256, user_id)))
+
+
+def set_evidence_file(
+    conn: Connection, record_id: str, sha256: str | None, unit: str | None
+) -> None:
+    """The file an evidence record names now (None: none, or the record is deleted)."""
+    conn.execute(delete(evidence_files).where(evidence_files.c.record_id == record_id))
+    if sha256 is not None:
+        conn.execute(insert(evidence_files).values(record_id=record_id, sha256=sha256, unit=unit))

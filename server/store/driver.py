@@ -9,14 +9,15 @@ per dialect and shape and handed to the driver with plain tuples (SQLite's ``?``
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from operator import itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table, insert
 from sqlalchemy.sql.expression import Executable
 
 from shared_schema.limits import SQL_IN_CHUNK
 
-__all__ = ["chunks", "executemany"]
+__all__ = ["chunks", "executemany", "insert_rows"]
 
 T = TypeVar("T")
 
@@ -59,3 +60,21 @@ def executemany(
         conn.exec_driver_sql(sql, rows)
     else:
         conn.exec_driver_sql(sql, [tuple(r[i] for i in order) for r in rows])
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT ``rows``, each naming every column of ``table``, by the driver's executemany
+    (:mod:`server.store.driver`). Rows that leave a column out (its default to fill in) take
+    SQLAlchemy's way.
+    """
+    if not rows:
+        return
+    keys = tuple(rows[0])
+    if set(keys) != set(table.c.keys()):
+        conn.execute(insert(table), rows)
+        return
+    # Each row's values in ``keys`` order, picked in C (itemgetter of one key gives no tuple).
+    values = itemgetter(*keys) if len(keys) > 1 else lambda r: (r[keys[0]],)
+    executemany(
+        conn, ("insert", table.name, keys), lambda: insert(table), keys, list(map(values, rows))
+    )

@@ -22,13 +22,13 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 
-from server.db.schema import attachments, period_tallies, record_facts, records, unit_tallies
+from server.db.schema import attachments, period_tallies, record_facts, unit_closure, unit_tallies
 from server.store import periods
+from server.store import records as records_store
 from server.store.attachments import complete_among
-from server.store.changes import insert_rows
-from server.store.driver import chunks
+from server.store.driver import chunks, insert_rows
 from server.store.fact_keys import ACTIVITY_NUMBERS, MODEL_NUMBERS, contributions
 from server.store.tally_sql import add_counts
 from server.store.units import under
@@ -152,14 +152,9 @@ def rebuild(conn: Connection, batch: int = 2000) -> int:
     conn.execute(delete(record_facts))
     conn.execute(delete(unit_tallies))
     conn.execute(delete(period_tallies))
-    q = select(
-        records.c.record_id, records.c.entity, records.c.unit, records.c.fields, records.c.deleted
-    ).where(records.c.deleted.is_(False), records.c.unit.is_not(None))
-    # Per statement: Connection.execution_options() would change the whole connection.
-    result = conn.execute(q.execution_options(stream_results=True, yield_per=batch))
     facts: list[dict[str, Any]] = []
     total = 0
-    for r in result:
+    for r in records_store.live_rows(conn, batch):
         f = fact_of(r.entity, r.record_id, r.unit, orjson.loads(r.fields))
         if f is not None:
             facts.append(f)
@@ -202,7 +197,7 @@ def bulk_load(
         conn.execute(insert(attachments), list(files))
     if not rows:
         return 0
-    conn.execute(insert(records), list(rows))
+    records_store.bulk_insert(conn, [dict(r) for r in rows])
     facts = [
         f
         for r in rows
@@ -259,3 +254,22 @@ __all__ = [
     "tallies_under",
     "upsert",
 ]
+
+
+def dated_by_month(conn: Connection, unit: str) -> list[tuple[str, str, int]]:
+    """(``YYYY-MM``, entity, live records whose own date falls in that month) under ``unit``:
+    models by start date, visits by visit date, initiatives by submission, activities by date.
+    Read from ``record_facts`` (slim rows kept on write), not from the records' JSON."""
+    month = func.substr(record_facts.c.day, 1, 7)
+    q = (
+        select(month, record_facts.c.entity, func.count())
+        .where(
+            record_facts.c.unit.in_(
+                select(unit_closure.c.descendant).where(unit_closure.c.ancestor == unit)
+            ),
+            record_facts.c.day.is_not(None),
+        )
+        .group_by(month, record_facts.c.entity)
+        .order_by(month)
+    )
+    return [(str(m), str(e), int(n)) for m, e, n in conn.execute(q)]

@@ -127,3 +127,8 @@ def is_under(conn: Connection, code: str, ancestor: str) -> bool:
         unit_closure.c.ancestor == ancestor, unit_closure.c.descendant == code
     )
     return conn.execute(q).first() is not None
+
+
+def levels(conn: Connection, codes: Iterable[str]) -> dict[str, str]:
+    q = select(units.c.code, units.c.level).where(units.c.code.in_(list(codes)))
+    return {r.code: r.level for r in conn.execute(q)}

@@ -134,3 +134,40 @@ def test_sums_kept_on_write_equal_a_rebuild_and_follow_edits(tmp_path: Path) -> 
     assert ("24643", "model.status.operating") not in kept
     assert ("24640", "model") not in kept
     engine.dispose()
+
+
+def test_an_upgrade_from_0003_rebuilds_the_facts_once(
+    database_url: str | None, tmp_path: Path
+) -> None:
+    """Migration 0004 asks for the facts to be rebuilt; ``upgrade`` rebuilds them after the last
+    revision, with the schema whole (issue 17: 0004 used to call the live store code itself)."""
+    from alembic import command
+    from sqlalchemy import insert
+
+    from server.db.migrate import alembic_config
+    from server.db.schema import record_facts, records, server_meta
+
+    engine = make_engine(database_url or f"sqlite:///{tmp_path}/old.sqlite3")
+    cfg = alembic_config(str(engine.url))
+    with write_tx(engine) as conn:  # a server as it was at 0003, with records and no facts
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003")
+    with write_tx(engine) as conn:
+        import_units(conn, source="legacy", under="662")
+        conn.execute(
+            insert(records), [_row("model", MODEL), _row("model", MODEL | {"unit": "24640"})]
+        )
+    upgrade(engine)
+    with read_tx(engine) as conn:
+        assert len(conn.execute(select(record_facts)).all()) == 2
+        assert (
+            conn.execute(select(server_meta).where(server_meta.c.key == "facts_rebuild")).first()
+            is None
+        )
+    assert _tallies(engine)[("24643", "model")] == 1
+    with write_tx(engine) as conn:  # a fact the next start must not rebuild away
+        conn.execute(record_facts.delete().where(record_facts.c.unit == "24640"))
+    upgrade(engine)
+    with read_tx(engine) as conn:
+        assert len(conn.execute(select(record_facts)).all()) == 1
+    engine.dispose()

@@ -9,7 +9,7 @@ Issue 10:
 - ``record_facts`` (one row per live record: the values reports need, extracted from the JSON on
   write) and ``unit_tallies`` (their sums per unit and key), kept up to date in the push
   transaction by ``server.store.facts.upsert``; backfilled from the existing records by 0004
-  (``server.store.facts.rebuild`` writes the columns 0004 adds, so it cannot run here).
+  (0004 asks for a rebuild, which ``server.db.migrate.upgrade`` runs after the last revision).
 """
 from alembic import op
 import sqlalchemy as sa

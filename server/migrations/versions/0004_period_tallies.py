@@ -9,9 +9,11 @@ Issue 10: a plan's summary and a commune's read sums kept on write instead of jo
   rule's date, for evidence its visit's or model's; the residential area of a visit or evidence
   through its model) and an index on ``(unit, p_rule, p_day)``;
 - ``period_tallies``: the figures of ``unit_tallies`` per rule and per year and month.
-Both kept in the push transaction by ``server.store.facts.upsert``; the facts, ``unit_tallies``
-and ``period_tallies`` are rebuilt here from the stored records (``server.store.facts.rebuild``,
-which also reads a record's date as a calendar day only, as ``shared_schema.periods`` does).
+Both kept in the push transaction by ``server.store.facts.upsert``. The facts, ``unit_tallies``
+and ``period_tallies`` are derived from the stored records: this revision only asks for them to be
+rebuilt (``facts_rebuild`` in ``server_meta``), and ``server.db.migrate.upgrade`` rebuilds them
+once every revision has run, with the code of the schema then in place. (It used to call the live
+store code from here, which would break as soon as a later revision changed what that code writes.)
 """
 from alembic import op
 import sqlalchemy as sa
@@ -39,10 +41,9 @@ def upgrade() -> None:
     sa.Column('n', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('unit', 'rule', 'grain', 'bucket', 'key')
     )
-    # Backfill from the records already stored (the code of this revision's store layer).
-    from server.store import facts
-
-    facts.rebuild(op.get_bind())
+    # The backfill is derived data: server.db.migrate.upgrade does it after the last revision.
+    op.execute("DELETE FROM server_meta WHERE key = 'facts_rebuild'")
+    op.execute("INSERT INTO server_meta (key, value) VALUES ('facts_rebuild', '1')")
 
 
 def downgrade() -> None:
