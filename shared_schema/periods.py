@@ -2,9 +2,10 @@
 
 A record counts for a plan when its own date falls in the plan's period: ``activity.date``,
 ``visit.visit_date``, ``initiative.submitted_date``; a model when its ``start_date`` is on or
-before the period's end; evidence with the visit it names, else with the model it names;
-residential areas always. A record without that date (or with one that is not a calendar day
-``YYYY-MM-DD``) does not count.
+before the period's end, and a model without one when the day the server first received it
+(Vietnam time) is (:func:`with_received_day`); evidence with the visit it names, else with the
+model it names; residential areas always. Any other record without its date (or with one that is
+not a calendar day ``YYYY-MM-DD``) does not count.
 
 The summary (``server/store/periods.py``), the exports' ``plan`` filter
 (``server/exports/filters.py``) and the web records list (``server/services/browse.py``) all
@@ -14,7 +15,7 @@ decide with these functions; they differ only in how they find the record an evi
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 __all__ = [
@@ -25,8 +26,10 @@ __all__ = [
     "day_of",
     "iso_day",
     "place",
+    "received_day",
     "record_counts",
     "rule_of",
+    "with_received_day",
 ]
 
 # The field whose date places a record of each entity in a period.
@@ -51,6 +54,34 @@ def iso_day(value: Any) -> str | None:
     except ValueError:
         return None
     return value
+
+
+_VIETNAM = timedelta(hours=7)
+
+
+def received_day(stamp: Any) -> str | None:
+    """The Vietnam day (UTC+7) of a server timestamp ``YYYY-MM-DDTHH:MM:SS[.fff]Z``."""
+    if not isinstance(stamp, str):
+        return None
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return (when.astimezone(UTC) + _VIETNAM).date().isoformat()
+
+
+def with_received_day(
+    entity: str, fields: Mapping[str, Any], received_at: Any
+) -> Mapping[str, Any]:
+    """A model's fields for the period rule: without a ``start_date`` (a calendar day), the day the
+    server first received it stands in (SYNC.md "Plans and commune reports": an undated model was
+    left out of every plan, Đắk Wil's report counted 3 models of its 4). Others as they are."""
+    if entity != "model" or iso_day(fields.get("start_date")) is not None:
+        return fields
+    day = received_day(received_at)
+    return fields if day is None else {**fields, "start_date": day}
 
 
 def day_of(entity: str, fields: Mapping[str, Any]) -> str | None:

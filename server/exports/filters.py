@@ -38,11 +38,14 @@ class Links:
 _DATED = frozenset(periods.DATE_FIELD) - {"model"}
 
 
-def in_period(entity: str, fields: dict[str, Any], period: tuple[str, str] | None) -> bool:
+def in_period(
+    entity: str, fields: dict[str, Any], period: tuple[str, str] | None, received_at: str
+) -> bool:
     """Whether a record of ``entity`` counts for a plan of ``period`` (evidence: see ``keep``)."""
     if period is None or entity == "residential_area":
         return True
-    return periods.counts(periods.rule_of(entity), periods.day_of(entity, fields), period)
+    dated = periods.with_received_day(entity, fields, received_at)
+    return periods.counts(periods.rule_of(entity), periods.day_of(entity, dated), period)
 
 
 def links(conn: Connection, prepared: PreparedExport) -> Links | None:
@@ -54,12 +57,14 @@ def links(conn: Connection, prepared: PreparedExport) -> Links | None:
     unit = prepared.unit_code
     for row in store.records.stream_under(conn, unit, ["model"], include_deleted=True):
         fields = orjson.loads(row.fields)
-        if _model_matches(q, fields) and in_period("model", fields, prepared.period):
+        if _model_matches(q, fields) and in_period(
+            "model", fields, prepared.period, row.created_at
+        ):
             found.models.add(row.record_id)
     for row in store.records.stream_under(conn, unit, ["visit"], include_deleted=True):
         fields = orjson.loads(row.fields)
         of_model = not q.model_filter or fields.get("model") in found.models
-        if of_model and in_period("visit", fields, prepared.period):
+        if of_model and in_period("visit", fields, prepared.period, row.created_at):
             found.visits.add(row.record_id)
     return found
 
@@ -78,7 +83,7 @@ def keep(
     period: tuple[str, str] | None = None,
 ) -> bool:
     """Whether a record passes the query's filters (``found``: from :func:`links`)."""
-    if row.entity in _DATED and not in_period(row.entity, fields, period):
+    if row.entity in _DATED and not in_period(row.entity, fields, period, row.created_at):
         return False
     if q.review_states is not None and review_state_of(fields) not in q.review_states:
         return False

@@ -87,8 +87,9 @@ def parse_filter(params: dict[str, str], default_unit: str) -> RecordFilter:
 
 
 def _matches(
-    f: RecordFilter, entity: str, fields: dict[str, Any], key: str | None, named: periods.Lookup
+    f: RecordFilter, row: Row[Any], fields: dict[str, Any], key: str | None, named: periods.Lookup
 ) -> bool:
+    entity = row.entity
     if f.content_area is not None and fields.get("content_area") != f.content_area:
         return False
     if f.status is not None and fields.get("status") != f.status:
@@ -97,7 +98,8 @@ def _matches(
         return False
     if f.period is not None:
         period = (f.period[0].isoformat(), f.period[1].isoformat())
-        if not periods.record_counts(entity, fields, period, named):
+        dated = periods.with_received_day(entity, fields, row.created_at)
+        if not periods.record_counts(entity, dated, period, named):
             return False
     if key:
         text = " ".join(str(v) for v in fields.values() if isinstance(v, str))
@@ -138,7 +140,7 @@ def list_records(
             scanned += 1
             before = r.seq
             fields = orjson.loads(r.fields)
-            if _matches(f, r.entity, fields, key, named):
+            if _matches(f, r, fields, key, named):
                 out.append(_summary_row(r, fields))
                 if len(out) == PAGE_SIZE:
                     return out, before
@@ -160,7 +162,10 @@ def _named_by(conn: Connection, rows: list[Row[Any]]) -> periods.Lookup:
             fields = orjson.loads(r.fields)
             refs.update(v for v in (fields.get("visit"), fields.get("model")) if isinstance(v, str))
     found = {
-        x.record_id: (x.entity, orjson.loads(x.fields))
+        x.record_id: (
+            x.entity,
+            periods.with_received_day(x.entity, orjson.loads(x.fields), x.created_at),
+        )
         for x in store.records.page_rows_by_id(conn, refs)
     }
     return found.get

@@ -258,6 +258,7 @@ def _write(
                 "unit": rec.unit,
                 "fields": s.fields,
                 "deleted": s.deleted,
+                "created_at": rec.created_at,
             }
         )
         rec.exists, rec.dirty = True, False

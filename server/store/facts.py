@@ -32,7 +32,7 @@ from server.store.driver import chunks, insert_rows
 from server.store.fact_keys import ACTIVITY_NUMBERS, MODEL_NUMBERS, contributions
 from server.store.tally_sql import add_counts
 from server.store.units import under
-from shared_schema.periods import day_of
+from shared_schema.periods import day_of, with_received_day
 
 # Form field → fact column, where they differ.
 _MODEL_FIELDS = {"people": "participating_people", "households": "participating_households"}
@@ -48,9 +48,15 @@ def _int(v: Any) -> int | None:
 
 
 def fact_of(
-    entity: str, record_id: str, unit: str | None, fields: Mapping[str, Any]
+    entity: str,
+    record_id: str,
+    unit: str | None,
+    fields: Mapping[str, Any],
+    received_at: str | None = None,
 ) -> dict[str, Any] | None:
-    """The ``record_facts`` row of a live record (None for one without a unit).
+    """The ``record_facts`` row of a live record (None for one without a unit). ``received_at``:
+    when the server first received the record (``records.created_at``), a model's ``day`` when it
+    has no start date (the plan period rule).
 
     ``missing_sha`` is set to the evidence's file hash ("" when none); :func:`upsert` clears it
     when the file is on the server already.
@@ -60,7 +66,8 @@ def fact_of(
     f: dict[str, Any] = dict.fromkeys(_COLUMNS)
     f.update(record_id=record_id, entity=entity, unit=unit)
     f["review_state"] = _str(fields.get("review_state"))
-    f["day"] = day_of(entity, fields)  # a calendar day YYYY-MM-DD, else None
+    # A calendar day YYYY-MM-DD, else None.
+    f["day"] = day_of(entity, with_received_day(entity, fields, received_at))
     if entity == "residential_area":
         f["name"] = _str(fields.get("name"))
     elif entity == "model":
@@ -123,6 +130,7 @@ def _upsert_chunk(
             r["record_id"],
             r["unit"],
             orjson.loads(fields) if isinstance(fields, str) else fields,
+            r.get("created_at"),
         )
         if f is None:
             continue
@@ -155,7 +163,7 @@ def rebuild(conn: Connection, batch: int = 2000) -> int:
     facts: list[dict[str, Any]] = []
     total = 0
     for r in records_store.live_rows(conn, batch):
-        f = fact_of(r.entity, r.record_id, r.unit, orjson.loads(r.fields))
+        f = fact_of(r.entity, r.record_id, r.unit, orjson.loads(r.fields), r.created_at)
         if f is not None:
             facts.append(f)
         if len(facts) >= batch:
@@ -202,7 +210,11 @@ def bulk_load(
         f
         for r in rows
         if not r["deleted"]
-        and (f := fact_of(r["entity"], r["record_id"], r["unit"], orjson.loads(r["fields"])))
+        and (
+            f := fact_of(
+                r["entity"], r["record_id"], r["unit"], orjson.loads(r["fields"]), r["created_at"]
+            )
+        )
     ]
     return insert_new(conn, facts)
 

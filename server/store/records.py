@@ -20,7 +20,8 @@ from sqlalchemy import Connection, Row, bindparam, literal, select, update
 from server.db.schema import records, unit_closure
 from server.store.driver import chunks, insert_rows
 
-# What a reader of whole records gets: the row attributes exports and pages read.
+# What a reader of whole records gets: the row attributes exports and pages read (created_at:
+# when the server first received it, which places an undated model in a plan's period).
 ROW_COLUMNS = (
     records.c.entity,
     records.c.record_id,
@@ -29,9 +30,10 @@ ROW_COLUMNS = (
     records.c.fields,
     records.c.deleted,
     records.c.updated_at,
+    records.c.created_at,
 )
-# The staff pages' rows: those, with when the record was created and its change number.
-_PAGE_COLUMNS = (*ROW_COLUMNS, records.c.created_at, records.c.seq)
+# The staff pages' rows: those, with the record's change number.
+_PAGE_COLUMNS = (*ROW_COLUMNS, records.c.seq)
 
 
 # ---------------------------------------------------------------------------- push and pull
@@ -125,10 +127,16 @@ def stream_under(
 
 
 def live_rows(conn: Connection, batch: int = 2000) -> Iterator[Any]:
-    """Every live record that has a unit (``record_id, entity, unit, fields, deleted``), streamed:
+    """Every live record that has a unit (``record_id, entity, unit, fields, deleted,
+    created_at``), streamed:
     what the report facts are rebuilt from."""
     q = select(
-        records.c.record_id, records.c.entity, records.c.unit, records.c.fields, records.c.deleted
+        records.c.record_id,
+        records.c.entity,
+        records.c.unit,
+        records.c.fields,
+        records.c.deleted,
+        records.c.created_at,
     ).where(records.c.deleted.is_(False), records.c.unit.is_not(None))
     # Per statement: Connection.execution_options() would change the whole connection.
     yield from conn.execute(q.execution_options(stream_results=True, yield_per=batch))
