@@ -27,12 +27,15 @@ SYSTEM_FIELDS: frozenset[str] = frozenset(
 
 # Only commune staff and above may set these (SYNC.md: `forbidden_field` otherwise).
 REVIEW_FIELDS: frozenset[str] = frozenset({"review_state", "review_comment"})
-REVIEW_STATES: tuple[str, ...] = ("pending", "approved", "returned")
+# resubmitted: an officer's fix of a returned record, waiting for the reviewer again (SYNC.md
+# "Records"; shared_schema.merge.resubmit).
+REVIEW_STATES: tuple[str, ...] = ("pending", "approved", "returned", "resubmitted")
 # The states as the app, the pages and the exports show them (Vietnamese, English): one place.
 REVIEW_STATE_LABELS: dict[str, tuple[str, str]] = {
     "pending": ("Chờ duyệt", "Awaiting review"),
     "approved": ("Đã duyệt", "Approved"),
     "returned": ("Trả lại", "Returned"),
+    "resubmitted": ("Đã sửa, chờ duyệt lại", "Corrected, to review again"),
 }
 
 ROLES: tuple[str, ...] = ("field_officer", "commune_staff", "district_staff", "admin")

@@ -24,7 +24,16 @@ from typing import Any, Literal
 
 from shared_schema.errors import ChangeErrorCode
 
-__all__ = ["Change", "FieldMeta", "Loser", "MergeResult", "RecordState", "canonical", "merge"]
+__all__ = [
+    "Change",
+    "FieldMeta",
+    "Loser",
+    "MergeResult",
+    "RecordState",
+    "canonical",
+    "merge",
+    "resubmit",
+]
 
 IMMUTABLE_FIELDS = frozenset({"unit"})
 
@@ -208,3 +217,23 @@ def merge(state: RecordState | None, change: Change) -> MergeResult:
         conflicts=conflicts,
         losers=[lo for lo in losers if lo.field in conflicts],
     )
+
+
+def resubmit(before: RecordState | None, result: MergeResult, change: Change) -> MergeResult:
+    """SYNC.md "Records": a change from someone who may not review (the caller decides who),
+    applied to a record whose ``review_state`` is ``returned``, sets it to ``resubmitted`` in the
+    same revision; the field takes the change's HLC, ``review_comment`` stays. So the reviewer
+    finds the corrected record again, and every device learns it was sent back."""
+    state = result.state
+    if (
+        before is None
+        or not result.accepted
+        or change.op != "upsert"
+        or before.fields.get("review_state") != "returned"
+        or state.rev == before.rev  # nothing was applied: the change was in already
+        or state.deleted
+    ):
+        return result
+    fields = {**state.fields, "review_state": "resubmitted"}
+    meta = {**state.meta, "review_state": FieldMeta(change.hlc, state.rev)}
+    return replace(result, state=replace(state, fields=fields, meta=meta))

@@ -23,7 +23,7 @@ from shared_schema.entities import REVIEW_FIELDS
 from shared_schema.errors import ChangeErrorCode
 from shared_schema.forms import FormSet, load_default_forms
 from shared_schema.hlc import parse_hlc
-from shared_schema.merge import Change, FieldMeta, RecordState, canonical, merge
+from shared_schema.merge import Change, FieldMeta, RecordState, canonical, merge, resubmit
 from shared_schema.wire import parse_change
 
 __all__ = ["push"]
@@ -157,6 +157,8 @@ def push(
             results.append(_rejected(cid, check_errs))
             continue
         outcome = merge(rec.state if rec else None, change)
+        if principal.role not in REVIEWER_ROLES:  # an officer's fix of a returned record
+            outcome = resubmit(rec.state if rec else None, outcome, change)
         if not outcome.accepted:
             assert outcome.error is not None
             results.append(_rejected(cid, [err(outcome.error_field, outcome.error, lang)]))
