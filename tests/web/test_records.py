@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import unicodedata
+import zipfile
+from pathlib import Path
 from typing import Any
 
 from tests.web.conftest import MODEL, Site, log_in, shot
@@ -291,3 +294,11 @@ def test_plan_filter_lists_evidence_by_its_visits_date(page: Any, site: Site) ->
     page.goto(f"/web/records?entity=evidence&q={tag}&plan={plan.json()['plan_id']}")
     listed = page.locator("table.records tbody tr").all_inner_texts()
     assert len(listed) == 1 and "trong kỳ" in listed[0]
+    # The list's download is the plan's too (issue 18: its links dropped the plan).
+    with page.expect_download() as info:
+        page.click(".downloads a[href*='records.csv.zip']")
+    with zipfile.ZipFile(io.BytesIO(Path(info.value.path()).read_bytes())) as z:
+        visits = z.read("visit.csv").decode("utf-8-sig")
+        evidence = z.read("evidence.csv").decode("utf-8-sig")
+    assert inside in visits and after not in visits
+    assert f"Ảnh {tag} trong kỳ" in evidence and f"Ảnh {tag} ngoài kỳ" not in evidence

@@ -43,7 +43,12 @@ def query(params: dict[str, Any], **changes: Any) -> str:
     return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
 
 
+# The list's filters an export knows (SYNC.md "Reports and downloads"); the entity and the text
+# search narrow a page of the list, not a download of the unit's whole dataset.
+_EXPORT_FILTERS = ("unit", "content_area", "status", "review_state", "plan", "from", "to")
+
+
 def download_query(params: dict[str, Any]) -> str:
-    """The list's filters for a download link. ``plan`` is left out while the exports answer any
-    plan with 404 (SYNC.md's ``plan`` export filter is not built yet)."""
-    return query({k: v for k, v in params.items() if k != "plan"})
+    """The list's filters for a download link, ``plan`` included (issue 18: it was left out, and
+    a plan's list downloaded every record)."""
+    return query({k: v for k, v in params.items() if k in _EXPORT_FILTERS})
