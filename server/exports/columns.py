@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -106,6 +106,18 @@ def choice_labels(forms: FormSet, entity: str, name: str) -> dict[str, tuple[str
 
 # Referenced records shown by name beside their id when the export is for people.
 NAMED_ENTITIES = ("residential_area", "model")
+# In ``names``: a visit's id under this prefix → the id of its model, so that a photo of a visit
+# is named with the visit's model (issue 18: the evidence sheet's model name was empty for them).
+VISIT_MODEL = "visit-model:"
+
+
+def model_of(fields: dict[str, Any], names: dict[str, str]) -> str | None:
+    """The model a record belongs to: the one it names, else its visit's (through ``names``)."""
+    model = fields.get("model")
+    if isinstance(model, str) and model:
+        return model
+    visit = fields.get("visit")
+    return names.get(VISIT_MODEL + visit) if isinstance(visit, str) else None
 
 
 def entity_columns(
@@ -184,12 +196,15 @@ def cell(
     """
     t = col.type
     if t == "meta":
+        if col.source == "local":
+            when = utc(str(row.updated_at))
+            return in_vietnam(when) if isinstance(when, datetime) else when
         value = getattr(row, col.source)
         return utc(value) if col.source == "updated_at" else value
     if t == "unit_name":
         return names.get(row.unit or "")
     if t == "reference_name":
-        ref = fields.get(col.source)
+        ref = model_of(fields, names) if col.source == "model" else fields.get(col.source)
         return names.get(ref) if isinstance(ref, str) else None
     if t == "deleted":
         return bool(row.deleted)
@@ -221,6 +236,19 @@ def cell(
 
 def _json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
+
+
+# The xlsx is for people, who read Vietnam time as the pages show it (issue 18: the sheets were
+# UTC while the web was UTC+7); the CSV stays UTC, for tools.
+VIETNAM = timedelta(hours=7)
+LOCAL_UPDATED_AT = Column(
+    "updated_at", "Cập nhật lúc (giờ Việt Nam)", "Updated at (Vietnam, UTC+7)", "meta", "local"
+)
+
+
+def in_vietnam(when: datetime) -> datetime:
+    """A naive UTC datetime as a naive Vietnam one (UTC+7, no summer time)."""
+    return when + VIETNAM
 
 
 def utc(stamp: str) -> datetime | str:

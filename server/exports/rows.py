@@ -10,7 +10,7 @@ import orjson
 from sqlalchemy import Connection, Engine, Row
 
 from server import store
-from server.exports.columns import NAMED_ENTITIES
+from server.exports.columns import NAMED_ENTITIES, VISIT_MODEL
 from server.exports.filters import Links, keep
 from server.exports.query import PreparedExport
 
@@ -41,8 +41,9 @@ def records(
     """``(row, fields)`` of the entity's records in the export's subtree that pass its filters.
 
     ``names``: when given, every residential area's and model's name read is added to it (filtered
-    out or not), so the entities after them can name what they reference; residential areas come
-    before models, and models before visits and evidence, in ``ENTITIES``.
+    out or not), and every visit's model (``VISIT_MODEL``), so the entities after them can name
+    what they reference; residential areas come before models, and models before visits and
+    evidence, in ``ENTITIES``.
     """
     q = prepared.query
     rows = store.records.stream_under(
@@ -55,5 +56,11 @@ def records(
             fields = {}
         if sink is not None and isinstance(name := fields.get("name"), str):
             sink[row.record_id] = name
+        if (
+            names is not None
+            and entity == "visit"
+            and isinstance(model := fields.get("model"), str)
+        ):
+            names[VISIT_MODEL + row.record_id] = model
         if keep(q, found, row, fields, prepared.period):
             yield row, fields

@@ -31,12 +31,14 @@ from stream_zip import MemberFile
 from server import store
 from server.clock import utc_now
 from server.exports.columns import (
+    LOCAL_UPDATED_AT,
     REVIEW_LABELS,
     Column,
     cell,
     choice_labels,
     entity_columns,
     entity_title,
+    in_vietnam,
     label,
 )
 from server.exports.filters import Links, links
@@ -104,9 +106,12 @@ def _entity_sheets(
 ) -> Iterator[MemberFile]:
     """One entity's sheet, and ``(2)``, ``(3)``… while the records outrun a sheet."""
     q = prepared.query
-    cols = entity_columns(
-        entity, include_deleted=q.include_deleted, forms=forms, names_beside=q.labels
-    )
+    cols = [
+        LOCAL_UPDATED_AT if c.key == "updated_at" else c
+        for c in entity_columns(
+            entity, include_deleted=q.include_deleted, forms=forms, names_beside=q.labels
+        )
+    ]
     widths = [_width(c) for c in cols]
     header = [c.label(q.lang) if q.labels else c.key for c in cols]
     base = SHEET_TITLES[entity][1 if q.lang == "en" else 0] if q.labels else entity
@@ -168,7 +173,7 @@ _SUMMARY_TEXT = {
     "sheet": ("Tổng hợp", "Summary"),
     "title": ("Tổng hợp dữ liệu “Đoàn kết sáng tạo”", "“Đoàn kết sáng tạo” data summary"),
     "unit": ("Đơn vị", "Unit"),
-    "generated": ("Thời điểm xuất (UTC)", "Exported at (UTC)"),
+    "generated": ("Thời điểm xuất (giờ Việt Nam)", "Exported at (Vietnam, UTC+7)"),
     "filters": ("Bộ lọc", "Filters"),
     "none": ("không", "none"),
     "code": ("Mã đơn vị", "Code"),
@@ -227,7 +232,7 @@ def _summary_rows(
 
     yield ws.row([t("title")], BOLD)
     yield ws.row([t("unit"), f"{prepared.unit['name']} ({prepared.unit['code']})"])
-    yield ws.row([t("generated"), utc_now()])
+    yield ws.row([t("generated"), in_vietnam(utc_now())])
     yield ws.row([t("filters"), _filters_text(prepared, forms) or t("none")])
     ws.skip()
     yield ws.row([t("code"), t("name"), *(entity_title(e, q.lang, forms) for e in ENTITIES)], HEAD)

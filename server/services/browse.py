@@ -166,7 +166,7 @@ def _named_by(conn: Connection, rows: list[Row[Any]]) -> periods.Lookup:
             x.entity,
             periods.with_received_day(x.entity, orjson.loads(x.fields), x.created_at),
         )
-        for x in store.records.page_rows_by_id(conn, refs)
+        for x in store.records.rows_by_id(conn, refs)
     }
     return found.get
 
@@ -251,7 +251,7 @@ def record_detail(conn: Connection, who: Principal, record_id: str, lang: str) -
     related = _related(conn, who, row)
     refs = {
         str(r.record_id): title_of(orjson.loads(r.fields))
-        for r in store.records.page_rows_by_id(
+        for r in store.records.rows_by_id(
             conn, [v for v in fields.values() if isinstance(v, str) and len(v) == 36]
         )
         if who.in_scope(r.unit)

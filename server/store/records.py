@@ -187,8 +187,8 @@ def one(conn: Connection, record_id: str) -> Any:
     return rows[0] if rows else None
 
 
-def page_rows_by_id(conn: Connection, record_ids: Iterable[str]) -> list[Row[Any]]:
-    """The records among ``record_ids`` as the pages read them."""
+def rows_by_id(conn: Connection, record_ids: Iterable[str]) -> list[Row[Any]]:
+    """The records among ``record_ids`` as the pages and the media index read them."""
     out: list[Row[Any]] = []
     for part in chunks(dict.fromkeys(record_ids)):
         out += conn.execute(select(*_PAGE_COLUMNS).where(records.c.record_id.in_(part)))

@@ -514,6 +514,11 @@ def test_xlsx_names_a_referenced_area_or_model_beside_its_id(
     assert visits
     for v in visits:
         assert v[f"{model_label} – tên"] == model_names[v[model_label]]
+    # A visit's photo names no model itself: its sheet names the visit's (issue 18: empty before).
+    evidence = {e["Mã bản ghi"]: e for e in _sheet_rows(r.content, title["evidence"])}
+    ev_model = field[("evidence", "model")]
+    assert evidence[data.ev_photo][ev_model] in (None, "")
+    assert evidence[data.ev_photo][f"{ev_model} – tên"] == CAMERA
 
 
 def test_csv_headers_labels_and_a_bad_headers_value(
@@ -609,11 +614,31 @@ def test_media_zip_paths_bytes_and_missing(
         assert zf.testzip() is None
         names = zf.namelist()
         photo = f"visit/{data.visit}/{data.ev_photo}.jpg"
-        assert sorted(names) == sorted([photo, "missing.csv"])
+        assert sorted(names) == sorted([photo, "index.csv", "missing.csv"])
         assert hashlib.sha256(zf.read(photo)).hexdigest() == JPEG_SHA
         assert zf.getinfo(photo).compress_type == zipfile.ZIP_STORED
         assert zf.getinfo(photo).external_attr >> 16 == 0o644
         missing_raw = zf.read("missing.csv")
+        index_raw = zf.read("index.csv")
+    # index.csv (issue 18): what each file is, so "the photo of model X" is one look-up; a visit's
+    # photo is named with the visit's model.
+    assert index_raw.startswith(b"\xef\xbb\xbf")
+    index = list(csv.DictReader(io.StringIO(index_raw.decode("utf-8-sig"))))
+    assert index == [
+        {
+            "path": photo,
+            "record_id": data.ev_photo,
+            "sha256": JPEG_SHA,
+            "caption": index[0]["caption"],
+            "model_id": data.m_camera,
+            "model_name": CAMERA,
+            "visit_date": "2024-05-02",
+            "residential_area": "Thôn Đoàn Kết",
+            "unit": DAK_WIL,
+            "unit_name": "Xã Đắk Wil",
+        }
+    ]
+    assert index[0]["caption"]
     assert missing_raw.startswith(b"\xef\xbb\xbf")
     missing = list(csv.DictReader(io.StringIO(missing_raw.decode("utf-8-sig"))))
     assert [
@@ -624,7 +649,7 @@ def test_media_zip_paths_bytes_and_missing(
     # Filters reach the evidence through its model: content area 5 is the stopped model only.
     r = get(c, "media.zip", unit=DAK_WIL, content_area="5")
     with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
-        assert zf.namelist() == ["missing.csv"]
+        assert zf.namelist() == ["index.csv", "missing.csv"]
 
 
 def test_media_zip_out_of_scope_sees_nothing(
@@ -634,7 +659,8 @@ def test_media_zip_out_of_scope_sees_nothing(
     r = get(c, "media.zip", unit=EA_TLING)
     assert r.status_code == 200
     with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
-        assert zf.namelist() == ["missing.csv"]
+        assert zf.namelist() == ["index.csv", "missing.csv"]
+        assert zf.read("index.csv").decode("utf-8-sig").strip().count("\n") == 0
         assert zf.read("missing.csv").decode("utf-8-sig").strip().count("\n") == 0
 
 

@@ -13,7 +13,7 @@ import importlib
 import io
 import os
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -99,7 +99,7 @@ def test_xlsx_read_back_typed(officer: httpx.Client) -> None:
     households = _column(ws, f.field("participating_households").label.vi)  # type: ignore[union-attr]
     gain = _column(ws, f.field("productivity_gain_pct").label.vi)  # type: ignore[union-attr]
     start = _column(ws, f.field("start_date").label.vi)  # type: ignore[union-attr]
-    updated = _column(ws, "Cập nhật lúc (UTC)")
+    updated = _column(ws, "Cập nhật lúc (giờ Việt Nam)")
     assert sorted(ws.cell(r, households).value for r in range(2, MODELS + 2)) == [
         10,
         11,
@@ -113,6 +113,12 @@ def test_xlsx_read_back_typed(officer: httpx.Client) -> None:
     stamp = ws.cell(2, updated)
     assert isinstance(stamp.value, datetime) and stamp.value.year >= 2025
     assert stamp.number_format == "yyyy-mm-dd hh:mm:ss"
+    # Vietnam time, as the pages show it (issue 18: the sheets were UTC): the record's
+    # updated_at (UTC, in the pull) plus seven hours.
+    record_id = ws.cell(2, 1).value
+    pulled = {r["record_id"]: r for r in officer.get("/sync/pull").json()["records"]}
+    utc_stamp = datetime.fromisoformat(pulled[record_id]["updated_at"].replace("Z", ""))
+    assert abs(stamp.value - (utc_stamp + timedelta(hours=7))) < timedelta(seconds=1)
     summary = wb[VI["summary"]]
     assert summary.freeze_panes == "C7"
     rows = {r[0]: r for r in summary.iter_rows(min_row=7, values_only=True) if r[0]}
