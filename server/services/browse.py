@@ -26,7 +26,7 @@ from server.services import attachments as attachments_service
 from server.services.auth import Principal
 from server.services.units import unit_in_scope, units_in_scope
 from shared_schema import periods
-from shared_schema.display import choices_text
+from shared_schema.display import choices_text, review_state_label
 from shared_schema.entities import ENTITIES, REVIEW_STATES
 from shared_schema.errors import ErrorCode
 from shared_schema.forms import FieldDef, FormDefinition, FormSet, load_default_forms
@@ -108,7 +108,11 @@ def _matches(
     return True
 
 
-def title_of(fields: dict[str, Any]) -> str:
+def title_of(fields: dict[str, Any], model_name: str | None = None) -> str:
+    """A record's title: its name, title or caption; a visit's is its model's name and its date
+    (issue 18: a date alone said nothing in a list of visits)."""
+    if model_name and isinstance(day := fields.get("visit_date"), str):
+        return f"{model_name} — {day}"
     for name in _TITLE_FIELDS:
         value = fields.get(name)
         if isinstance(value, str) and value.strip():
@@ -143,10 +147,35 @@ def list_records(
             if _matches(f, r, fields, key, named):
                 out.append(_summary_row(r, fields))
                 if len(out) == PAGE_SIZE:
+                    _name_visits(conn, out)
                     return out, before
         if len(rows) < _BATCH:
+            _name_visits(conn, out)
             return out, None
+    _name_visits(conn, out)
     return out, before
+
+
+def total(conn: Connection, who: Principal, f: RecordFilter) -> int | None:
+    """How many records the list holds in all, when its filters are the database's own (unit,
+    entity, dates); None when a filter is checked row by row (a count would read them all)."""
+    if any((f.content_area, f.status, f.review_state, f.text, f.period)):
+        return None
+    unit_in_scope(conn, who, f.unit)
+    return store.records.count_under(
+        conn,
+        unit=f.unit,
+        entities=[f.entity] if f.entity else None,
+        updated_from=f.date_from.isoformat() if f.date_from else None,
+        updated_before=(f.date_to + timedelta(days=1)).isoformat() if f.date_to else None,
+    )
+
+
+def mark_conflicts(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """``has_conflict`` on the listed rows with an open conflict (a column of the list)."""
+    found = store.conflicts.open_among(conn, [r["record_id"] for r in rows]) if rows else set()
+    for r in rows:
+        r["has_conflict"] = r["record_id"] in found
 
 
 def _nothing(_record_id: str) -> None:
@@ -171,8 +200,32 @@ def _named_by(conn: Connection, rows: list[Row[Any]]) -> periods.Lookup:
     return found.get
 
 
+def summary_rows(conn: Connection, rows: list[Row[Any]]) -> list[dict[str, Any]]:
+    """Rows of a list (a page of a queue, say) as the list shows them."""
+    out = [_summary_row(r, orjson.loads(r.fields)) for r in rows]
+    _name_visits(conn, out)
+    return out
+
+
+def _name_visits(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Title the visits among ``rows`` by their model's name and their date."""
+    models = {r["model"] for r in rows if r["entity"] == "visit" and r["model"]}
+    if not models:
+        return
+    names = {
+        m.record_id: title_of(orjson.loads(m.fields))
+        for m in store.records.rows_by_id(conn, models)
+        if m.entity == "model" and m.unit in {r["unit"] for r in rows}
+    }
+    for r in rows:
+        if r["entity"] == "visit" and r["model"] in names:
+            r["title"] = title_of(r["fields"], names[r["model"]])
+
+
 def _summary_row(r: Row[Any], fields: dict[str, Any]) -> dict[str, Any]:
     return {
+        "fields": fields,
+        "model": fields.get("model") if isinstance(fields.get("model"), str) else None,
         "record_id": r.record_id,
         "entity": r.entity,
         "unit": r.unit,
@@ -225,6 +278,28 @@ class Labeller:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return value if isinstance(value, str) else orjson.dumps(value).decode()
         return f"{value:,}".replace(",", ".") if isinstance(value, int) else str(value)
+
+
+_COMMENT = {"vi": "Lý do", "en": "Reason"}
+
+
+def _in_words(changed: dict[str, Any], lab: Labeller, lang: str) -> list[tuple[str, str]]:
+    """A change as the history shows it: each field by its label and value; a review decision as
+    one line, "Trả lại: <reason>", not ``review_state: returned`` (issue 18)."""
+    out = [
+        (lab.label(k), lab.value(k, v))
+        for k, v in changed.items()
+        if k not in ("form_id", "form_version", "review_state", "review_comment")
+    ]
+    state, comment = changed.get("review_state"), changed.get("review_comment")
+    words = review_state_label(state, lang) if isinstance(state, str) else ""
+    if isinstance(comment, str) and comment.strip():
+        words = (
+            f"{words}: {comment}" if words else f"{_COMMENT.get(lang, _COMMENT['vi'])}: {comment}"
+        )
+    if words:
+        out.insert(0, ("", words))  # a decision reads as itself: no field label before it
+    return out
 
 
 def _form_of(forms: FormSet, fields: dict[str, Any]) -> FormDefinition | None:
@@ -280,11 +355,7 @@ def record_detail(conn: Connection, who: Principal, record_id: str, lang: str) -
                 "op": h.op,
                 "status": h.status,
                 "rev": h.rev,
-                "what": [
-                    (lab.label(k), lab.value(k, v))
-                    for k, v in changed.items()
-                    if k not in ("form_id", "form_version")
-                ],
+                "what": _in_words(changed, lab, lang),
             }
         )
     conflicts = [
@@ -303,7 +374,7 @@ def record_detail(conn: Connection, who: Principal, record_id: str, lang: str) -
     return {
         "record_id": row.record_id,
         "entity": row.entity,
-        "title": title_of(fields),
+        "title": title_of(fields, refs.get(str(fields.get("model")))),
         "form_title": (form.title.en if lang == "en" else form.title.vi) if form else row.entity,
         "unit": row.unit,
         "rev": row.rev,
@@ -330,7 +401,8 @@ def _related(conn: Connection, who: Principal, row: Row[Any]) -> dict[str, Any]:
             vf = orjson.loads(v.fields)
             if vf.get("model") == row.record_id:
                 visit_ids.add(v.record_id)
-                visits.append({"record_id": v.record_id, "title": title_of(vf), "fields": vf})
+                title = title_of(vf, title_of(orjson.loads(row.fields)))
+                visits.append({"record_id": v.record_id, "title": title, "fields": vf})
     for e in store.records.of_unit(conn, row.unit, "evidence"):
         ef = orjson.loads(e.fields)
         if ef.get("visit") in visit_ids or (

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, Row, and_, insert, select, update
 
 from server.db.schema import conflicts
 
-__all__ = ["add", "open_for", "resolve"]
+__all__ = ["add", "open_among", "open_for", "resolve"]
 
 
 def add(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -40,3 +40,11 @@ def resolve(conn: Connection, record_id: str, field: str, *, user_id: int, at: s
         .values(resolved_at=at, resolved_by=user_id)
     )
     return int(conn.execute(stmt).rowcount or 0)
+
+
+def open_among(conn: Connection, record_ids: list[str]) -> set[str]:
+    """Which of ``record_ids`` have an open conflict."""
+    q = select(conflicts.c.record_id).where(
+        conflicts.c.record_id.in_(record_ids), conflicts.c.resolved_at.is_(None)
+    )
+    return set(conn.execute(q).scalars())

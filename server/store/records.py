@@ -7,6 +7,8 @@
 - the staff pages' lists, paged by keyset on ``records.seq`` (indexed, unique per record: the last
   change's number), newest first: ``seq < :before ORDER BY seq DESC LIMIT n``, never OFFSET, so
   the thousandth page costs what the first does; one record, records by id, a unit's records;
+- the review queues (records by review state, read off the report facts; records with an open
+  conflict) and their counts;
 - the demo's look-ups.
 """
 
@@ -15,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, literal, select, update
+from sqlalchemy import Connection, Row, bindparam, func, literal, select, update
 
-from server.db.schema import records, unit_closure
+from server.db.schema import conflicts, record_facts, records, unit_closure
 from server.store.driver import chunks, insert_rows
 
 # What a reader of whole records gets: the row attributes exports and pages read (created_at:
@@ -208,3 +210,100 @@ def existing_ids(conn: Connection, record_ids: Iterable[str]) -> set[str]:
     """Which of ``record_ids`` the server holds (a few: the demo's fixed ids)."""
     q = select(records.c.record_id).where(records.c.record_id.in_(list(record_ids)))
     return set(conn.execute(q).scalars())
+
+
+# ---------------------------------------------------------------------------- review queues
+def queue_page(
+    conn: Connection,
+    *,
+    unit: str,
+    state: str,
+    entities: Iterable[str] | None = None,
+    before_seq: int | None = None,
+    exclude: str | None = None,
+    limit: int = 1,
+) -> list[Row[Any]]:
+    """Live records under ``unit`` whose review state is ``state`` (no state counts as
+    ``pending``), newest change first: a review queue, read off the report facts' state."""
+    state_col = func.coalesce(record_facts.c.review_state, "pending")
+    q = (
+        select(*_PAGE_COLUMNS)
+        .select_from(records.join(record_facts, record_facts.c.record_id == records.c.record_id))
+        .where(
+            record_facts.c.unit.in_(
+                select(unit_closure.c.descendant).where(unit_closure.c.ancestor == unit)
+            ),
+            state_col == state,
+            records.c.deleted.is_(False),
+        )
+    )
+    if entities is not None:
+        q = q.where(record_facts.c.entity.in_(list(entities)))
+    if before_seq is not None:
+        q = q.where(records.c.seq < before_seq)
+    if exclude is not None:
+        q = q.where(records.c.record_id != exclude)
+    return list(conn.execute(q.order_by(records.c.seq.desc()).limit(limit)))
+
+
+def conflicted_page(
+    conn: Connection,
+    *,
+    unit: str,
+    before_seq: int | None = None,
+    exclude: str | None = None,
+    limit: int = 1,
+) -> list[Row[Any]]:
+    """Live records under ``unit`` with an open conflict, newest change first."""
+    open_ = select(conflicts.c.record_id).where(conflicts.c.resolved_at.is_(None))
+    q = select(*_PAGE_COLUMNS).where(
+        records.c.record_id.in_(open_),
+        records.c.unit.in_(
+            select(unit_closure.c.descendant).where(unit_closure.c.ancestor == unit)
+        ),
+        records.c.deleted.is_(False),
+    )
+    if before_seq is not None:
+        q = q.where(records.c.seq < before_seq)
+    if exclude is not None:
+        q = q.where(records.c.record_id != exclude)
+    return list(conn.execute(q.order_by(records.c.seq.desc()).limit(limit)))
+
+
+def queue_counts(conn: Connection, unit: str) -> dict[str, int]:
+    """Live records under ``unit`` by review state (no state: ``pending``), and ``conflicts``:
+    those with an open conflict."""
+    state_col = func.coalesce(record_facts.c.review_state, "pending")
+    under = select(unit_closure.c.descendant).where(unit_closure.c.ancestor == unit)
+    q = select(state_col, func.count()).where(record_facts.c.unit.in_(under)).group_by(state_col)
+    out = {str(s): int(n) for s, n in conn.execute(q)}
+    open_ = select(conflicts.c.record_id).where(conflicts.c.resolved_at.is_(None))
+    q2 = select(func.count()).where(
+        records.c.record_id.in_(open_), records.c.unit.in_(under), records.c.deleted.is_(False)
+    )
+    out["conflicts"] = int(conn.execute(q2).scalar_one())
+    return out
+
+
+def count_under(
+    conn: Connection,
+    *,
+    unit: str,
+    entities: Iterable[str] | None,
+    updated_from: str | None,
+    updated_before: str | None,
+) -> int:
+    """How many live records :func:`page_of_records` walks through, all pages together."""
+    q = select(func.count()).where(
+        records.c.unit.in_(
+            select(unit_closure.c.descendant).where(unit_closure.c.ancestor == unit)
+        ),
+        records.c.deleted.is_(False),
+    )
+    if entities is not None:
+        q = q.where(records.c.entity.in_(list(entities)))
+    if updated_from:
+        q = q.where(records.c.updated_at >= updated_from)
+    if updated_before:
+        q = q.where(records.c.updated_at < updated_before)
+    return int(conn.execute(q).scalar_one())

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from server.db.engine import read_tx
-from server.services import browse
+from server.services import browse, queues
 from server.services import reports as reports_service
 from server.services.units import unit_in_scope
 from server.web.pages.common import choices, download_query, pickable_units, query
@@ -64,6 +64,7 @@ def dashboard(web: Annotated[Web, Depends(staff)]) -> Response:
     unit = params.get("unit") or who.units[0]
     with read_tx(web.engine) as conn:
         report = reports_service.summary(conn, who, unit, params.get("plan"))
+        queue_counts = queues.counts(conn, who, unit)
         units = pickable_units(conn, who)
         plans = visible_plans(conn, who)
     totals = report["totals"]
@@ -99,6 +100,8 @@ def dashboard(web: Annotated[Web, Depends(staff)]) -> Response:
         content_areas=choices("model", "content_area", web.lang),
         charts=charts,
         download_query=download_query({**params, "unit": unit}),
+        queue_unit=unit,
+        queue_counts=queue_counts,
     )
 
 

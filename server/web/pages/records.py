@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from server.db.engine import read_tx, write_tx
 from server.errors import ServerError
 from server.services import attachments as attachments_service
-from server.services import browse, review
+from server.services import browse, queues, review
 from server.storage import store_for
 from server.web.pages.common import choices, download_query, entity_names, pickable_units, query
 from server.web.routing import WebRoute
@@ -29,6 +29,7 @@ FILTER_KEYS = (
     "from",
     "to",
     "q",
+    "queue",
 )
 
 
@@ -49,10 +50,20 @@ def filter_choices(web: Web, conn: Any) -> dict[str, Any]:
 def record_list(web: Annotated[Web, Depends(staff)]) -> Response:
     params = filter_params(web)
     raw = {**params, "before": web.request.query_params.get("before", "")}
+    queue = params.get("queue")
     with read_tx(web.engine) as conn:
         f = browse.parse_filter(raw, web.principal.units[0])
-        f = _with_plan(web, conn, f, params.get("plan"))
-        rows, next_before = browse.list_records(conn, web.principal, f)
+        counts = queues.counts(conn, web.principal, f.unit)
+        if queue:  # a review queue: its records, newest change first
+            page, next_before = queues.page(
+                conn, web.principal, queue, f.unit, entity=f.entity, before_seq=f.before
+            )
+            rows, total = browse.summary_rows(conn, page), counts.get(queue)
+        else:
+            f = _with_plan(web, conn, f, params.get("plan"))
+            rows, next_before = browse.list_records(conn, web.principal, f)
+            total = browse.total(conn, web.principal, f)
+        browse.mark_conflicts(conn, rows)
         context = filter_choices(web, conn)
         context["plans"] = _plans(web, conn)
     names = dict(context["entities"])
@@ -68,6 +79,11 @@ def record_list(web: Annotated[Web, Depends(staff)]) -> Response:
         first_url=f"/web/records?{query(params)}" if f.before else None,
         download_query=download_query(params),
         page_size=browse.PAGE_SIZE,
+        queue=queue,
+        queue_unit=f.unit,
+        queue_counts=counts,
+        total=total,
+        notice="queue_empty" if web.request.query_params.get("done") == "queue_empty" else None,
         **context,
     )
 
@@ -88,15 +104,35 @@ def _with_plan(web: Web, conn: Any, f: browse.RecordFilter, plan_id: str | None)
     )
 
 
+def _queue_of(web: Web, conn: Any, record_id: str, values: Any) -> dict[str, Any] | None:
+    """The review queue a record was opened from (``queue`` and ``unit``), with how many records
+    are left in it and the next one, or None."""
+    queue, unit = values.get("queue", ""), values.get("unit", "")
+    if queue not in queues.QUEUES or not unit:
+        return None
+    left = queues.counts(conn, web.principal, unit)[queue]
+    following = queues.next_record(conn, web.principal, queue, unit, current=record_id)
+    where = query({"queue": queue, "unit": unit})
+    return {
+        "key": queue,
+        "unit": unit,
+        "left": left,
+        "skip_url": f"/web/records/{following}?{where}" if following else None,
+        "list_url": f"/web/records?{where}",
+    }
+
+
 @router.get("/records/{record_id}")
 def record_page(record_id: str, web: Annotated[Web, Depends(staff)]) -> Response:
     with read_tx(web.engine) as conn:
         rec = browse.record_detail(conn, web.principal, record_id, web.lang)
+        in_queue = _queue_of(web, conn, record_id, web.request.query_params)
     notice = web.request.query_params.get("done")
     return web.render(
         "record.html",
         active="records",
         rec=rec,
+        in_queue=in_queue,
         notice=notice if notice in ("review_done", "resolved") else None,
         errors=_error_messages(web.request.query_params.get("error", ""), web.lang),
         entity_label=dict(entity_names(web.lang)),
@@ -112,10 +148,21 @@ def _error_messages(codes: str, lang: str) -> list[str]:
     return [error_message(c, lang) for c in dict.fromkeys(known)]
 
 
-def _after_push(record_id: str, result: dict[str, Any], done: str) -> Response:
+def _after_push(web: Web, record_id: str, result: dict[str, Any], done: str) -> Response:
+    """Back to the record with what happened; from a review queue, on to its next record (issue
+    18: a backlog is decided record after record, not from the list each time)."""
+    queue, unit = web.form.get("queue", ""), web.form.get("unit", "")
+    in_queue = queue in queues.QUEUES and unit
+    where = query({"queue": queue, "unit": unit}) if in_queue else ""
     if result["status"] == "rejected":
         codes = ",".join(sorted({e["code"] for e in result["errors"]}))
-        return RedirectResponse(f"/web/records/{record_id}?{query({}, error=codes)}", 303)
+        return RedirectResponse(f"/web/records/{record_id}?{query({}, error=codes)}&{where}", 303)
+    if in_queue:
+        with read_tx(web.engine) as conn:
+            following = queues.next_record(conn, web.principal, queue, unit, current=record_id)
+        if following is None:
+            return RedirectResponse(f"/web/records?{where}&done=queue_empty", status_code=303)
+        return RedirectResponse(f"/web/records/{following}?{where}&done={done}", status_code=303)
     return RedirectResponse(f"/web/records/{record_id}?done={done}", status_code=303)
 
 
@@ -126,11 +173,13 @@ def review_post(record_id: str, web: Annotated[Web, Depends(staff)]) -> Response
     if decision == "returned" and not comment.strip():
         with read_tx(web.engine) as conn:
             rec = browse.record_detail(conn, web.principal, record_id, web.lang)
+            in_queue = _queue_of(web, conn, record_id, web.form)
         return web.render(
             "record.html",
             status=400,
             active="records",
             rec=rec,
+            in_queue=in_queue,
             review_error="reason_required",
             entity_label=dict(entity_names(web.lang)),
         )
@@ -144,7 +193,7 @@ def review_post(record_id: str, web: Annotated[Web, Depends(staff)]) -> Response
             comment=comment,
             lang=web.lang,
         )
-    return _after_push(record_id, result, "review_done")
+    return _after_push(web, record_id, result, "review_done")
 
 
 @router.post("/records/{record_id}/resolve")
@@ -160,7 +209,7 @@ def resolve_post(record_id: str, web: Annotated[Web, Depends(staff)]) -> Respons
             edited=web.form.get("value", ""),
             lang=web.lang,
         )
-    return _after_push(record_id, result, "resolved")
+    return _after_push(web, record_id, result, "resolved")
 
 
 @router.get("/files/{sha256}")
