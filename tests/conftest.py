@@ -85,4 +85,3 @@ def live_server(
     with running_server(tmp_path_factory.mktemp("srv"), url, in_process=server_in_process) as srv:
         add_users(srv, list(STANDARD_USERS), PASSWORD)
         yield srv
-
