@@ -24,6 +24,7 @@ from server.config import ServerSettings
 from server.db.engine import make_engine, read_tx
 from server.db.migrate import upgrade
 from server.services.pull import CursorCodec
+from server.web import error_page_for
 from server.web import mount as mount_web
 from shared_schema import __version__
 from shared_schema.errors import ErrorCode
@@ -112,7 +113,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.cursor_codec = cursor_codec
-    install_error_handlers(app, retry_after=settings.retry_after_seconds)
+    install_error_handlers(app, retry_after=settings.retry_after_seconds, pages=error_page_for)
     for module in (reference, auth, sync, admin, plans, reports, exports, attachments):
         app.include_router(module.router, prefix=API)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -89,7 +90,14 @@ def headers_of(exc: ServerError) -> dict[str, str]:
     return headers
 
 
-def install_error_handlers(app: FastAPI, *, retry_after: int) -> None:
+def install_error_handlers(
+    app: FastAPI,
+    *,
+    retry_after: int,
+    pages: Callable[[Request, int], Response | None] | None = None,
+) -> None:
+    """``pages``: answers an unknown path or method of the staff pages with a page of theirs
+    (``server.web.error_page_for``) rather than the API's JSON; None elsewhere."""
     @app.exception_handler(ServerError)
     async def _server_error(request: Request, exc: ServerError) -> Response:
         return error_response(request, exc.code, exc.details, headers_of(exc), exc.message)
@@ -104,6 +112,9 @@ def install_error_handlers(app: FastAPI, *, retry_after: int) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        page = pages(request, exc.status_code) if pages is not None else None
+        if page is not None:
+            return page
         code = code_for_status(exc.status_code) or ErrorCode.INVALID_REQUEST
         return error_response(request, code, None, dict(exc.headers or {}))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -19,6 +19,7 @@ from starlette.types import Scope
 
 from server.config import ServerSettings
 from server.web.render import HERE, STATIC
+from server.web.routing import error_page
 
 log = logging.getLogger("dkst.server")
 VENDOR = HERE / "node_modules"
@@ -34,6 +35,18 @@ VENDOR_FILES = (
 # The folders of those packages that the pages may load (Leaflet's CSS names its images): nothing
 # else under node_modules is served, no lock file, no dot file (issue 16).
 VENDOR_SERVED = ("@picocss/pico/css/", "chart.js/dist/", "leaflet/dist/")
+
+
+_PAGE_ERRORS = {404: "not_found", 405: "not_found", 403: "forbidden"}
+
+
+def error_page_for(request: Request, status: int) -> Response | None:
+    """A styled page for a path under /web that no page answers (issue 18: a typo got the
+    API's JSON); None for the API's paths and the pages' files."""
+    path = request.url.path
+    if not path.startswith("/web") or path.startswith(("/web/static/", "/web/vendor/")):
+        return None
+    return error_page(request, status, _PAGE_ERRORS.get(status, "bad_request"))
 
 
 def vendor_dir(settings: ServerSettings) -> Path:
@@ -63,6 +76,11 @@ def mount(app: FastAPI, settings: ServerSettings) -> None:
         log.warning("web pages: front-end packages missing (run ./dev or npm ci): %s", missing)
     app.mount("/web/static", StaticFiles(directory=STATIC), name="web-static")
     app.mount("/web/vendor", VendorFiles(directory=vendor, check_dir=False), name="web-vendor")
+
+    @app.api_route("/favicon.ico", methods=["GET", "HEAD"], include_in_schema=False)
+    def _favicon() -> Response:
+        # Browsers ask for it at the root whatever the page says: the pages' own icon.
+        return RedirectResponse("/web/static/favicon.svg", status_code=308)
 
     @app.api_route("/web", methods=["GET", "HEAD"], include_in_schema=False)
     def _web_root() -> Response:
