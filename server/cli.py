@@ -164,6 +164,27 @@ def users_add(
     typer.echo(f"added {username} ({role}, {', '.join(unit)})")
 
 
+@users_app.command("set-password")
+def users_set_password(username: str, data_dir: DataDir = DEFAULT_DATA) -> None:
+    """Give a user a new password (read from stdin or a prompt); their sessions and tokens end.
+
+    For a lost password, or a demo user's once its printed password is gone.
+
+    Example:
+        echo 'a new long secret' | dkst users set-password mttq.dakwil
+    """
+    from server.db.engine import write_tx
+    from server.services.auth import UserError, set_password
+
+    password = _read_password(prompt=True)
+    try:
+        with write_tx(_engine(data_dir)) as conn:
+            set_password(conn, username, password)
+    except UserError as exc:
+        _fail(str(exc))
+    typer.echo(f"new password set for {username}; their sessions have ended")
+
+
 @users_app.command("revoke")
 def users_revoke(username: str, data_dir: DataDir = DEFAULT_DATA) -> None:
     """Disable a user; every token of theirs is refused at once.

@@ -98,6 +98,7 @@ def install_error_handlers(
 ) -> None:
     """``pages``: answers an unknown path or method of the staff pages with a page of theirs
     (``server.web.error_page_for``) rather than the API's JSON; None elsewhere."""
+
     @app.exception_handler(ServerError)
     async def _server_error(request: Request, exc: ServerError) -> Response:
         return error_response(request, exc.code, exc.details, headers_of(exc), exc.message)

@@ -69,7 +69,10 @@ class UserError(ValueError):
         "no_unit": "a user needs at least one unit",
         "unknown_unit": "unknown unit(s) {units}: import units first (dkst units import)",
         "password_too_short": f"the password must have at least {MIN_PASSWORD_LENGTH} characters",
-        "user_exists": "user {username!r} exists already",
+        "user_exists": (
+            "user {username!r} exists already (a new password: dkst users set-password {username})"
+        ),
+        "no_such_user": "no user {username!r}",
         "role_not_grantable": "you may not give the role {role!r} on this unit",
         "unit_out_of_scope": "unit {unit!r} is not in your units",
     }
@@ -137,6 +140,17 @@ def add_user(
         units_=codes,
         at=iso(),
     )
+
+
+def set_password(conn: Connection, username: str, password: str) -> None:
+    """A new password for ``username`` (the server's CLI: a lost password, a demo user's); every
+    token of theirs ends, so every session logs in again with it."""
+    username = nfc(username)
+    user_id = store.users.id_of(conn, username) if USERNAME_RE.fullmatch(username) else None
+    if user_id is None:
+        raise UserError("no_such_user", username=username)
+    check_password_rule(password)
+    store.users.set_password(conn, user_id, hash_password(password))
 
 
 def units_of(conn: Connection, user_id: int) -> tuple[str, ...]:

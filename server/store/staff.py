@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, select
 
-from server.db.schema import device_users, devices, tokens, user_units, users
+from server.db.schema import device_users, devices, user_units, users
 
 
 def users_with_units(conn: Connection) -> list[dict[str, Any]]:
@@ -25,12 +25,6 @@ def users_with_units(conn: Connection) -> list[dict[str, Any]]:
 def user_id(conn: Connection, username: str) -> int | None:
     row = conn.execute(select(users.c.id).where(users.c.username == username)).first()
     return None if row is None else int(row.id)
-
-
-def set_password(conn: Connection, uid: int, password_hash: str) -> None:
-    """A new password; the user's sessions and tokens end (they log in again with it)."""
-    conn.execute(update(users).where(users.c.id == uid).values(password_hash=password_hash))
-    conn.execute(delete(tokens).where(tokens.c.user_id == uid))
 
 
 def device_uses(conn: Connection) -> list[dict[str, Any]]:

@@ -62,6 +62,12 @@ def disable(conn: Connection, user_id: int) -> None:
     conn.execute(delete(tokens).where(tokens.c.user_id == user_id))
 
 
+def set_password(conn: Connection, uid: int, password_hash: str) -> None:
+    """A new password; the user's sessions and tokens end (they log in again with it)."""
+    conn.execute(update(users).where(users.c.id == uid).values(password_hash=password_hash))
+    conn.execute(delete(tokens).where(tokens.c.user_id == uid))
+
+
 def scope_of(conn: Connection, unit_codes: Iterable[str]) -> frozenset[str]:
     """Every unit under ``unit_codes``, themselves included."""
     codes = list(unit_codes)

@@ -253,6 +253,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "Bạn không thể thao tác trên tài khoản có vai trò ngang hoặc cao hơn mình.",
         "You may not act on an account of your own role or above.",
     ),
+    "qr_loopback": (
+        "Địa chỉ trong mã là địa chỉ nội bộ của máy chủ: điện thoại sẽ không kết nối được. "
+        "Chạy máy chủ bằng ./dev run --lan, hoặc đặt DKST_PUBLIC_URL là địa chỉ điện thoại truy cập được.",
+        "The code holds the server's loopback address: a phone cannot reach it. Run the server "
+        "with ./dev run --lan, or set DKST_PUBLIC_URL to an address phones reach.",
+    ),
     "no_public_url": (
         "Chưa cấu hình địa chỉ máy chủ (DKST_PUBLIC_URL) nên chưa tạo được mã QR.",
         "The server's public address (DKST_PUBLIC_URL) is not set, so no QR code can be made.",

@@ -118,3 +118,39 @@ def test_demo_loads_cu_jut_with_users_and_records(tmp_path: Path) -> None:
         }
     finally:
         stop_server(srv)
+
+
+def test_a_lost_password_is_set_again_from_the_cli(tmp_path: Path) -> None:
+    """Issue 18: ``dkst users set-password``; the user's tokens end with the old password."""
+    data = tmp_path / "data"
+    env = server_env(data, None)
+    d = ["--data-dir", str(data)]
+    dkst("units", "import", "--source", "legacy", "--under", "662", *d, env=env)
+    dkst("users", "add", "lan", "--role", "field_officer", "--unit", "24643", *d, env=env,
+         input="mật khẩu cũ của Lan\n")  # fmt: skip
+    again = dkst("users", "add", "lan", "--role", "field_officer", "--unit", "24643", *d,
+                 env=env, input="whatever long\n", check=False)  # fmt: skip
+    assert again.returncode == 2 and "dkst users set-password lan" in again.stderr
+    srv = start_server(data, None, env)
+    try:
+        login = {"username": "lan", "device_id": "phone-lan"}
+        tok = httpx.post(srv.api + "/auth/token", data={**login, "password": "mật khẩu cũ của Lan"})
+        auth = {"Authorization": "Bearer " + tok.json()["access_token"]}
+        out = dkst("users", "set-password", "lan", *d, env=env, input="mật khẩu mới của Lan\n")
+        assert "new password set for lan" in out.stdout
+        assert httpx.get(srv.api + "/units", headers=auth).status_code == 401
+        old = httpx.post(srv.api + "/auth/token", data={**login, "password": "mật khẩu cũ của Lan"})
+        assert old.status_code == 401
+        new = httpx.post(
+            srv.api + "/auth/token", data={**login, "password": "mật khẩu mới của Lan"}
+        )
+        assert new.status_code == 200
+    finally:
+        stop_server(srv)
+    for args, needle in (
+        (["users", "set-password", "nobody"], "no user 'nobody'"),
+        (["users", "set-password", "lan"], "8 characters"),
+    ):
+        r = dkst(*args, *d, env=env, input="short\n" if args[-1] == "lan" else "long enough pw\n",
+                 check=False)  # fmt: skip
+        assert r.returncode == 2 and needle in r.stderr, r.stderr

@@ -165,3 +165,20 @@ def test_a_record_page_shows_messages_by_code_only(live_server: Any) -> None:
     assert spoof not in page
     page = commune.get(f"/web/records/{ra['record_id']}?error=out_of_scope,{spoof}").text
     assert spoof not in page and "phạm vi" in page
+
+
+def test_the_qr_page_warns_of_a_loopback_address(live_server: Any, staff: WebSession) -> None:
+    """Issue 18: a QR code holding 127.0.0.1 sets a phone up with an address it cannot reach."""
+    assert "127.0.0.1" in live_server.env["DKST_PUBLIC_URL"]
+    assert 'id="qr-loopback"' in staff.get("/web/admin/users/officer/qr").text
+
+
+def test_the_qr_holds_the_lan_address_it_is_given(tmp_path: Any) -> None:
+    from tests.support.server import add_user, running_server
+
+    lan = {"DKST_PUBLIC_URL": "http://192.168.1.20:8000"}
+    with running_server(tmp_path, extra_env=lan, in_process=True) as srv:
+        add_user(srv, "district", "district_staff", "662", PASSWORD)
+        add_user(srv, "officer", "field_officer", "24643", PASSWORD)
+        page = WebSession(srv, "district").get("/web/admin/users/officer/qr").text
+    assert "http://192.168.1.20:8000" in page and 'id="qr-loopback"' not in page

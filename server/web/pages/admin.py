@@ -5,7 +5,9 @@ caller could grant (``services.accounts``)."""
 from __future__ import annotations
 
 import io
+import ipaddress
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import segno
 from fastapi import APIRouter, Depends
@@ -111,7 +113,19 @@ async def user_qr(username: str, web: Annotated[Web, Depends(staff)]) -> Respons
         payload=payload,
         payload_text=text,
         svg=Markup(buf.getvalue().decode()),
+        loopback=_is_loopback(server_url),
     )
+
+
+def _is_loopback(url: str) -> bool:
+    """Whether only this computer reaches ``url`` (a phone scanning it would find nothing)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @router.get("/admin/devices")
