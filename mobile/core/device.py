@@ -32,7 +32,6 @@ from urllib.parse import quote, urlsplit
 from mobile.core.clock import DeviceClock, utc_now, wall_ms
 from mobile.core.forms import FormCatalog
 from mobile.core.http import ApiClient, DeviceApiError, NeedsLogin, RetryPolicy
-from mobile.core.location import Fix
 from mobile.core.media import MediaStore, StoredFile
 from mobile.core.outbox import Outbox
 from mobile.core.records import Records, SaveResult
@@ -346,9 +345,6 @@ class Device:
             {"code": c, "name": names.get(c, (c, None))[0], "level": names.get(c, (c, None))[1]}
             for c in codes
         ]
-
-    def location_value(self, fix: Fix) -> dict[str, Any]:
-        return fix.geopoint()
 
     def status(self) -> dict[str, Any]:
         counts = self.outbox.counts()

@@ -77,7 +77,6 @@ class FieldApp(App):
         self.auto_sync = auto_sync
         self.history: list[str] = []
         self.sync_run: SyncRun | None = None
-        self.last_sync_error = ""
         self._probing = False
         self._auto_event: Any = None
         self._loaded: set[str] = set()

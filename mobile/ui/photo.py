@@ -23,8 +23,6 @@ from mobile.ui.camera import camera_for_platform
 
 __all__ = ["SCREEN", "PhotoScreen"]
 
-FILE_FILTERS = ["*.jpg", "*.jpeg", "*.png", "*.webp", "*.pdf", "*.JPG", "*.JPEG", "*.PNG"]
-
 
 class PhotoScreen(Screen):
     chosen = StringProperty("")

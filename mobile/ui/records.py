@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from kivy.app import App
-from kivy.properties import BooleanProperty, ListProperty, StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
@@ -39,7 +39,6 @@ class RecordsScreen(Screen):
     entity = StringProperty("model")
     count_text = StringProperty("")
     has_filters = BooleanProperty(True)
-    filter_values = ListProperty([])
 
     def on_kv_post(self, _base: Any) -> None:
         app = App.get_running_app()
