@@ -19,16 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date
 from functools import cache, cached_property
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -42,11 +40,13 @@ from pydantic import (
     model_validator,
 )
 
+from shared_schema.constraints import Constraints, Count, FiniteFloat, check_constraints
 from shared_schema.entities import ENTITIES, SYSTEM_FIELDS
 from shared_schema.expr import KEYWORDS, ExprError, compile_expr
 from shared_schema.media import MEDIA_TYPES
 from shared_schema.merge import canonical
 from shared_schema.text import nfc
+from shared_schema.values import value_problem
 from shared_schema.wire import FormSummary, I18nText
 
 __all__ = [
@@ -54,8 +54,10 @@ __all__ = [
     "MEDIA_TYPES",
     "Choice",
     "Constraints",
+    "Count",
     "FieldDef",
     "FieldType",
+    "FiniteFloat",
     "FormDefinition",
     "FormLoadError",
     "FormSet",
@@ -89,18 +91,6 @@ _FILE_NAME_RE = re.compile(
 # System fields a form must not list: the server and the review workflow own them.
 _RESERVED_NAMES = SYSTEM_FIELDS - {"unit"}
 _SELECT_TYPES = frozenset({"select_one", "select_multiple"})
-# Which constraints mean something for which type; anything else is a mistake in the form file.
-_ALLOWED_CONSTRAINTS: dict[str, frozenset[str]] = {
-    "text": frozenset({"min_length", "max_length", "pattern"}),
-    "integer": frozenset({"min", "max"}),
-    "decimal": frozenset({"min", "max"}),
-    "date": frozenset({"min", "max"}),
-    "select_multiple": frozenset({"min_count", "max_count"}),
-    "attachment": frozenset({"max_size", "media_types"}),
-}
-
-FiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
-Count = Annotated[int, Field(strict=True, ge=0)]
 
 
 class FormLoadError(ValueError):
@@ -152,80 +142,6 @@ class Choice(_Frozen):
         return value
 
 
-class Constraints(_Frozen):
-    """Limits on a value; which apply depends on the field's type (checked by :class:`FieldDef`).
-
-    ``min``/``max`` are numbers for ``integer``/``decimal`` and ISO dates for ``date``.
-    Lengths count NFC code points; ``pattern`` must match the whole NFC text.
-    """
-
-    min: StrictInt | FiniteFloat | StrictStr | None = None
-    max: StrictInt | FiniteFloat | StrictStr | None = None
-    min_length: Count | None = None
-    max_length: Count | None = None
-    pattern: StrictStr | None = None
-    min_count: Count | None = None
-    max_count: Count | None = None
-    max_size: Count | None = None
-    media_types: tuple[StrictStr, ...] | None = None
-
-    @field_validator("min", "max", mode="before")
-    @classmethod
-    def _bound(cls, value: Any) -> Any:
-        # One clear message instead of one per member of the union below.
-        ok = value is None or isinstance(value, str) or _is_number(value)
-        if not ok or (isinstance(value, float) and not math.isfinite(value)):
-            raise ValueError("must be a number, or a YYYY-MM-DD date for a date field")
-        return value
-
-    def given(self) -> frozenset[str]:
-        return frozenset(k for k, v in self if v is not None)
-
-
-def _is_date(value: object) -> bool:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _check_constraints(ftype: str, c: Constraints) -> None:
-    extra = c.given() - _ALLOWED_CONSTRAINTS.get(ftype, frozenset())
-    if extra:
-        raise ValueError(f"constraints {sorted(extra)} do not apply to type {ftype}")
-    for key in ("min", "max"):
-        bound = getattr(c, key)
-        if bound is None:
-            continue
-        if ftype == "date" and not _is_date(bound):
-            raise ValueError(f"constraints.{key} of a date field must be a YYYY-MM-DD date")
-        if ftype == "integer" and not isinstance(bound, int):
-            raise ValueError(f"constraints.{key} of an integer field must be an integer")
-        if ftype == "decimal" and not _is_number(bound):
-            raise ValueError(f"constraints.{key} of a decimal field must be a number")
-    pairs = (("min", "max"), ("min_length", "max_length"), ("min_count", "max_count"))
-    for low_key, high_key in pairs:
-        low, high = getattr(c, low_key), getattr(c, high_key)
-        if low is not None and high is not None and low > high:
-            raise ValueError(f"constraints.{low_key} is greater than constraints.{high_key}")
-    if c.pattern is not None:
-        try:
-            re.compile(c.pattern)
-        except re.error as exc:
-            raise ValueError(f"constraints.pattern does not compile: {exc}") from None
-    if c.media_types is not None:
-        unknown = sorted(set(c.media_types) - set(MEDIA_TYPES))
-        if not c.media_types or unknown:
-            raise ValueError(f"constraints.media_types must be a non-empty subset of {MEDIA_TYPES}")
-
-
 class FieldDef(_Frozen):
     name: StrictStr
     type: FieldType
@@ -259,16 +175,13 @@ class FieldDef(_Frozen):
         elif self.reference_entity is not None:
             raise ValueError(f"reference_entity is only for reference fields, not {self.type}")
         if self.constraints is not None:
-            _check_constraints(self.type, self.constraints)
+            check_constraints(self.type, self.constraints)
         if self.relevant is not None:
             try:
                 compile_expr(self.relevant)
             except ExprError as exc:
                 raise ValueError(f"relevant: {exc}") from None
         if self.default is not None:
-            # Imported here: validation builds on these models, so it cannot be imported above.
-            from shared_schema.validation import value_problem
-
             problem = value_problem(self, self.default)
             if problem is not None:
                 raise ValueError(f"default {self.default!r} is not valid: {problem}")
