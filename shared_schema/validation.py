@@ -26,7 +26,8 @@ from typing import Any
 from shared_schema.entities import REVIEW_STATES
 from shared_schema.errors import ChangeErrorCode, error_message
 from shared_schema.expr import compile_expr
-from shared_schema.forms import FieldDef, FormDefinition
+from shared_schema.fields import FieldDef
+from shared_schema.form_definition import FormDefinition
 from shared_schema.values import (
     DEFAULT_MAX_FILE_SIZE,
     DEFAULT_MAX_TEXT_LENGTH,
