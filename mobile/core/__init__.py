@@ -4,6 +4,7 @@ Nothing here imports Kivy (``mobile.ui`` does) or the server (only HTTP and SYNC
 """
 
 from mobile.core.device import Device, LoginFailed, NotLoggedIn, account_paths
+from mobile.core.errors import DeviceError, DeviceErrorCode, Refused, UnknownForm
 from mobile.core.http import DeviceApiError, NeedsLogin, ServerUnreachable
 from mobile.core.location import (
     Fix,
@@ -25,6 +26,8 @@ from mobile.core.sync import Progress, SyncReport
 __all__ = [
     "Device",
     "DeviceApiError",
+    "DeviceError",
+    "DeviceErrorCode",
     "DeviceSettings",
     "Fix",
     "FixQuality",
@@ -41,12 +44,14 @@ __all__ = [
     "Progress",
     "RecordNotFound",
     "Records",
+    "Refused",
     "SaveResult",
     "ServerUnreachable",
     "StaticLocationProvider",
     "Store",
     "StoredFile",
     "SyncReport",
+    "UnknownForm",
     "UnsupportedFile",
     "account_paths",
     "classify",

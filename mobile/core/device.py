@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from mobile.core.clock import DeviceClock, utc_now, wall_ms
+from mobile.core.errors import DeviceErrorCode, Refused
 from mobile.core.forms import FormCatalog
 from mobile.core.http import ApiClient, DeviceApiError, NeedsLogin, RetryPolicy
 from mobile.core.media import MediaStore, StoredFile
@@ -157,7 +158,7 @@ class Device:
         meta = _read_device_json(data_dir)
         device_id = device_id or meta.get("device_id") or f"dkst-{uuid.uuid4().hex[:16]}"
         if not DEVICE_ID_RE.fullmatch(device_id):
-            raise ValueError("device id must match [A-Za-z0-9_.:-]{1,64}")
+            raise Refused(DeviceErrorCode.INVALID_DEVICE_ID, device_id=device_id)
         device = cls(data_dir, server, username, device_id=device_id, wall=wall)
         try:
             device._token(password)

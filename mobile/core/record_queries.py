@@ -15,19 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mobile.core.clock import DeviceClock
+from mobile.core.errors import DeviceErrorCode, RecordNotFound, Refused
 from mobile.core.forms import FormCatalog
 from mobile.core.store import Store
 from mobile.core.store import outbox as stored_outbox
 from mobile.core.store import records as stored
 from shared_schema.text import search_key
 
-__all__ = ["LocalRecord", "RecordNotFound", "RecordQueries"]
+__all__ = ["LocalRecord", "RecordQueries"]
 
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
-
-
-class RecordNotFound(LookupError):
-    pass
 
 
 @dataclass
@@ -134,7 +131,7 @@ class RecordQueries:
         whose field has that value (the app's list filters)."""
         for name in fields_equal or {}:
             if not _FIELD_NAME.fullmatch(name):
-                raise ValueError(f"not a field name: {name!r}")
+                raise Refused(DeviceErrorCode.NOT_A_FIELD_NAME, name=name)
         words = search_key(search).split() if search else []
         return stored.search(
             self.store,

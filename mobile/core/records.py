@@ -7,7 +7,8 @@ the unsent changes and the draft (:mod:`mobile.core.record_view`); pulled record
 those layers (:mod:`mobile.core.pulled`).
 
 Every save is one transaction: the record row, its outbox change and the clock value move
-together or not at all.
+together or not at all. A refusal is a coded :class:`~mobile.core.errors.Refused` (or
+:class:`~mobile.core.errors.RecordNotFound`), worded by the edge that shows it.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mobile.core.clock import utc_now
+from mobile.core.errors import DeviceErrorCode, RecordNotFound, Refused
 from mobile.core.pulled import apply_pulled
-from mobile.core.record_queries import LocalRecord, RecordNotFound, RecordQueries
+from mobile.core.record_queries import LocalRecord, RecordQueries
 from mobile.core.record_view import compose, dumps, layers, recompute, searchable
 from mobile.core.store import outbox as stored_outbox
 from mobile.core.store import records as stored
@@ -83,18 +85,23 @@ class Records(RecordQueries):
         with the issues returned, so nothing the officer typed is lost.
         """
         if entity not in ENTITIES:
-            raise ValueError(f"unknown entity {entity!r}; one of {', '.join(ENTITIES)}")
+            raise Refused(DeviceErrorCode.UNKNOWN_ENTITY, entity=entity)
         form = (
             self.forms.get(form_id, form_version)
             if form_id and form_version is not None
             else self.forms.latest(entity)
         )
         if form.entity != entity:
-            raise ValueError(f"form {form.form_id} is for {form.entity}, not {entity}")
+            raise Refused(
+                DeviceErrorCode.FORM_ENTITY_MISMATCH,
+                form_id=form.form_id,
+                form_entity=form.entity,
+                entity=entity,
+            )
         values = dict(nfc_deep(dict(values)))
         unit = unit or values.get("unit") or self._default_unit()
         if not unit:
-            raise ValueError("unit is required: this account works in several units")
+            raise Refused(DeviceErrorCode.UNIT_REQUIRED)
         fields = dict(apply_defaults(form, values))
         fields.update({"unit": unit, "form_id": form.form_id, "form_version": form.version})
         record_id = record_id or str(uuid.uuid4())
@@ -127,9 +134,9 @@ class Records(RecordQueries):
             if row is None:
                 raise RecordNotFound(record_id)
             if row["deleted"]:
-                raise ValueError("this record is deleted")
+                raise Refused(DeviceErrorCode.RECORD_DELETED, record_id=record_id)
             if "unit" in values and values["unit"] != row["unit"] and row["unit"]:
-                raise ValueError("a record's unit cannot change (SYNC.md unit_immutable)")
+                raise Refused(DeviceErrorCode.UNIT_IMMUTABLE, record_id=record_id)
             draft = json.loads(row["draft_fields"]) if row["draft_fields"] is not None else {}
             draft.update(values)
             stored.set_draft(self.store, record_id, dumps(draft))

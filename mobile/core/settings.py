@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+from mobile.core.errors import DeviceErrorCode, Refused
 from shared_schema.limits import MAX_BATCH, PULL_LIMIT_MAX, PULL_LIMIT_MIN, UPLOAD_CHUNK_SIZE
 
 __all__ = ["DeviceSettings"]
@@ -32,17 +34,19 @@ class DeviceSettings:
     manual_accuracy_m: float | None = None
 
     def validate(self) -> None:
-        if not 320 <= self.photo_max_side <= 8000:
-            raise ValueError("photo_max_side must be 320..8000")
-        if not 30 <= self.jpeg_quality <= 95:
-            raise ValueError("jpeg_quality must be 30..95")
-        if not 1 <= self.push_batch_size <= MAX_BATCH:
-            raise ValueError(f"push_batch_size must be 1..{MAX_BATCH} (SYNC.md's batch limit)")
-        if not PULL_LIMIT_MIN <= self.pull_page_size <= PULL_LIMIT_MAX:
-            raise ValueError(f"pull_page_size must be {PULL_LIMIT_MIN}..{PULL_LIMIT_MAX}")
+        """Raise :class:`~mobile.core.errors.Refused` for the first setting out of its range."""
+        ranges = (
+            ("photo_max_side", 320, 8000),
+            ("jpeg_quality", 30, 95),
+            ("push_batch_size", 1, MAX_BATCH),  # SYNC.md's batch limit
+            ("pull_page_size", PULL_LIMIT_MIN, PULL_LIMIT_MAX),
+            ("upload_connections", 1, 8),
+        )
+        for name, low, high in ranges:
+            if not low <= getattr(self, name) <= high:
+                raise Refused(DeviceErrorCode.SETTING_OUT_OF_RANGE, name=name, low=low, high=high)
         if self.upload_chunk_size < 1024:
-            raise ValueError("upload_chunk_size must be at least 1024")
-        if not 1 <= self.upload_connections <= 8:
-            raise ValueError("upload_connections must be 1..8")
-        if not 0 < self.accuracy_accept_m <= self.accuracy_warn_m:
-            raise ValueError("accuracy thresholds must satisfy 0 < accept <= warn")
+            raise Refused(DeviceErrorCode.SETTING_TOO_SMALL, name="upload_chunk_size", low=1024)
+        accept, warn = self.accuracy_accept_m, self.accuracy_warn_m
+        if not (math.isfinite(accept) and math.isfinite(warn) and 0 < accept <= warn):
+            raise Refused(DeviceErrorCode.GPS_THRESHOLDS, accept=accept, warn=warn)
