@@ -18,7 +18,7 @@ from mobile.core.location import (
     default_provider,
 )
 from mobile.core.media import MediaStore, StoredFile, UnsupportedFile
-from mobile.core.records import Issue, LocalRecord, RecordNotFound, Records, SaveResult
+from mobile.core.records import Issue, ListItem, LocalRecord, RecordNotFound, Records, SaveResult
 from mobile.core.settings import DeviceSettings
 from mobile.core.store import Store
 from mobile.core.sync import Progress, SyncReport
@@ -32,6 +32,7 @@ __all__ = [
     "Fix",
     "FixQuality",
     "Issue",
+    "ListItem",
     "LocalRecord",
     "LocationProvider",
     "LocationUnavailable",

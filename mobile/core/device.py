@@ -36,6 +36,7 @@ from mobile.core.http import ApiClient, DeviceApiError, NeedsLogin, RetryPolicy
 from mobile.core.media import MediaStore, StoredFile
 from mobile.core.outbox import Outbox
 from mobile.core.records import Records, SaveResult
+from mobile.core.settings import DeviceSettings, officer_changes
 from mobile.core.store import Store
 from mobile.core.store import reference as store_reference
 from mobile.core.sync import Progress, Synchronizer, SyncReport
@@ -229,6 +230,30 @@ class Device:
     def user(self) -> dict[str, Any]:
         return self.store.get_state("user") or {}
 
+    @property
+    def logged_in(self) -> bool:
+        """Whether the account holds a token (the server may still refuse it: a sync tells)."""
+        return bool(self.store.get_state("token"))
+
+    def log_out(self) -> None:
+        """Forget the token. The account's records, drafts, outbox and files stay on the device,
+        and are sent after the next login to this account."""
+        with self.store.transaction():
+            self.store.delete_state("token")
+
+    def settings(self) -> DeviceSettings:
+        return self.store.settings()
+
+    def update_settings(
+        self, *, gps_accept_m: float | None = None, photo_max_side: int | None = None
+    ) -> DeviceSettings:
+        """Save what the officer chose; :func:`~mobile.core.settings.officer_changes` holds the
+        rule (the GPS warning threshold follows the accept one up) and what it refuses."""
+        changes = officer_changes(
+            self.store.settings(), gps_accept_m=gps_accept_m, photo_max_side=photo_max_side
+        )
+        return self.store.update_settings(**changes)
+
     def sync(
         self, progress: Callable[[Progress], None] | None = None, *, upload: bool = True
     ) -> SyncReport:
@@ -239,8 +264,7 @@ class Device:
         except NeedsLogin:
             # The server no longer takes this token (expired, user or device revoked): forget it
             # so the app shows the login screen; the outbox and records stay.
-            with self.store.transaction():
-                self.store.delete_state("token")
+            self.log_out()
             raise
         finally:
             client.close()
@@ -276,8 +300,7 @@ class Device:
         finalize: bool = True,
     ) -> tuple[StoredFile, SaveResult]:
         """Store a photo or document and record it as evidence of a visit or model."""
-        s = self.store.settings()
-        stored = self.media.add(source, max_side=s.photo_max_side, jpeg_quality=s.jpeg_quality)
+        stored = self.add_file(source)
         parent = self.records.get(parent_id)
         values: dict[str, Any] = {
             parent_field: parent_id,
@@ -297,6 +320,11 @@ class Device:
         values = {k: v for k, v in values.items() if k in names or k in {"unit"}}
         result = self.records.create("evidence", values, unit=parent.unit, finalize=finalize)
         return stored, result
+
+    def add_file(self, source: str | Path | bytes) -> StoredFile:
+        """Store a photo (resized as the settings say) or a document for an attachment field."""
+        s = self.store.settings()
+        return self.media.add(source, max_side=s.photo_max_side, jpeg_quality=s.jpeg_quality)
 
     def fetch_file(self, sha256: str, *, cache_limit_bytes: int = 200 * 1024 * 1024) -> Path:
         """An evidence file, local or recorded by another device (downloaded once, on demand).
@@ -353,7 +381,7 @@ class Device:
             "server": self.server,
             "username": self.username,
             "device_id": self.device_id,
-            "logged_in": bool(self.store.get_state("token")),
+            "logged_in": self.logged_in,
             "records": self.records.count(),
             "drafts": self.records.draft_count(),
             "outbox": counts.__dict__,

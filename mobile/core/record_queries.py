@@ -1,5 +1,5 @@
 """Reading the device's records: one record with its status and errors, lists and searches,
-the fields in conflict, counts.
+the light rows of a list, the fields in conflict, counts.
 
 :class:`RecordQueries` is the reading half of :class:`mobile.core.records.Records` (the object a
 ``Device`` exposes as ``device.records``); saving is the other half, in ``records.py``.
@@ -22,7 +22,7 @@ from mobile.core.store import outbox as stored_outbox
 from mobile.core.store import records as stored
 from shared_schema.text import search_key
 
-__all__ = ["LocalRecord", "RecordQueries"]
+__all__ = ["ListItem", "LocalRecord", "RecordQueries"]
 
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
@@ -43,6 +43,19 @@ class LocalRecord:
     updated_at: str | None
     errors: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ListItem:
+    """A record as a list row shows it, read from its row alone: a page of them is one query
+    (a :class:`LocalRecord` also reads the record's outbox, for its status and errors)."""
+
+    record_id: str
+    entity: str
+    title: str
+    fields: dict[str, Any]
+    draft: bool  # edits saved and not finalized
+    deleted: bool
 
 
 class RecordQueries:
@@ -116,6 +129,37 @@ class RecordQueries:
             fields_equal=fields_equal,
         )
         return [self._to_record(r) for r in rows]
+
+    def list_items(
+        self,
+        entity: str | None = None,
+        *,
+        search: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        include_deleted: bool = False,
+        fields_equal: Mapping[str, Any] | None = None,
+    ) -> builtins.list[ListItem]:
+        """What :meth:`list` finds, as list rows (the app's record lists page through these)."""
+        rows = self.search_rows(
+            entity,
+            search=search,
+            limit=limit,
+            offset=offset,
+            include_deleted=include_deleted,
+            fields_equal=fields_equal,
+        )
+        return [
+            ListItem(
+                record_id=r["record_id"],
+                entity=r["entity"],
+                title=r["title"],
+                fields=json.loads(r["fields"]),
+                draft=r["draft_fields"] is not None,
+                deleted=bool(r["deleted"]),
+            )
+            for r in rows
+        ]
 
     def search_rows(
         self,

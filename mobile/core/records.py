@@ -1,7 +1,7 @@
 """Records on the device: create, edit, draft, finalize, discard, delete; what a save returns.
 
 :class:`Records` is the object a ``Device`` exposes as ``device.records``: it reads through
-:class:`~mobile.core.record_queries.RecordQueries` (get, list, search, conflicts,
+:class:`~mobile.core.record_queries.RecordQueries` (get, list, list items, search, conflicts,
 counts) and saves here. What the officer sees of a record is composed from the server's state,
 the unsent changes and the draft (:mod:`mobile.core.record_view`); pulled records go in under
 those layers (:mod:`mobile.core.pulled`).
@@ -23,7 +23,7 @@ from typing import Any
 from mobile.core.clock import utc_now
 from mobile.core.errors import DeviceErrorCode, RecordNotFound, Refused
 from mobile.core.pulled import apply_pulled
-from mobile.core.record_queries import LocalRecord, RecordQueries
+from mobile.core.record_queries import ListItem, LocalRecord, RecordQueries
 from mobile.core.record_view import compose, dumps, layers, recompute, searchable
 from mobile.core.store import outbox as stored_outbox
 from mobile.core.store import records as stored
@@ -34,6 +34,7 @@ from shared_schema.validation import apply_defaults, validate
 
 __all__ = [
     "Issue",
+    "ListItem",
     "LocalRecord",
     "RecordNotFound",
     "Records",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from mobile.core.errors import DeviceErrorCode, Refused
 from shared_schema.limits import MAX_BATCH, PULL_LIMIT_MAX, PULL_LIMIT_MIN, UPLOAD_CHUNK_SIZE
 
-__all__ = ["DeviceSettings"]
+__all__ = ["DeviceSettings", "officer_changes"]
 
 
 @dataclass
@@ -50,3 +51,30 @@ class DeviceSettings:
         accept, warn = self.accuracy_accept_m, self.accuracy_warn_m
         if not (math.isfinite(accept) and math.isfinite(warn) and 0 < accept <= warn):
             raise Refused(DeviceErrorCode.GPS_THRESHOLDS, accept=accept, warn=warn)
+
+
+def officer_changes(
+    current: DeviceSettings,
+    *,
+    gps_accept_m: float | None = None,
+    photo_max_side: int | None = None,
+) -> dict[str, Any]:
+    """The stored settings an officer's choices change (the app's Settings screen).
+
+    A fix is taken at ``gps_accept_m``; the warning threshold never stays below it, so raising
+    the accept to 150 m raises the warning with it (and lowering it leaves the warning alone).
+    Raises :class:`~mobile.core.errors.Refused`: ``gps_thresholds`` for an accept that is not a
+    number of metres above 0, ``setting_out_of_range`` for a photo size outside 320..8000.
+    """
+    changes: dict[str, Any] = {}
+    if gps_accept_m is not None:
+        if not (math.isfinite(gps_accept_m) and gps_accept_m > 0):
+            raise Refused(
+                DeviceErrorCode.GPS_THRESHOLDS, accept=gps_accept_m, warn=current.accuracy_warn_m
+            )
+        changes["accuracy_accept_m"] = gps_accept_m
+        changes["accuracy_warn_m"] = max(gps_accept_m, current.accuracy_warn_m)
+    if photo_max_side is not None:
+        changes["photo_max_side"] = photo_max_side
+    replace(current, **changes).validate()
+    return changes
