@@ -20,7 +20,7 @@ from mobile.core.location import (
 from mobile.core.media import MediaStore, StoredFile, UnsupportedFile
 from mobile.core.records import Issue, ListItem, LocalRecord, RecordNotFound, Records, SaveResult
 from mobile.core.settings import DeviceSettings
-from mobile.core.store import Store
+from mobile.core.store import Store, StoreError
 from mobile.core.sync import Progress, SyncReport
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "ServerUnreachable",
     "StaticLocationProvider",
     "Store",
+    "StoreError",
     "StoredFile",
     "SyncReport",
     "UnknownForm",

@@ -15,8 +15,8 @@ from kivy.app import App
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
+from mobile.core import StoreError
 from mobile.core.records import RecordNotFound
-from mobile.core.store import StoreError
 from mobile.ui.editors import EDITORS, FieldEditor
 from shared_schema.forms import FormDefinition
 from shared_schema.validation import apply_defaults, evaluate_relevance, is_empty, validate

@@ -80,11 +80,8 @@ class PhotoScreen(Screen):
             error: BaseException | None = None
             try:
                 with Device.open(data_dir) as dev:
-                    s = dev.store.settings()
                     if attach_only:
-                        f = dev.media.add(
-                            path, max_side=s.photo_max_side, jpeg_quality=s.jpeg_quality
-                        )
+                        f = dev.add_file(path)
                         result = {"sha256": f.sha256, "media_type": f.media_type, "size": f.size}
                     else:
                         dev.add_evidence(

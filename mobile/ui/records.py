@@ -7,7 +7,6 @@ one indexed query of a page, not 20,000 rows.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from kivy.app import App
@@ -82,7 +81,7 @@ class RecordsScreen(Screen):
             elif name == "residential_area":
                 options = [
                     (r.record_id, r.title)
-                    for r in app.device.records.list("residential_area", limit=500)
+                    for r in app.device.records.list_items("residential_area", limit=500)
                 ]
             else:
                 fdef = form.field(name)
@@ -116,7 +115,7 @@ class RecordsScreen(Screen):
     def _rows(self, offset: int) -> list[dict[str, Any]]:
         app = App.get_running_app()
         search = self.ids.search.text.strip() or None
-        rows = app.device.records.search_rows(
+        items = app.device.records.list_items(
             self.entity,
             search=search,
             limit=PAGE,
@@ -126,19 +125,19 @@ class RecordsScreen(Screen):
         form = app.device.forms.latest(self.entity)
         status = form.field("status") or form.field("kind")
         out = []
-        for r in rows:
-            fields = json.loads(r["fields"])
+        for item in items:
+            fields = item.fields
             parts = []
             if status is not None and fields.get(status.name):
                 parts.append(status.choice_label(fields[status.name], app.lang) or "")
             if fields.get("review_state"):
                 parts.append(app.t("review." + fields["review_state"]))
-            if r.get("draft_fields") is not None:
+            if item.draft:
                 parts.append(app.t("status.draft"))
             out.append(
                 {
-                    "record_id": r["record_id"],
-                    "title": r["title"] or app.t("list.untitled"),
+                    "record_id": item.record_id,
+                    "title": item.title or app.t("list.untitled"),
                     "subtitle": " · ".join(p for p in parts if p),
                 }
             )

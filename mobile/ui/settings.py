@@ -25,7 +25,7 @@ class SettingsScreen(Screen):
 
     def open(self, **_: Any) -> None:
         app = App.get_running_app()
-        s = app.device.store.settings()
+        s = app.device.settings()
         self.server_text = app.device.server
         self.ids.gps.text = f"{s.accuracy_accept_m:g}"
         self.ids.photo.text = str(s.photo_max_side)
@@ -36,12 +36,8 @@ class SettingsScreen(Screen):
         try:
             accept = float(self.ids.gps.text.replace(",", "."))
             side = int(self.ids.photo.text)
-            app.device.store.update_settings(
-                accuracy_accept_m=accept,
-                accuracy_warn_m=max(accept, app.device.store.settings().accuracy_warn_m),
-                photo_max_side=side,
-            )
-        except ValueError:
+            app.device.update_settings(gps_accept_m=accept, photo_max_side=side)
+        except ValueError:  # not a number, or refused by the core
             self.message = app.t("settings.bad")
             return
         self.message = app.t("settings.saved")

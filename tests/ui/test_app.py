@@ -462,10 +462,18 @@ def test_settings_gps_threshold_and_photo_size(app: Any) -> None:
     assert (s.accuracy_accept_m, s.photo_max_side) == (10.0, 1024)
     type_into(scr.ids.gps, "0")
     tap(scr.ids.save)
-    assert scr.message.startswith("Giá trị không hợp lệ")
+    assert (
+        scr.message == "Giá trị không hợp lệ: ngưỡng GPS là số mét lớn hơn 0."
+    )  # its code, worded
     assert app.device.store.settings().accuracy_accept_m == 10.0
+    type_into(scr.ids.gps, "150")  # above the warning threshold: the warning follows it up
+    tap(scr.ids.save)
+    assert scr.message == "Đã lưu."
+    s = app.device.settings()
+    assert (s.accuracy_accept_m, s.accuracy_warn_m) == (150.0, 150.0)
     type_into(scr.ids.gps, "5")
     tap(scr.ids.save)
+    assert app.device.settings().accuracy_warn_m == 150.0  # lowering the accept leaves it
 
 
 def test_search_with_and_without_diacritics(app: Any) -> None:
@@ -480,6 +488,7 @@ def test_search_with_and_without_diacritics(app: Any) -> None:
     assert len(lst.ids.rv.data) == 1
     choose(lst.ids.f_review_state, "Duyệt: Bị trả lại")
     assert len(lst.ids.rv.data) == 1
+    assert lst.ids.rv.data[0]["subtitle"] == "Đang hoạt động · Bị trả lại"
     shot("15-model-list")
     choose(lst.ids.f_status, "Tình trạng: Đã dừng")
     assert len(lst.ids.rv.data) == 0
@@ -585,6 +594,30 @@ def test_logout_refused_with_unsent_changes_unless_confirmed_twice(app: Any) -> 
     tap(second.content.ids.no)
     wait_until(lambda: not dialogs(app), 5)
     assert current(app).name == "settings" and app.device is not None
+
+
+def test_logout_keeps_the_work_for_the_next_login(app: Any, srv: Any) -> None:
+    from mobile.core.device import Device
+
+    go_home(app)
+    tap(current(app).ids.settings)
+    tap(current(app).ids.logout)
+    tap(wait_until(lambda: dialogs(app), 5, "the first question")[0].content.ids.yes)
+    second = wait_until(lambda: dialogs(app), 5, "the second question")[0]
+    assert second.content.text.startswith("Chắc chắn đăng xuất?")
+    tap(second.content.ids.yes)
+    wait_until(lambda: not dialogs(app), 5, "the question to close")
+    login = wait_until(lambda: current(app).name == "login" and current(app), 5, "sign-in")
+    assert app.device is None
+    with Device.open(app.data_dir) as dev:  # the token is gone, the draft is still here
+        assert not dev.logged_in
+        assert dev.status()["drafts"] == 1
+    assert login.ids.server.text == srv.url and login.ids.username.text == OFFICER
+    type_into(login.ids.password, PW)
+    tap(login.ids.submit)
+    wait_until(lambda: current(app).name == "home", 20, "home again")
+    wait_synced(app)
+    assert "1 bản nháp" in current(app).unsent_text
 
 
 def test_expired_session_asks_for_the_password_and_keeps_the_outbox(app: Any, srv: Any) -> None:
