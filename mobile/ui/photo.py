@@ -14,12 +14,15 @@ from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.logger import Logger
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from mobile.core.device import Device
+from mobile.core.errors import DeviceError
 from mobile.core.media import UnsupportedFile
 from mobile.ui.camera import camera_for_platform
+from mobile.ui.i18n import device_error_text
 
 __all__ = ["SCREEN", "PhotoScreen"]
 
@@ -99,10 +102,14 @@ class PhotoScreen(Screen):
         if error is not None:
             if isinstance(error, UnsupportedFile):
                 self.message = app.t("photo.unsupported")
+            elif isinstance(error, DeviceError):
+                self.message = device_error_text(error, app.lang)
             elif isinstance(error, OSError):
-                self.message = app.t("photo.unreadable", detail=error.strerror or str(error))
+                Logger.warning("DKST: cannot read %s: %s", self.chosen, error)
+                self.message = app.t("photo.unreadable")
             else:
-                self.message = app.t("error.unexpected", detail=str(error))
+                Logger.error("DKST: storing a photo failed", exc_info=error)
+                self.message = app.t("error.unexpected")
             return
         self.message = ""
         app.changed()

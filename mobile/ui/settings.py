@@ -12,7 +12,9 @@ from kivy.app import App
 from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
 
+from mobile.core.errors import Refused
 from mobile.ui.dialogs import ask
+from mobile.ui.i18n import device_error_text
 
 __all__ = ["PHOTO_SIZES", "SCREEN", "SettingsScreen"]
 
@@ -36,9 +38,13 @@ class SettingsScreen(Screen):
         try:
             accept = float(self.ids.gps.text.replace(",", "."))
             side = int(self.ids.photo.text)
-            app.device.update_settings(gps_accept_m=accept, photo_max_side=side)
-        except ValueError:  # not a number, or refused by the core
+        except ValueError:
             self.message = app.t("settings.bad")
+            return
+        try:
+            app.device.update_settings(gps_accept_m=accept, photo_max_side=side)
+        except Refused as exc:
+            self.message = device_error_text(exc, app.lang)
             return
         self.message = app.t("settings.saved")
 

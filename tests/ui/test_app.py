@@ -450,6 +450,21 @@ def test_evidence_recorded_by_another_device_is_fetched_on_demand(
     shot("10b-record-model-evidence")
 
 
+def test_a_refused_save_is_told_in_the_officers_words(app: Any) -> None:
+    """The core refuses with a code; the form words it (never the exception's English)."""
+    go_home(app)
+    draft = app.device.records.create(
+        "residential_area", {"name": "Thôn tạm", "kind": "thon"}, finalize=False
+    )
+    form = app.show("form", entity="residential_area", record_id=draft.record_id)
+    type_into(editor(app, "households").input, "12")
+    app.device.records.discard_draft(draft.record_id)  # gone meanwhile, as from another screen
+    tap(form.ids.finalize)
+    assert form.message == "Chưa lưu được: Không tìm thấy bản ghi trên máy này."
+    assert current(app) is form
+    go_home(app)
+
+
 def test_settings_gps_threshold_and_photo_size(app: Any) -> None:
     go_home(app)
     tap(current(app).ids.settings)
