@@ -18,7 +18,7 @@ from kivy.uix.screenmanager import Screen
 
 from mobile.core.location import Fix, FixQuality, LocationUnavailable, classify
 from mobile.ui.dialogs import ask
-from mobile.ui.display import geopoint_text
+from shared_schema.display import geopoint_text
 
 __all__ = ["SCREEN", "GpsScreen"]
 

@@ -1,9 +1,9 @@
 """Every string the app shows: Vietnamese first, English second, one table, NFC.
 
 Screens ask ``App.t(key, app.lang, **values)``; the form labels and choice labels come from the
-form definitions (both languages), the server's error codes from ``shared_schema.errors``, and
-the device core's refusals from the ``error.<code>`` entries here (:func:`device_error_text`).
-No exception's own text reaches the officer.
+form definitions (both languages), the server's error codes from ``shared_schema.errors``, review
+states from ``shared_schema.display``, and the device core's refusals from the ``error.<code>``
+entries here (:func:`device_error_text`). No exception's own text reaches the officer.
 """
 
 from __future__ import annotations
@@ -166,9 +166,6 @@ _TABLE: dict[str, tuple[str, str]] = {
     "status.rejected": ("Bị máy chủ từ chối", "Refused by the server"),
     "status.synced": ("Đã đồng bộ", "Synced"),
     "status.deleted": ("Đã xóa", "Deleted"),
-    "review.pending": ("Chờ duyệt", "Awaiting review"),
-    "review.approved": ("Đã duyệt", "Approved"),
-    "review.returned": ("Bị trả lại", "Returned"),
     # lists
     "list.search": ("Tìm (gõ có dấu hoặc không dấu)", "Search (with or without accents)"),
     "list.all": ("Tất cả", "All"),

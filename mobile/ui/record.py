@@ -18,6 +18,7 @@ from mobile.core.records import LocalRecord, RecordNotFound
 from mobile.ui.dialogs import ask, tell
 from mobile.ui.display import show_value
 from mobile.ui.i18n import issue_text
+from shared_schema.display import review_state_label
 
 __all__ = ["SCREEN", "RecordScreen"]
 
@@ -79,7 +80,7 @@ class RecordScreen(Screen):
             parts.append(app.t("status.deleted"))
         review = rec.fields.get("review_state")
         if review:
-            parts.append(app.t("review." + review))
+            parts.append(review_state_label(review, app.lang))
         return " · ".join(parts)
 
     def _problems(self, rec: LocalRecord) -> str:

@@ -16,6 +16,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 from kivy.uix.screenmanager import Screen
 
+from shared_schema.display import review_state_label
 from shared_schema.entities import REVIEW_STATES
 
 __all__ = ["SCREEN", "RecordRow", "RecordsScreen"]
@@ -77,7 +78,7 @@ class RecordsScreen(Screen):
         self._building = True
         for name in FILTERS:
             if name == "review_state":
-                options = [(v, app.t("review." + v)) for v in REVIEW_STATES]
+                options = [(v, review_state_label(v, app.lang)) for v in REVIEW_STATES]
             elif name == "residential_area":
                 options = [
                     (r.record_id, r.title)
@@ -131,7 +132,7 @@ class RecordsScreen(Screen):
             if status is not None and fields.get(status.name):
                 parts.append(status.choice_label(fields[status.name], app.lang) or "")
             if fields.get("review_state"):
-                parts.append(app.t("review." + fields["review_state"]))
+                parts.append(review_state_label(fields["review_state"], app.lang))
             if item.draft:
                 parts.append(app.t("status.draft"))
             out.append(

@@ -352,6 +352,8 @@ def test_returned_and_refused_changes_after_sync(app: Any, reviewer: Any) -> Non
     shot("14-home-returned")
     tap(home.ids.returned.children[0])
     assert f"Bị trả lại. Lý do: {reason}" in current(app).problems_text
+    # The review state in the words the staff pages and the exports use (REVIEW_STATE_LABELS).
+    assert current(app).state_text.split(" · ")[-1] == "Trả lại"
 
 
 def test_conflict_shows_both_values(app: Any, reviewer: Any) -> None:
@@ -501,9 +503,9 @@ def test_search_with_and_without_diacritics(app: Any) -> None:
     type_into(lst.ids.search, "phan vi")
     choose(lst.ids.f_status, "Tình trạng: Đang hoạt động")
     assert len(lst.ids.rv.data) == 1
-    choose(lst.ids.f_review_state, "Duyệt: Bị trả lại")
+    choose(lst.ids.f_review_state, "Duyệt: Trả lại")
     assert len(lst.ids.rv.data) == 1
-    assert lst.ids.rv.data[0]["subtitle"] == "Đang hoạt động · Bị trả lại"
+    assert lst.ids.rv.data[0]["subtitle"] == "Đang hoạt động · Trả lại"
     shot("15-model-list")
     choose(lst.ids.f_status, "Tình trạng: Đã dừng")
     assert len(lst.ids.rv.data) == 0

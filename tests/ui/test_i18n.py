@@ -1,5 +1,5 @@
-"""The app's translation table: the core's refusal codes worded in both languages, and no
-exception's own text on screen. No window needed."""
+"""The app's translation table: the core's refusal codes worded in both languages, review states
+from shared_schema, and no exception's own text on screen. No window needed."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from mobile.core.errors import DeviceError, DeviceErrorCode, Refused, SyncError
 from mobile.ui.i18n import LANGS, STRINGS, device_error_text
+from shared_schema.entities import REVIEW_STATES
 
 # Details each code is raised with (mobile/core: records, forms, settings, sync, device).
 DETAILS: dict[DeviceErrorCode, dict[str, object]] = {
@@ -53,6 +54,12 @@ def test_refusals_read_in_the_officers_language() -> None:
     assert device_error_text(SyncError("not JSON"), "vi").startswith(
         "Máy chủ trả lời không đúng định dạng"
     )
+
+
+def test_review_states_are_not_worded_here() -> None:
+    """They come from shared_schema.entities.REVIEW_STATE_LABELS, through review_state_label."""
+    assert [k for k in STRINGS if k.startswith("review.")] == []
+    assert REVIEW_STATES  # and the screens still have states to show
 
 
 @pytest.mark.parametrize("key", ["error.unexpected", "form.disk", "photo.unreadable"])
