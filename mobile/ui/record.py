@@ -43,7 +43,12 @@ class RecordScreen(Screen):
 
     def on_kv_post(self, _base: Any) -> None:
         app = App.get_running_app()
-        app.bind(lang=lambda *_: self.refresh(), generation=lambda *_: self._refresh_if_shown())
+        # Only while shown: a screen left behind may hold a record deleted since, and its refresh
+        # would then go back from wherever the officer is (show and back refresh it on return).
+        app.bind(
+            lang=lambda *_: self._refresh_if_shown(),
+            generation=lambda *_: self._refresh_if_shown(),
+        )
 
     def open(self, record_id: str = "", **_: Any) -> None:
         self.record_id = record_id

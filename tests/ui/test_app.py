@@ -703,3 +703,21 @@ def test_server_gone_shows_offline_within_seconds(app: Any, srv: Any) -> None:
     app.check_online()
     wait_until(lambda: not app.online, 10, "the offline badge")
     assert time.monotonic() - started < 5
+
+
+def test_a_record_screen_left_behind_does_not_move_the_app(app: Any) -> None:
+    """The record screen last showed a draft that is gone since (discarded, or deleted before
+    it was ever sent): switching the language elsewhere must not send the officer back."""
+    from tests.ui.driver import pump
+
+    draft = app.device.records.create(
+        "residential_area", {"name": "Thôn nháp", "kind": "thon"}, finalize=False
+    )
+    app.screen("record").open(record_id=draft.record_id)
+    app.device.records.discard_draft(draft.record_id)
+    where, history = current(app).name, list(app.history)
+    app.set_lang("en")
+    pump(2)
+    app.set_lang("vi")
+    pump(2)
+    assert (current(app).name, app.history) == (where, history)
