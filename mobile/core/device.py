@@ -326,6 +326,13 @@ class Device:
         s = self.store.settings()
         return self.media.add(source, max_side=s.photo_max_side, jpeg_quality=s.jpeg_quality)
 
+    def local_file(self, sha256: str) -> Path | None:
+        """An evidence file on this device, its own or fetched before (``fetch_file``), or None."""
+        for path in (self.media.path_of(sha256), self.media.root / "cache" / sha256):
+            if path.exists():
+                return path
+        return None
+
     def fetch_file(self, sha256: str, *, cache_limit_bytes: int = 200 * 1024 * 1024) -> Path:
         """An evidence file, local or recorded by another device (downloaded once, on demand).
 
@@ -334,14 +341,13 @@ class Device:
         Raises ``ApiError`` (``not_found`` while the other device has not uploaded it yet),
         ``NeedsLogin`` or ``ServerUnreachable``.
         """
-        own = self.media.path_of(sha256)
-        if own.exists():
-            return own
+        here = self.local_file(sha256)
+        if here is not None:
+            if here != self.media.path_of(sha256):
+                here.touch()  # a cached one, recently used
+            return here
         cache = self.media.root / "cache"
         path = cache / sha256
-        if path.exists():
-            path.touch()  # recently used
-            return path
         client = self._client(token=self.store.get_state("token"))
         try:
             data = client.request("GET", f"/attachments/{sha256}").content

@@ -146,10 +146,10 @@ class RecordScreen(Screen):
     def _thumbnail(self, item: Any, sha: str) -> None:
         """Show the file at once if it is here, else fetch it on a worker thread (cached)."""
         app = App.get_running_app()
-        for path in (app.device.media.path_of(sha), app.device.media.root / "cache" / sha):
-            if path.exists():
-                item.source = str(path)
-                return
+        here = app.device.local_file(sha)
+        if here is not None:
+            item.source = str(here)
+            return
         caption = item.text
         item.text = f"{caption}\n{app.t('record.file_loading')}"
         data_dir = app.data_dir

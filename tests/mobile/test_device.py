@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,19 @@ def test_add_file_resizes_as_the_settings_say(device: Device) -> None:
     stored = device.add_file(out.getvalue())
     assert (stored.width, stored.height) == (1024, 683)
     assert device.media.path_of(stored.sha256).exists()
+
+
+def test_local_file_is_the_devices_own_or_one_fetched_before(device: Device) -> None:
+    own = device.add_file(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+    assert device.local_file(own.sha256) == device.media.path_of(own.sha256)
+    other = "ab" * 32  # recorded by another device
+    assert device.local_file(other) is None
+    cached = device.media.root / "cache" / other
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"fetched before")
+    os.utime(cached, (0, 0))
+    assert device.local_file(other) == cached
+    # fetch_file takes it from there (no server is asked: NO_SERVER answers nothing) and marks
+    # it recently used, so the cache keeps it longest.
+    assert device.fetch_file(other) == cached
+    assert cached.stat().st_mtime > 0
