@@ -1,15 +1,8 @@
 """The field app's one object: an account (server + username) on a data directory.
 
-Layout of a data directory (one per phone, or per ``--data-dir`` on a desktop)::
-
-    DIR/device.json                          {"device_id", "current": {"server", "username"}}
-    DIR/accounts/<host_port>/<user>.sqlite   records, outbox, cursor, forms, units, settings
-    DIR/accounts/<host_port>/<user>.files/   evidence files, <sha256[:2]>/<sha256>
-
-One file per server and user: two officers sharing a phone, or one officer on a test and a real
-server, never see each other's records or send each other's outbox. The device id belongs to the
-data directory (the phone), because the server binds tokens to devices. Host and user names are
-reduced to safe characters before they become path parts.
+Where an account's files lie in the data directory, and which account is the current one, is
+:mod:`mobile.core.data_dir`'s. The device id belongs to the data directory (the phone), because
+the server binds tokens to devices.
 
 A ``Device`` and its SQLite connection belong to one thread; a UI runs sync on a second
 ``Device`` opened on the same directory (WAL lets them read and write side by side).
@@ -18,18 +11,15 @@ A ``Device`` and its SQLite connection belong to one thread; a UI runs sync on a
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import re
 import tempfile
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
 
 from mobile.core.clock import DeviceClock, utc_now, wall_ms
+from mobile.core.data_dir import account_paths, read_device_json, write_device_json
 from mobile.core.errors import DeviceErrorCode, Refused
 from mobile.core.forms import FormCatalog
 from mobile.core.http import ApiClient, DeviceApiError, NeedsLogin, RetryPolicy
@@ -55,50 +45,6 @@ class LoginFailed(RuntimeError):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
-
-
-_SAFE = re.compile(r"[^a-z0-9._-]")
-
-
-def _host_part(server: str) -> str:
-    parts = urlsplit(server if "://" in server else f"http://{server}")
-    host = (parts.hostname or "server").lower()
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return _SAFE.sub("_", f"{host}_{port}")
-
-
-def _user_part(username: str) -> str:
-    text = quote(username, safe="")  # every byte that could be a path separator is escaped
-    return text if text not in ("", ".", "..") else f"_{text}_"
-
-
-@dataclass(frozen=True)
-class AccountPaths:
-    database: Path
-    files: Path
-
-
-def account_paths(data_dir: str | Path, server: str, username: str) -> AccountPaths:
-    base = Path(data_dir) / "accounts" / _host_part(server)
-    user = _user_part(username)
-    return AccountPaths(base / f"{user}.sqlite", base / f"{user}.files")
-
-
-def _read_device_json(data_dir: Path) -> dict[str, Any]:
-    path = data_dir / "device.json"
-    if not path.exists():
-        return {}
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _write_device_json(data_dir: Path, data: Mapping[str, Any]) -> None:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=".device-")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=1)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, data_dir / "device.json")
 
 
 class Device:
@@ -135,7 +81,7 @@ class Device:
     ) -> Device:
         """The current account of ``data_dir`` (or the one named)."""
         data_dir = Path(data_dir)
-        meta = _read_device_json(data_dir)
+        meta = read_device_json(data_dir)
         current = meta.get("current") or {}
         server = server or current.get("server")
         username = username or current.get("username")
@@ -156,7 +102,7 @@ class Device:
     ) -> Device:
         """Log in (``POST /auth/token``) and make this account the data directory's current one."""
         data_dir = Path(data_dir)
-        meta = _read_device_json(data_dir)
+        meta = read_device_json(data_dir)
         device_id = device_id or meta.get("device_id") or f"dkst-{uuid.uuid4().hex[:16]}"
         if not DEVICE_ID_RE.fullmatch(device_id):
             raise Refused(DeviceErrorCode.INVALID_DEVICE_ID, device_id=device_id)
@@ -169,7 +115,7 @@ class Device:
         meta.update(
             {"device_id": device_id, "current": {"server": device.server, "username": username}}
         )
-        _write_device_json(data_dir, meta)
+        write_device_json(data_dir, meta)
         return device
 
     def _client(self, *, token: str | None) -> ApiClient:
