@@ -26,6 +26,5 @@ PULL_LIMIT_MIN = 1  # records in one pull page (``limit``)
 PULL_LIMIT_MAX = 1000
 UPLOAD_CHUNK_SIZE = 256 * 1024  # the device's default upload chunk (any size the body limit allows)
 MIN_PASSWORD_LENGTH = 8  # a password set by the CLI or the staff web (the form says so too)
-SQL_IN_CHUNK = (
-    500  # ids per SQL IN (…) on either side: far below every backend's bound-parameter limit
-)
+# Ids per SQL IN (…) on either side: far below every backend's bound-parameter limit.
+SQL_IN_CHUNK = 500

@@ -4,6 +4,7 @@ Nothing here imports Kivy (``mobile.ui`` does) or the server (only HTTP and SYNC
 """
 
 from mobile.core.device import Device, LoginFailed, NotLoggedIn, account_paths
+from mobile.core.errors import DeviceError, DeviceErrorCode, Refused, UnknownForm
 from mobile.core.http import DeviceApiError, NeedsLogin, ServerUnreachable
 from mobile.core.location import (
     Fix,
@@ -17,18 +18,21 @@ from mobile.core.location import (
     default_provider,
 )
 from mobile.core.media import MediaStore, StoredFile, UnsupportedFile
-from mobile.core.records import Issue, LocalRecord, RecordNotFound, Records, SaveResult
+from mobile.core.records import Issue, ListItem, LocalRecord, RecordNotFound, Records, SaveResult
 from mobile.core.settings import DeviceSettings
-from mobile.core.store import Store
+from mobile.core.store import Store, StoreError
 from mobile.core.sync import Progress, SyncReport
 
 __all__ = [
     "Device",
     "DeviceApiError",
+    "DeviceError",
+    "DeviceErrorCode",
     "DeviceSettings",
     "Fix",
     "FixQuality",
     "Issue",
+    "ListItem",
     "LocalRecord",
     "LocationProvider",
     "LocationUnavailable",
@@ -41,12 +45,15 @@ __all__ = [
     "Progress",
     "RecordNotFound",
     "Records",
+    "Refused",
     "SaveResult",
     "ServerUnreachable",
     "StaticLocationProvider",
     "Store",
+    "StoreError",
     "StoredFile",
     "SyncReport",
+    "UnknownForm",
     "UnsupportedFile",
     "account_paths",
     "classify",

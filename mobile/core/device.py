@@ -1,15 +1,8 @@
 """The field app's one object: an account (server + username) on a data directory.
 
-Layout of a data directory (one per phone, or per ``--data-dir`` on a desktop)::
-
-    DIR/device.json                          {"device_id", "current": {"server", "username"}}
-    DIR/accounts/<host_port>/<user>.sqlite   records, outbox, cursor, forms, units, settings
-    DIR/accounts/<host_port>/<user>.files/   evidence files, <sha256[:2]>/<sha256>
-
-One file per server and user: two officers sharing a phone, or one officer on a test and a real
-server, never see each other's records or send each other's outbox. The device id belongs to the
-data directory (the phone), because the server binds tokens to devices. Host and user names are
-reduced to safe characters before they become path parts.
+Where an account's files lie in the data directory, and which account is the current one, is
+:mod:`mobile.core.data_dir`'s. The device id belongs to the data directory (the phone), because
+the server binds tokens to devices.
 
 A ``Device`` and its SQLite connection belong to one thread; a UI runs sync on a second
 ``Device`` opened on the same directory (WAL lets them read and write side by side).
@@ -18,24 +11,22 @@ A ``Device`` and its SQLite connection belong to one thread; a UI runs sync on a
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import re
 import tempfile
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
 
 from mobile.core.clock import DeviceClock, utc_now, wall_ms
+from mobile.core.data_dir import account_paths, read_device_json, write_device_json
+from mobile.core.errors import DeviceErrorCode, Refused
 from mobile.core.forms import FormCatalog
 from mobile.core.http import ApiClient, DeviceApiError, NeedsLogin, RetryPolicy
-from mobile.core.location import Fix
 from mobile.core.media import MediaStore, StoredFile
 from mobile.core.outbox import Outbox
 from mobile.core.records import Records, SaveResult
+from mobile.core.settings import DeviceSettings, officer_changes
 from mobile.core.store import Store
 from mobile.core.store import reference as store_reference
 from mobile.core.sync import Progress, Synchronizer, SyncReport
@@ -54,50 +45,6 @@ class LoginFailed(RuntimeError):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
-
-
-_SAFE = re.compile(r"[^a-z0-9._-]")
-
-
-def _host_part(server: str) -> str:
-    parts = urlsplit(server if "://" in server else f"http://{server}")
-    host = (parts.hostname or "server").lower()
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return _SAFE.sub("_", f"{host}_{port}")
-
-
-def _user_part(username: str) -> str:
-    text = quote(username, safe="")  # every byte that could be a path separator is escaped
-    return text if text not in ("", ".", "..") else f"_{text}_"
-
-
-@dataclass(frozen=True)
-class AccountPaths:
-    database: Path
-    files: Path
-
-
-def account_paths(data_dir: str | Path, server: str, username: str) -> AccountPaths:
-    base = Path(data_dir) / "accounts" / _host_part(server)
-    user = _user_part(username)
-    return AccountPaths(base / f"{user}.sqlite", base / f"{user}.files")
-
-
-def _read_device_json(data_dir: Path) -> dict[str, Any]:
-    path = data_dir / "device.json"
-    if not path.exists():
-        return {}
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _write_device_json(data_dir: Path, data: Mapping[str, Any]) -> None:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=".device-")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=1)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, data_dir / "device.json")
 
 
 class Device:
@@ -134,7 +81,7 @@ class Device:
     ) -> Device:
         """The current account of ``data_dir`` (or the one named)."""
         data_dir = Path(data_dir)
-        meta = _read_device_json(data_dir)
+        meta = read_device_json(data_dir)
         current = meta.get("current") or {}
         server = server or current.get("server")
         username = username or current.get("username")
@@ -155,10 +102,10 @@ class Device:
     ) -> Device:
         """Log in (``POST /auth/token``) and make this account the data directory's current one."""
         data_dir = Path(data_dir)
-        meta = _read_device_json(data_dir)
+        meta = read_device_json(data_dir)
         device_id = device_id or meta.get("device_id") or f"dkst-{uuid.uuid4().hex[:16]}"
         if not DEVICE_ID_RE.fullmatch(device_id):
-            raise ValueError("device id must match [A-Za-z0-9_.:-]{1,64}")
+            raise Refused(DeviceErrorCode.INVALID_DEVICE_ID, device_id=device_id)
         device = cls(data_dir, server, username, device_id=device_id, wall=wall)
         try:
             device._token(password)
@@ -168,7 +115,7 @@ class Device:
         meta.update(
             {"device_id": device_id, "current": {"server": device.server, "username": username}}
         )
-        _write_device_json(data_dir, meta)
+        write_device_json(data_dir, meta)
         return device
 
     def _client(self, *, token: str | None) -> ApiClient:
@@ -229,6 +176,30 @@ class Device:
     def user(self) -> dict[str, Any]:
         return self.store.get_state("user") or {}
 
+    @property
+    def logged_in(self) -> bool:
+        """Whether the account holds a token (the server may still refuse it: a sync tells)."""
+        return bool(self.store.get_state("token"))
+
+    def log_out(self) -> None:
+        """Forget the token. The account's records, drafts, outbox and files stay on the device,
+        and are sent after the next login to this account."""
+        with self.store.transaction():
+            self.store.delete_state("token")
+
+    def settings(self) -> DeviceSettings:
+        return self.store.settings()
+
+    def update_settings(
+        self, *, gps_accept_m: float | None = None, photo_max_side: int | None = None
+    ) -> DeviceSettings:
+        """Save what the officer chose; :func:`~mobile.core.settings.officer_changes` holds the
+        rule (the GPS warning threshold follows the accept one up) and what it refuses."""
+        changes = officer_changes(
+            self.store.settings(), gps_accept_m=gps_accept_m, photo_max_side=photo_max_side
+        )
+        return self.store.update_settings(**changes)
+
     def sync(
         self, progress: Callable[[Progress], None] | None = None, *, upload: bool = True
     ) -> SyncReport:
@@ -239,8 +210,7 @@ class Device:
         except NeedsLogin:
             # The server no longer takes this token (expired, user or device revoked): forget it
             # so the app shows the login screen; the outbox and records stay.
-            with self.store.transaction():
-                self.store.delete_state("token")
+            self.log_out()
             raise
         finally:
             client.close()
@@ -276,8 +246,7 @@ class Device:
         finalize: bool = True,
     ) -> tuple[StoredFile, SaveResult]:
         """Store a photo or document and record it as evidence of a visit or model."""
-        s = self.store.settings()
-        stored = self.media.add(source, max_side=s.photo_max_side, jpeg_quality=s.jpeg_quality)
+        stored = self.add_file(source)
         parent = self.records.get(parent_id)
         values: dict[str, Any] = {
             parent_field: parent_id,
@@ -298,6 +267,18 @@ class Device:
         result = self.records.create("evidence", values, unit=parent.unit, finalize=finalize)
         return stored, result
 
+    def add_file(self, source: str | Path | bytes) -> StoredFile:
+        """Store a photo (resized as the settings say) or a document for an attachment field."""
+        s = self.store.settings()
+        return self.media.add(source, max_side=s.photo_max_side, jpeg_quality=s.jpeg_quality)
+
+    def local_file(self, sha256: str) -> Path | None:
+        """An evidence file on this device, its own or fetched before (``fetch_file``), or None."""
+        for path in (self.media.path_of(sha256), self.media.root / "cache" / sha256):
+            if path.exists():
+                return path
+        return None
+
     def fetch_file(self, sha256: str, *, cache_limit_bytes: int = 200 * 1024 * 1024) -> Path:
         """An evidence file, local or recorded by another device (downloaded once, on demand).
 
@@ -306,14 +287,13 @@ class Device:
         Raises ``ApiError`` (``not_found`` while the other device has not uploaded it yet),
         ``NeedsLogin`` or ``ServerUnreachable``.
         """
-        own = self.media.path_of(sha256)
-        if own.exists():
-            return own
+        here = self.local_file(sha256)
+        if here is not None:
+            if here != self.media.path_of(sha256):
+                here.touch()  # a cached one, recently used
+            return here
         cache = self.media.root / "cache"
         path = cache / sha256
-        if path.exists():
-            path.touch()  # recently used
-            return path
         client = self._client(token=self.store.get_state("token"))
         try:
             data = client.request("GET", f"/attachments/{sha256}").content
@@ -347,16 +327,13 @@ class Device:
             for c in codes
         ]
 
-    def location_value(self, fix: Fix) -> dict[str, Any]:
-        return fix.geopoint()
-
     def status(self) -> dict[str, Any]:
         counts = self.outbox.counts()
         return {
             "server": self.server,
             "username": self.username,
             "device_id": self.device_id,
-            "logged_in": bool(self.store.get_state("token")),
+            "logged_in": self.logged_in,
             "records": self.records.count(),
             "drafts": self.records.draft_count(),
             "outbox": counts.__dict__,

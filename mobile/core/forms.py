@@ -11,6 +11,7 @@ import json
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from mobile.core.errors import DeviceErrorCode, UnknownForm
 from mobile.core.store import Store
 from mobile.core.store import reference as stored
 
@@ -21,10 +22,6 @@ if TYPE_CHECKING:
 __all__ = ["FORMS_ETAG", "FormCatalog", "UnknownForm", "form_from_json"]
 
 FORMS_ETAG = "forms_etag"  # the device state key of the last ``GET /forms`` list's ETag
-
-
-class UnknownForm(LookupError):
-    """No form (or no such version) for this entity on the device."""
 
 
 def form_from_json(data: dict[str, Any]) -> FormDefinition:
@@ -55,7 +52,7 @@ class FormCatalog:
         else:
             bundled = self.bundled.get(form_id, int(version))
             if bundled is None:
-                raise UnknownForm(f"form {form_id} v{version} is not on this device")
+                raise UnknownForm(DeviceErrorCode.UNKNOWN_FORM, form_id=form_id, version=version)
             form = bundled
         self._cache[key] = form
         return form
@@ -68,9 +65,9 @@ class FormCatalog:
         try:
             form = self.bundled.latest(entity)
         except LookupError as exc:
-            raise UnknownForm(f"no form for {entity} on this device") from exc
+            raise UnknownForm(DeviceErrorCode.NO_FORM, entity=entity) from exc
         if form is None:
-            raise UnknownForm(f"no form for {entity} on this device")
+            raise UnknownForm(DeviceErrorCode.NO_FORM, entity=entity)
         return form
 
     def refresh(self, client: ApiClient) -> int:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
+from typing import Any
 
+from mobile.core.errors import DeviceErrorCode, Refused
 from shared_schema.limits import MAX_BATCH, PULL_LIMIT_MAX, PULL_LIMIT_MIN, UPLOAD_CHUNK_SIZE
 
-__all__ = ["DeviceSettings"]
+__all__ = ["DeviceSettings", "officer_changes"]
 
 
 @dataclass
@@ -32,17 +35,46 @@ class DeviceSettings:
     manual_accuracy_m: float | None = None
 
     def validate(self) -> None:
-        if not 320 <= self.photo_max_side <= 8000:
-            raise ValueError("photo_max_side must be 320..8000")
-        if not 30 <= self.jpeg_quality <= 95:
-            raise ValueError("jpeg_quality must be 30..95")
-        if not 1 <= self.push_batch_size <= MAX_BATCH:
-            raise ValueError(f"push_batch_size must be 1..{MAX_BATCH} (SYNC.md's batch limit)")
-        if not PULL_LIMIT_MIN <= self.pull_page_size <= PULL_LIMIT_MAX:
-            raise ValueError(f"pull_page_size must be {PULL_LIMIT_MIN}..{PULL_LIMIT_MAX}")
+        """Raise :class:`~mobile.core.errors.Refused` for the first setting out of its range."""
+        ranges = (
+            ("photo_max_side", 320, 8000),
+            ("jpeg_quality", 30, 95),
+            ("push_batch_size", 1, MAX_BATCH),  # SYNC.md's batch limit
+            ("pull_page_size", PULL_LIMIT_MIN, PULL_LIMIT_MAX),
+            ("upload_connections", 1, 8),
+        )
+        for name, low, high in ranges:
+            if not low <= getattr(self, name) <= high:
+                raise Refused(DeviceErrorCode.SETTING_OUT_OF_RANGE, name=name, low=low, high=high)
         if self.upload_chunk_size < 1024:
-            raise ValueError("upload_chunk_size must be at least 1024")
-        if not 1 <= self.upload_connections <= 8:
-            raise ValueError("upload_connections must be 1..8")
-        if not 0 < self.accuracy_accept_m <= self.accuracy_warn_m:
-            raise ValueError("accuracy thresholds must satisfy 0 < accept <= warn")
+            raise Refused(DeviceErrorCode.SETTING_TOO_SMALL, name="upload_chunk_size", low=1024)
+        accept, warn = self.accuracy_accept_m, self.accuracy_warn_m
+        if not (math.isfinite(accept) and math.isfinite(warn) and 0 < accept <= warn):
+            raise Refused(DeviceErrorCode.GPS_THRESHOLDS, accept=accept, warn=warn)
+
+
+def officer_changes(
+    current: DeviceSettings,
+    *,
+    gps_accept_m: float | None = None,
+    photo_max_side: int | None = None,
+) -> dict[str, Any]:
+    """The stored settings an officer's choices change (the app's Settings screen).
+
+    A fix is taken at ``gps_accept_m``; the warning threshold never stays below it, so raising
+    the accept to 150 m raises the warning with it (and lowering it leaves the warning alone).
+    Raises :class:`~mobile.core.errors.Refused`: ``gps_thresholds`` for an accept that is not a
+    number of metres above 0, ``setting_out_of_range`` for a photo size outside 320..8000.
+    """
+    changes: dict[str, Any] = {}
+    if gps_accept_m is not None:
+        if not (math.isfinite(gps_accept_m) and gps_accept_m > 0):
+            raise Refused(
+                DeviceErrorCode.GPS_THRESHOLDS, accept=gps_accept_m, warn=current.accuracy_warn_m
+            )
+        changes["accuracy_accept_m"] = gps_accept_m
+        changes["accuracy_warn_m"] = max(gps_accept_m, current.accuracy_warn_m)
+    if photo_max_side is not None:
+        changes["photo_max_side"] = photo_max_side
+    replace(current, **changes).validate()
+    return changes

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mobile.core.clock import utc_now
+from mobile.core.errors import SyncError
 from mobile.core.forms import FormCatalog
 from mobile.core.http import ApiClient, DeviceApiError, PreparedJson
 from mobile.core.media import MediaStore
@@ -57,10 +58,6 @@ class SyncReport:
     files_failed: int = 0
     bytes_uploaded: int = 0
     problems: list[str] = field(default_factory=list)
-
-
-class SyncError(RuntimeError):
-    """The server answered something this client cannot go on from (not a network problem)."""
 
 
 ProgressFn = Callable[[Progress], None]

@@ -77,7 +77,6 @@ class FieldApp(App):
         self.auto_sync = auto_sync
         self.history: list[str] = []
         self.sync_run: SyncRun | None = None
-        self.last_sync_error = ""
         self._probing = False
         self._auto_event: Any = None
         self._loaded: set[str] = set()
@@ -126,7 +125,7 @@ class FieldApp(App):
             self.device = Device.open(self.data_dir)
         except NotLoggedIn:
             self.device = None
-        if self.device is None or not self.device.store.get_state("token"):
+        if self.device is None or not self.device.logged_in:
             self.show("login", reset=True)
         else:
             self.show("home", reset=True)
@@ -198,8 +197,7 @@ class FieldApp(App):
     def log_out(self) -> None:
         """Forget the token; the account's database (records, outbox) stays on the device."""
         if self.device is not None:
-            with self.device.store.transaction():
-                self.device.store.delete_state("token")
+            self.device.log_out()
             self.device.close()
             self.device = None
         self.show("login", reset=True)
@@ -243,7 +241,7 @@ class FieldApp(App):
         """Retry later by itself: when the server answers and changes wait, sync quietly."""
         if self.device is None or self.syncing or not self.online:
             return
-        if not self.device.store.get_state("token"):
+        if not self.device.logged_in:
             return
         if self.device.outbox.counts().pending or self.device.media.pending():
             self.start_sync()
@@ -278,4 +276,4 @@ class FieldApp(App):
         if self.location is not None:
             return self.location
         assert self.device is not None
-        return default_provider(self.device.store.settings())
+        return default_provider(self.device.settings())

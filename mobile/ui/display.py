@@ -1,4 +1,8 @@
-"""A field's value as an officer reads it: choice labels, place names, record titles, units."""
+"""A field's value as an officer reads it: choice labels, place names, record titles, units.
+
+What needs no look-up (choices, points) is ``shared_schema.display``'s, the same as the staff
+pages and the exports show; place names and record titles come from the device.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +10,18 @@ from typing import Any
 
 from mobile.core.device import Device
 from mobile.core.records import RecordNotFound
+from shared_schema.display import choices_text, geopoint_text
 from shared_schema.forms import FieldDef
 from shared_schema.validation import is_empty
 
-__all__ = ["geopoint_text", "show_value"]
-
-
-def geopoint_text(value: Any) -> str:
-    if not isinstance(value, dict) or "lat" not in value:
-        return ""
-    acc = value.get("accuracy")
-    tail = f" (±{acc:.0f} m)" if isinstance(acc, int | float) else ""
-    return f"{value['lat']:.6f}, {value['lon']:.6f}{tail}"
+__all__ = ["show_value"]
 
 
 def show_value(device: Device, fdef: FieldDef, value: Any, lang: str) -> str:
     if is_empty(value):
         return "—"
-    if fdef.type == "select_one":
-        return fdef.choice_label(str(value), lang) or str(value)
-    if fdef.type == "select_multiple" and isinstance(value, list):
-        return ", ".join(fdef.choice_label(str(v), lang) or str(v) for v in value)
+    if fdef.type in ("select_one", "select_multiple"):
+        return choices_text(fdef, value, lang)
     if fdef.type == "geopoint":
         return geopoint_text(value)
     if fdef.type == "unit":

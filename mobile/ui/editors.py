@@ -15,7 +15,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from mobile.core.records import RecordNotFound
-from mobile.ui.display import geopoint_text
+from shared_schema.display import geopoint_text
 from shared_schema.forms import FieldDef
 
 __all__ = ["EDITORS", "NONE", "FieldEditor"]

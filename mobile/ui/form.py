@@ -12,12 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.app import App
+from kivy.logger import Logger
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from mobile.core.records import RecordNotFound
-from mobile.core.store import StoreError
+from mobile.core import StoreError
+from mobile.core.errors import DeviceError
 from mobile.ui.editors import EDITORS, FieldEditor
+from mobile.ui.i18n import device_error_text
 from shared_schema.forms import FormDefinition
 from shared_schema.validation import apply_defaults, evaluate_relevance, is_empty, validate
 
@@ -179,13 +181,18 @@ class FormScreen(Screen):
             else:
                 unit = payload.get("unit")
                 result = dev.records.create(self.entity, payload, unit=unit, finalize=finalize)
-        except (ValueError, RecordNotFound) as exc:
-            self.message = app.t("form.not_saved", detail=str(exc))
+        except DeviceError as exc:
+            self.message = app.t("form.not_saved", detail=device_error_text(exc, app.lang))
+            return
+        except ValueError as exc:  # not a refusal of ours (a cached form that will not load)
+            Logger.error("DKST: a save failed", exc_info=exc)
+            self.message = app.t("form.not_saved", detail=app.t("error.unexpected"))
             return
         except (OSError, StoreError) as exc:
             # A full disk ("database or disk is full"): the transaction rolled back, so nothing
             # is half-saved and every earlier save is intact.
-            self.message = app.t("form.disk", detail=str(exc))
+            Logger.error("DKST: a save failed on the disk: %s", exc)
+            self.message = app.t("form.disk")
             return
         self.record_id = result.record_id
         self.original = dict(dev.records.get(result.record_id).fields)

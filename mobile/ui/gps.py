@@ -18,7 +18,7 @@ from kivy.uix.screenmanager import Screen
 
 from mobile.core.location import Fix, FixQuality, LocationUnavailable, classify
 from mobile.ui.dialogs import ask
-from mobile.ui.display import geopoint_text
+from shared_schema.display import geopoint_text
 
 __all__ = ["SCREEN", "GpsScreen"]
 
@@ -39,7 +39,7 @@ class GpsScreen(Screen):
         self.has_fix = False
         self.message = ""
         self.fix_text = ""
-        s = app.device.store.settings()
+        s = app.device.settings()
         self.accept_m, self.warn_m = s.accuracy_accept_m, s.accuracy_warn_m
         self.threshold_text = app.t("gps.threshold", m=f"{self.accept_m:g}")
         self.status = app.t("gps.searching")

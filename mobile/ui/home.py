@@ -58,7 +58,7 @@ class HomeScreen(Screen):
             rejected=counts.rejected,
             files=status["files"]["pending"],
         )
-        last = dev.store.get_state("last_sync_at")
+        last = status["last_sync_at"]
         self.last_sync_text = app.t(
             "home.last_sync", when=local_time(last) if last else app.t("home.never")
         )

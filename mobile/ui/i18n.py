@@ -1,7 +1,9 @@
 """Every string the app shows: Vietnamese first, English second, one table, NFC.
 
 Screens ask ``App.t(key, app.lang, **values)``; the form labels and choice labels come from the
-form definitions (both languages), and the server's error codes from ``shared_schema.errors``.
+form definitions (both languages), the server's error codes from ``shared_schema.errors``, review
+states from ``shared_schema.display``, and the device core's refusals from the ``error.<code>``
+entries here (:func:`device_error_text`). No exception's own text reaches the officer.
 """
 
 from __future__ import annotations
@@ -10,9 +12,18 @@ import unicodedata
 from datetime import datetime
 from typing import Any
 
+from mobile.core.errors import DeviceError
 from shared_schema.errors import error_message
 
-__all__ = ["LANGS", "STRINGS", "error_text", "issue_text", "local_time", "tr"]
+__all__ = [
+    "LANGS",
+    "STRINGS",
+    "device_error_text",
+    "error_text",
+    "issue_text",
+    "local_time",
+    "tr",
+]
 
 LANGS = ("vi", "en")
 
@@ -26,7 +37,59 @@ _TABLE: dict[str, tuple[str, str]] = {
     "dialog.yes": ("Đồng ý", "Yes"),
     "dialog.no": ("Hủy", "Cancel"),
     "dialog.ok": ("Đã hiểu", "OK"),
-    "error.unexpected": ("Đã có lỗi: {detail}", "Something went wrong: {detail}"),
+    "error.unexpected": (
+        "Đã có lỗi ngoài dự kiến; dữ liệu đã lưu vẫn còn. Hãy thử lại.",
+        "Something unexpected went wrong; everything saved is kept. Try again.",
+    ),
+    # the device core's refusals (mobile/core/errors.py), by code
+    "error.unknown_entity": (
+        "Loại bản ghi không tồn tại: {entity}",
+        "Unknown kind of record: {entity}",
+    ),
+    "error.form_entity_mismatch": (
+        "Biểu mẫu {form_id} không dành cho loại bản ghi này.",
+        "Form {form_id} is not for this kind of record.",
+    ),
+    "error.unknown_form": (
+        "Máy này chưa có biểu mẫu {form_id} phiên bản {version}. Hãy đồng bộ rồi thử lại.",
+        "This device does not have form {form_id} version {version}. Sync, then try again.",
+    ),
+    "error.no_form": (
+        "Máy này chưa có biểu mẫu cho loại bản ghi này. Hãy đồng bộ rồi thử lại.",
+        "This device has no form for this kind of record. Sync, then try again.",
+    ),
+    "error.record_not_found": (
+        "Không tìm thấy bản ghi trên máy này.",
+        "The record is not on this device.",
+    ),
+    "error.record_deleted": ("Bản ghi đã bị xóa.", "The record has been deleted."),
+    "error.unit_required": (
+        "Cần chọn đơn vị: tài khoản này làm việc ở nhiều đơn vị.",
+        "Choose a unit: this account works in several units.",
+    ),
+    "error.unit_immutable": (
+        "Không được đổi đơn vị của bản ghi.",
+        "A record's unit cannot change.",
+    ),
+    "error.not_a_field_name": ("Tên trường không hợp lệ: {name}", "Not a field name: {name}"),
+    "error.unknown_setting": ("Không có cài đặt: {names}", "Unknown settings: {names}"),
+    "error.setting_out_of_range": (
+        "Giá trị không hợp lệ: phải từ {low} đến {high}.",
+        "Invalid value: it must be {low} to {high}.",
+    ),
+    "error.setting_too_small": (
+        "Giá trị không hợp lệ: phải ít nhất là {low}.",
+        "Invalid value: it must be at least {low}.",
+    ),
+    "error.gps_thresholds": (
+        "Giá trị không hợp lệ: ngưỡng GPS là số mét lớn hơn 0.",
+        "Invalid value: the GPS threshold is a number of metres above 0.",
+    ),
+    "error.invalid_device_id": ("Mã thiết bị không hợp lệ.", "Invalid device id."),
+    "error.bad_answer": (
+        "Máy chủ trả lời không đúng định dạng. Dữ liệu vẫn ở trên máy; hãy thử lại sau.",
+        "The server's answer could not be used. Your data stays on this device; try again later.",
+    ),
     # login
     "login.title": ("Đăng nhập", "Sign in"),
     "login.intro": (
@@ -103,9 +166,6 @@ _TABLE: dict[str, tuple[str, str]] = {
     "status.rejected": ("Bị máy chủ từ chối", "Refused by the server"),
     "status.synced": ("Đã đồng bộ", "Synced"),
     "status.deleted": ("Đã xóa", "Deleted"),
-    "review.pending": ("Chờ duyệt", "Awaiting review"),
-    "review.approved": ("Đã duyệt", "Approved"),
-    "review.returned": ("Bị trả lại", "Returned"),
     # lists
     "list.search": ("Tìm (gõ có dấu hoặc không dấu)", "Search (with or without accents)"),
     "list.all": ("Tất cả", "All"),
@@ -159,8 +219,8 @@ _TABLE: dict[str, tuple[str, str]] = {
     ),
     "form.not_saved": ("Chưa lưu được: {detail}", "Not saved: {detail}"),
     "form.disk": (
-        "Chưa lưu được vì bộ nhớ máy đầy ({detail}). Dữ liệu đã lưu trước đó vẫn còn.",
-        "Not saved: the device storage is full ({detail}). Everything saved before is kept.",
+        "Chưa lưu được vì bộ nhớ máy đầy. Dữ liệu đã lưu trước đó vẫn còn.",
+        "Not saved: the device storage is full. Everything saved before is kept.",
     ),
     # photo
     "photo.title": ("Ảnh minh chứng", "Evidence photo"),
@@ -178,7 +238,7 @@ _TABLE: dict[str, tuple[str, str]] = {
         "Tệp này không phải ảnh JPEG, PNG, WebP hay PDF hợp lệ, hoặc quá lớn sau khi thu nhỏ (tối đa 25 MB).",
         "This file is not a valid JPEG, PNG, WebP or PDF, or is still over 25 MB after resizing.",
     ),
-    "photo.unreadable": ("Không đọc được tệp: {detail}", "Cannot read the file: {detail}"),
+    "photo.unreadable": ("Không đọc được tệp này.", "Cannot read this file."),
     "photo.where": (
         "Ảnh minh chứng gắn với một mô hình hoặc một lượt khảo sát.",
         "Evidence photos belong to a model or a visit.",
@@ -303,6 +363,11 @@ def tr(key: str, lang: str = "vi", **values: Any) -> str:
 def error_text(code: str, lang: str) -> str:
     """A server error code (SYNC.md) as a sentence in the app's language."""
     return error_message(code, lang)
+
+
+def device_error_text(error: DeviceError, lang: str) -> str:
+    """A refusal of the device core (``mobile/core/errors.py``) in the app's language."""
+    return tr("error." + error.code, lang, **error.details)
 
 
 def issue_text(err: dict[str, Any], rec: Any, app: Any) -> str:

@@ -14,15 +14,17 @@ from typing import Any
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.factory import Factory
+from kivy.logger import Logger
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.popup import Popup
 from kivy.uix.screenmanager import Screen
 
 from mobile.core.device import Device, LoginFailed, NotLoggedIn
+from mobile.core.errors import DeviceError
 from mobile.core.http import DeviceApiError, ServerUnreachable
 from mobile.ui.camera import camera_for_platform
 from mobile.ui.connectivity import probe
-from mobile.ui.i18n import error_text
+from mobile.ui.i18n import device_error_text, error_text
 from mobile.ui.qr import read_provisioning
 from shared_schema.provisioning import ProvisioningError
 
@@ -123,8 +125,11 @@ class LoginScreen(Screen):
             self.message = app.t("login.unreachable")
         elif isinstance(error, LoginFailed | DeviceApiError):
             self.message = error_text(error.code, app.lang)
+        elif isinstance(error, DeviceError):
+            self.message = device_error_text(error, app.lang)
         else:
-            self.message = app.t("error.unexpected", detail=str(error))
+            Logger.error("DKST: the login failed", exc_info=error)
+            self.message = app.t("error.unexpected")
 
 
 SCREEN = LoginScreen

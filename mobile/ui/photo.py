@@ -14,16 +14,17 @@ from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.logger import Logger
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from mobile.core.device import Device
+from mobile.core.errors import DeviceError
 from mobile.core.media import UnsupportedFile
 from mobile.ui.camera import camera_for_platform
+from mobile.ui.i18n import device_error_text
 
 __all__ = ["SCREEN", "PhotoScreen"]
-
-FILE_FILTERS = ["*.jpg", "*.jpeg", "*.png", "*.webp", "*.pdf", "*.JPG", "*.JPEG", "*.PNG"]
 
 
 class PhotoScreen(Screen):
@@ -82,11 +83,8 @@ class PhotoScreen(Screen):
             error: BaseException | None = None
             try:
                 with Device.open(data_dir) as dev:
-                    s = dev.store.settings()
                     if attach_only:
-                        f = dev.media.add(
-                            path, max_side=s.photo_max_side, jpeg_quality=s.jpeg_quality
-                        )
+                        f = dev.add_file(path)
                         result = {"sha256": f.sha256, "media_type": f.media_type, "size": f.size}
                     else:
                         dev.add_evidence(
@@ -104,10 +102,14 @@ class PhotoScreen(Screen):
         if error is not None:
             if isinstance(error, UnsupportedFile):
                 self.message = app.t("photo.unsupported")
+            elif isinstance(error, DeviceError):
+                self.message = device_error_text(error, app.lang)
             elif isinstance(error, OSError):
-                self.message = app.t("photo.unreadable", detail=error.strerror or str(error))
+                Logger.warning("DKST: cannot read %s: %s", self.chosen, error)
+                self.message = app.t("photo.unreadable")
             else:
-                self.message = app.t("error.unexpected", detail=str(error))
+                Logger.error("DKST: storing a photo failed", exc_info=error)
+                self.message = app.t("error.unexpected")
             return
         self.message = ""
         app.changed()

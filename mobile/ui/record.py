@@ -18,6 +18,7 @@ from mobile.core.records import LocalRecord, RecordNotFound
 from mobile.ui.dialogs import ask, tell
 from mobile.ui.display import show_value
 from mobile.ui.i18n import issue_text
+from shared_schema.display import review_state_label
 
 __all__ = ["SCREEN", "RecordScreen"]
 
@@ -42,7 +43,12 @@ class RecordScreen(Screen):
 
     def on_kv_post(self, _base: Any) -> None:
         app = App.get_running_app()
-        app.bind(lang=lambda *_: self.refresh(), generation=lambda *_: self._refresh_if_shown())
+        # Only while shown: a screen left behind may hold a record deleted since, and its refresh
+        # would then go back from wherever the officer is (show and back refresh it on return).
+        app.bind(
+            lang=lambda *_: self._refresh_if_shown(),
+            generation=lambda *_: self._refresh_if_shown(),
+        )
 
     def open(self, record_id: str = "", **_: Any) -> None:
         self.record_id = record_id
@@ -79,7 +85,7 @@ class RecordScreen(Screen):
             parts.append(app.t("status.deleted"))
         review = rec.fields.get("review_state")
         if review:
-            parts.append(app.t("review." + review))
+            parts.append(review_state_label(review, app.lang))
         return " · ".join(parts)
 
     def _problems(self, rec: LocalRecord) -> str:
@@ -140,10 +146,10 @@ class RecordScreen(Screen):
     def _thumbnail(self, item: Any, sha: str) -> None:
         """Show the file at once if it is here, else fetch it on a worker thread (cached)."""
         app = App.get_running_app()
-        for path in (app.device.media.path_of(sha), app.device.media.root / "cache" / sha):
-            if path.exists():
-                item.source = str(path)
-                return
+        here = app.device.local_file(sha)
+        if here is not None:
+            item.source = str(here)
+            return
         caption = item.text
         item.text = f"{caption}\n{app.t('record.file_loading')}"
         data_dir = app.data_dir

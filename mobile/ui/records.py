@@ -7,16 +7,16 @@ one indexed query of a page, not 20,000 rows.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from kivy.app import App
-from kivy.properties import BooleanProperty, ListProperty, StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 from kivy.uix.screenmanager import Screen
 
+from shared_schema.display import review_state_label
 from shared_schema.entities import REVIEW_STATES
 
 __all__ = ["SCREEN", "RecordRow", "RecordsScreen"]
@@ -39,7 +39,6 @@ class RecordsScreen(Screen):
     entity = StringProperty("model")
     count_text = StringProperty("")
     has_filters = BooleanProperty(True)
-    filter_values = ListProperty([])
 
     def on_kv_post(self, _base: Any) -> None:
         app = App.get_running_app()
@@ -79,11 +78,11 @@ class RecordsScreen(Screen):
         self._building = True
         for name in FILTERS:
             if name == "review_state":
-                options = [(v, app.t("review." + v)) for v in REVIEW_STATES]
+                options = [(v, review_state_label(v, app.lang)) for v in REVIEW_STATES]
             elif name == "residential_area":
                 options = [
                     (r.record_id, r.title)
-                    for r in app.device.records.list("residential_area", limit=500)
+                    for r in app.device.records.list_items("residential_area", limit=500)
                 ]
             else:
                 fdef = form.field(name)
@@ -117,7 +116,7 @@ class RecordsScreen(Screen):
     def _rows(self, offset: int) -> list[dict[str, Any]]:
         app = App.get_running_app()
         search = self.ids.search.text.strip() or None
-        rows = app.device.records.search_rows(
+        items = app.device.records.list_items(
             self.entity,
             search=search,
             limit=PAGE,
@@ -127,19 +126,19 @@ class RecordsScreen(Screen):
         form = app.device.forms.latest(self.entity)
         status = form.field("status") or form.field("kind")
         out = []
-        for r in rows:
-            fields = json.loads(r["fields"])
+        for item in items:
+            fields = item.fields
             parts = []
             if status is not None and fields.get(status.name):
                 parts.append(status.choice_label(fields[status.name], app.lang) or "")
             if fields.get("review_state"):
-                parts.append(app.t("review." + fields["review_state"]))
-            if r.get("draft_fields") is not None:
+                parts.append(review_state_label(fields["review_state"], app.lang))
+            if item.draft:
                 parts.append(app.t("status.draft"))
             out.append(
                 {
-                    "record_id": r["record_id"],
-                    "title": r["title"] or app.t("list.untitled"),
+                    "record_id": item.record_id,
+                    "title": item.title or app.t("list.untitled"),
                     "subtitle": " · ".join(p for p in parts if p),
                 }
             )

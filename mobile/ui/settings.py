@@ -12,7 +12,9 @@ from kivy.app import App
 from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
 
+from mobile.core.errors import Refused
 from mobile.ui.dialogs import ask
+from mobile.ui.i18n import device_error_text
 
 __all__ = ["PHOTO_SIZES", "SCREEN", "SettingsScreen"]
 
@@ -25,7 +27,7 @@ class SettingsScreen(Screen):
 
     def open(self, **_: Any) -> None:
         app = App.get_running_app()
-        s = app.device.store.settings()
+        s = app.device.settings()
         self.server_text = app.device.server
         self.ids.gps.text = f"{s.accuracy_accept_m:g}"
         self.ids.photo.text = str(s.photo_max_side)
@@ -36,13 +38,13 @@ class SettingsScreen(Screen):
         try:
             accept = float(self.ids.gps.text.replace(",", "."))
             side = int(self.ids.photo.text)
-            app.device.store.update_settings(
-                accuracy_accept_m=accept,
-                accuracy_warn_m=max(accept, app.device.store.settings().accuracy_warn_m),
-                photo_max_side=side,
-            )
         except ValueError:
             self.message = app.t("settings.bad")
+            return
+        try:
+            app.device.update_settings(gps_accept_m=accept, photo_max_side=side)
+        except Refused as exc:
+            self.message = device_error_text(exc, app.lang)
             return
         self.message = app.t("settings.saved")
 

@@ -7,12 +7,14 @@ from typing import Any
 
 from kivy.app import App
 from kivy.factory import Factory
+from kivy.logger import Logger
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
+from mobile.core.errors import DeviceError
 from mobile.core.http import DeviceApiError, NeedsLogin, ServerUnreachable
 from mobile.core.sync import Progress, SyncReport
-from mobile.ui.i18n import error_text, issue_text
+from mobile.ui.i18n import device_error_text, error_text, issue_text
 from mobile.ui.syncer import SyncCancelled
 
 __all__ = ["SCREEN", "SyncScreen"]
@@ -87,8 +89,11 @@ class SyncScreen(Screen):
             self.phase_text = app.t("sync.offline")
         elif isinstance(error, DeviceApiError):
             self.phase_text = error_text(error.code, app.lang)
+        elif isinstance(error, DeviceError):  # an answer it cannot use (bad_answer)
+            self.phase_text = device_error_text(error, app.lang)
         else:
-            self.phase_text = app.t("error.unexpected", detail=str(error))
+            Logger.error("DKST: the sync failed", exc_info=error)
+            self.phase_text = app.t("error.unexpected")
         self._fill_rejected()
 
     def _fill_rejected(self) -> None:

@@ -9,7 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 from mobile.cli import register
-from mobile.core.device import _write_device_json
+from mobile.core.data_dir import write_device_json
 from tests.mobile.conftest import offline_device
 
 app = typer.Typer()
@@ -20,7 +20,7 @@ runner = CliRunner()
 def _setup(tmp_path: Path) -> Path:
     data = tmp_path / "phone"
     offline_device(data).close()
-    _write_device_json(
+    write_device_json(
         data, {"device_id": "dev-a", "current": {"server": "http://127.0.0.1:9", "username": "lan"}}
     )
     return data

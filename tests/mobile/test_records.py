@@ -177,6 +177,35 @@ def test_search_by_other_text_fields(device: Device) -> None:
     assert [r.title for r in device.records.list(search="chan nuoi")] == ["Mô hình A"]
 
 
+def test_list_items_are_decoded_rows_of_what_list_finds(device: Device) -> None:
+    """The app's lists page through these: id, title, fields as a dict, draft flag."""
+    area = device.records.create("residential_area", area_values("Buôn Trum")).record_id
+    sent = device.records.create("model", model_values(area, "Mô hình Đoàn Kết")).record_id
+    draft = device.records.create(
+        "model", {**model_values(area, "Nhà lưới"), "status": "stopped"}, finalize=False
+    ).record_id
+    gone = device.records.create("model", model_values(area, "Bỏ đi")).record_id
+    device.records.delete(gone)
+    items = device.records.list_items("model")
+    assert [i.record_id for i in items] == [r.record_id for r in device.records.list("model")]
+    assert [(i.record_id, i.title, i.draft, i.deleted) for i in items] == [
+        (sent, "Mô hình Đoàn Kết", False, False),
+        (draft, "Nhà lưới", True, False),
+    ]
+    assert items[1].entity == "model" and items[1].fields["status"] == "stopped"
+    assert items[1].fields == device.records.get(draft).fields
+    assert [i.title for i in device.records.list_items("model", search="nha luoi")] == ["Nhà lưới"]
+    assert [
+        i.record_id for i in device.records.list_items("model", fields_equal={"status": "stopped"})
+    ] == [draft]
+    assert [i.record_id for i in device.records.list_items("model", limit=1, offset=1)] == [draft]
+    assert {i.record_id for i in device.records.list_items("model", include_deleted=True)} == {
+        sent,
+        draft,
+        gone,
+    }
+
+
 def test_pull_keeps_unsent_edits_on_top(device: Device) -> None:
     area = device.records.create("residential_area", area_values()).record_id
     with device.store.transaction():

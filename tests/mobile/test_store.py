@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -127,3 +128,28 @@ def test_device_data_survives_reopen(tmp_path: Path) -> None:
     with again.store.transaction():
         assert again.clock.now() > last
     again.close()
+
+
+def test_id_lists_are_cut_at_the_shared_chunk_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``IN (…)`` lists follow ``shared_schema.limits.SQL_IN_CHUNK`` (one number for both sides)."""
+    from mobile.core.store import records as stored
+    from shared_schema import limits
+
+    assert stored.SQL_IN_CHUNK is limits.SQL_IN_CHUNK
+    dev = offline_device(tmp_path / "d")
+    ids = [
+        dev.records.create("residential_area", area_values(f"Thôn {i}")).record_id for i in range(5)
+    ]
+    dev.records.edit(ids[4], {"households": 7}, finalize=False)  # a draft too
+    ids += ["00000000-0000-4000-8000-000000000000"]  # not on the device
+    statements: list[str] = []
+    dev.store.conn.set_trace_callback(statements.append)
+    monkeypatch.setattr(stored, "SQL_IN_CHUNK", 2)
+    assert stored.with_local_layers(dev.store, ids) == set(ids[:5])
+    dev.store.conn.set_trace_callback(None)
+    # Three chunks of two ids, each asked of the outbox and of the drafts.
+    assert len(statements) == 6
+    assert [len(re.findall(r"'[0-9a-f-]{36}'", s)) for s in statements] == [2] * 6
+    dev.close()

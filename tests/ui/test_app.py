@@ -352,6 +352,8 @@ def test_returned_and_refused_changes_after_sync(app: Any, reviewer: Any) -> Non
     shot("14-home-returned")
     tap(home.ids.returned.children[0])
     assert f"Bị trả lại. Lý do: {reason}" in current(app).problems_text
+    # The review state in the words the staff pages and the exports use (REVIEW_STATE_LABELS).
+    assert current(app).state_text.split(" · ")[-1] == "Trả lại"
 
 
 def test_conflict_shows_both_values(app: Any, reviewer: Any) -> None:
@@ -450,6 +452,21 @@ def test_evidence_recorded_by_another_device_is_fetched_on_demand(
     shot("10b-record-model-evidence")
 
 
+def test_a_refused_save_is_told_in_the_officers_words(app: Any) -> None:
+    """The core refuses with a code; the form words it (never the exception's English)."""
+    go_home(app)
+    draft = app.device.records.create(
+        "residential_area", {"name": "Thôn tạm", "kind": "thon"}, finalize=False
+    )
+    form = app.show("form", entity="residential_area", record_id=draft.record_id)
+    type_into(editor(app, "households").input, "12")
+    app.device.records.discard_draft(draft.record_id)  # gone meanwhile, as from another screen
+    tap(form.ids.finalize)
+    assert form.message == "Chưa lưu được: Không tìm thấy bản ghi trên máy này."
+    assert current(app) is form
+    go_home(app)
+
+
 def test_settings_gps_threshold_and_photo_size(app: Any) -> None:
     go_home(app)
     tap(current(app).ids.settings)
@@ -462,10 +479,18 @@ def test_settings_gps_threshold_and_photo_size(app: Any) -> None:
     assert (s.accuracy_accept_m, s.photo_max_side) == (10.0, 1024)
     type_into(scr.ids.gps, "0")
     tap(scr.ids.save)
-    assert scr.message.startswith("Giá trị không hợp lệ")
+    assert (
+        scr.message == "Giá trị không hợp lệ: ngưỡng GPS là số mét lớn hơn 0."
+    )  # its code, worded
     assert app.device.store.settings().accuracy_accept_m == 10.0
+    type_into(scr.ids.gps, "150")  # above the warning threshold: the warning follows it up
+    tap(scr.ids.save)
+    assert scr.message == "Đã lưu."
+    s = app.device.settings()
+    assert (s.accuracy_accept_m, s.accuracy_warn_m) == (150.0, 150.0)
     type_into(scr.ids.gps, "5")
     tap(scr.ids.save)
+    assert app.device.settings().accuracy_warn_m == 150.0  # lowering the accept leaves it
 
 
 def test_search_with_and_without_diacritics(app: Any) -> None:
@@ -478,8 +503,9 @@ def test_search_with_and_without_diacritics(app: Any) -> None:
     type_into(lst.ids.search, "phan vi")
     choose(lst.ids.f_status, "Tình trạng: Đang hoạt động")
     assert len(lst.ids.rv.data) == 1
-    choose(lst.ids.f_review_state, "Duyệt: Bị trả lại")
+    choose(lst.ids.f_review_state, "Duyệt: Trả lại")
     assert len(lst.ids.rv.data) == 1
+    assert lst.ids.rv.data[0]["subtitle"] == "Đang hoạt động · Trả lại"
     shot("15-model-list")
     choose(lst.ids.f_status, "Tình trạng: Đã dừng")
     assert len(lst.ids.rv.data) == 0
@@ -587,6 +613,30 @@ def test_logout_refused_with_unsent_changes_unless_confirmed_twice(app: Any) -> 
     assert current(app).name == "settings" and app.device is not None
 
 
+def test_logout_keeps_the_work_for_the_next_login(app: Any, srv: Any) -> None:
+    from mobile.core.device import Device
+
+    go_home(app)
+    tap(current(app).ids.settings)
+    tap(current(app).ids.logout)
+    tap(wait_until(lambda: dialogs(app), 5, "the first question")[0].content.ids.yes)
+    second = wait_until(lambda: dialogs(app), 5, "the second question")[0]
+    assert second.content.text.startswith("Chắc chắn đăng xuất?")
+    tap(second.content.ids.yes)
+    wait_until(lambda: not dialogs(app), 5, "the question to close")
+    login = wait_until(lambda: current(app).name == "login" and current(app), 5, "sign-in")
+    assert app.device is None
+    with Device.open(app.data_dir) as dev:  # the token is gone, the draft is still here
+        assert not dev.logged_in
+        assert dev.status()["drafts"] == 1
+    assert login.ids.server.text == srv.url and login.ids.username.text == OFFICER
+    type_into(login.ids.password, PW)
+    tap(login.ids.submit)
+    wait_until(lambda: current(app).name == "home", 20, "home again")
+    wait_synced(app)
+    assert "1 bản nháp" in current(app).unsent_text
+
+
 def test_expired_session_asks_for_the_password_and_keeps_the_outbox(app: Any, srv: Any) -> None:
     # Finalize the draft visit: one change waits to be sent.
     rec = open_from_list(app, "models", "Sản xuất phân vi sinh phục vụ chăm bón cây trồng")
@@ -653,3 +703,21 @@ def test_server_gone_shows_offline_within_seconds(app: Any, srv: Any) -> None:
     app.check_online()
     wait_until(lambda: not app.online, 10, "the offline badge")
     assert time.monotonic() - started < 5
+
+
+def test_a_record_screen_left_behind_does_not_move_the_app(app: Any) -> None:
+    """The record screen last showed a draft that is gone since (discarded, or deleted before
+    it was ever sent): switching the language elsewhere must not send the officer back."""
+    from tests.ui.driver import pump
+
+    draft = app.device.records.create(
+        "residential_area", {"name": "Thôn nháp", "kind": "thon"}, finalize=False
+    )
+    app.screen("record").open(record_id=draft.record_id)
+    app.device.records.discard_draft(draft.record_id)
+    where, history = current(app).name, list(app.history)
+    app.set_lang("en")
+    pump(2)
+    app.set_lang("vi")
+    pump(2)
+    assert (current(app).name, app.history) == (where, history)

@@ -24,6 +24,7 @@ from typing import Any
 
 import sqlite_utils
 
+from mobile.core.errors import DeviceErrorCode, Refused
 from mobile.core.settings import DeviceSettings
 from mobile.core.store.migrations import migrate
 
@@ -115,7 +116,7 @@ class Store:
         current = asdict(self.settings())
         unknown = changes.keys() - current.keys()
         if unknown:
-            raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+            raise Refused(DeviceErrorCode.UNKNOWN_SETTING, names=", ".join(sorted(unknown)))
         current.update(changes)
         new = DeviceSettings(**current)
         new.validate()

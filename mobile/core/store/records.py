@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from mobile.core.store.db import Store
+from shared_schema.limits import SQL_IN_CHUNK
 
 __all__ = [
     "count",
@@ -25,8 +26,6 @@ __all__ = [
     "upsert_pulled",
     "with_local_layers",
 ]
-
-_CHUNK = 500  # ids per IN (...): far below SQLite's 32,766 bound parameters
 
 
 def _dicts(cur: Any) -> list[dict[str, Any]]:
@@ -163,8 +162,8 @@ def delete(store: Store, record_id: str) -> None:
 def with_local_layers(store: Store, ids: Sequence[str]) -> set[str]:
     """Which of ``ids`` have outbox changes that may not be on the server yet, or a draft."""
     out: set[str] = set()
-    for i in range(0, len(ids), _CHUNK):
-        chunk = list(ids[i : i + _CHUNK])
+    for i in range(0, len(ids), SQL_IN_CHUNK):
+        chunk = list(ids[i : i + SQL_IN_CHUNK])
         marks = ",".join("?" * len(chunk))
         for sql in (
             f"SELECT DISTINCT record_id FROM outbox WHERE record_id IN ({marks}) "
