@@ -17,7 +17,7 @@ from server.config import ServerSettings
 from server.errors import ServerError
 from server.services import push as push_service
 from server.services.auth import REVIEWER_ROLES, Principal
-from server.services.browse import visible_record
+from server.services.record_page import visible_record
 from shared_schema.errors import ErrorCode
 from shared_schema.forms import load_default_forms
 from shared_schema.hlc import Clock

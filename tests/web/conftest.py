@@ -56,7 +56,9 @@ def push(client: httpx.Client, device: str, changes: list[dict[str, Any]]) -> li
     r = client.post("/sync/push", json={"device_id": device, "changes": changes})
     r.raise_for_status()
     results: list[Any] = r.json()["results"]
-    assert all(x["status"] in ("applied", "conflict") for x in results), results
+    assert all(x["status"] in ("applied", "conflict") for x in results), [
+        x["errors"] for x in results
+    ]
     return results
 
 

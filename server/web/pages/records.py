@@ -12,6 +12,7 @@ from server.db.engine import read_tx, write_tx
 from server.errors import ServerError
 from server.services import attachments as attachments_service
 from server.services import browse, queues, review
+from server.services import record_page as record_view
 from server.storage import store_for
 from server.web.pages.common import choices, download_query, entity_names, pickable_units, query
 from server.web.routing import WebRoute
@@ -125,7 +126,7 @@ def _queue_of(web: Web, conn: Any, record_id: str, values: Any) -> dict[str, Any
 @router.get("/records/{record_id}")
 def record_page(record_id: str, web: Annotated[Web, Depends(staff)]) -> Response:
     with read_tx(web.engine) as conn:
-        rec = browse.record_detail(conn, web.principal, record_id, web.lang)
+        rec = record_view.record_detail(conn, web.principal, record_id, web.lang)
         in_queue = _queue_of(web, conn, record_id, web.request.query_params)
     notice = web.request.query_params.get("done")
     return web.render(
@@ -172,7 +173,7 @@ def review_post(record_id: str, web: Annotated[Web, Depends(staff)]) -> Response
     comment = web.form.get("comment", "")
     if decision == "returned" and not comment.strip():
         with read_tx(web.engine) as conn:
-            rec = browse.record_detail(conn, web.principal, record_id, web.lang)
+            rec = record_view.record_detail(conn, web.principal, record_id, web.lang)
             in_queue = _queue_of(web, conn, record_id, web.form)
         return web.render(
             "record.html",
