@@ -10,6 +10,7 @@ exception's own text reaches the officer.
 
 from __future__ import annotations
 
+import string
 import unicodedata
 from datetime import datetime
 from typing import Any
@@ -64,13 +65,28 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 
+class _Counts(string.Formatter):
+    """``str.format`` with counted words: ``{n:# change|# changes}`` is "1 change" when ``n`` is
+    1 and "2 changes" (or "50+ changes") otherwise, ``#`` standing for the count. English needs
+    it; Vietnamese nouns do not change with the count ("1 thay đổi", "2 thay đổi")."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" not in format_spec:
+            return str(super().format_field(value, format_spec))
+        one, many = format_spec.split("|", 1)
+        return (one if str(value) == "1" else many).replace("#", str(value))
+
+
+_FORMAT = _Counts()
+
+
 def tr(key: str, lang: str = "vi", **values: Any) -> str:
     """The text of ``key`` in ``lang``; an unknown key shows as itself (and fails the tests)."""
     pair = STRINGS.get(key)
     if pair is None:
         return key
     text = pair[1] if lang == "en" else pair[0]
-    return text.format(**values) if values else text
+    return _FORMAT.format(text, **values) if values else text
 
 
 def error_text(code: str, lang: str) -> str:

@@ -598,7 +598,11 @@ def test_logout_refused_with_unsent_changes_unless_confirmed_twice(app: Any) -> 
     tap(current(app).ids.settings)
     tap(current(app).ids.logout)
     first = wait_until(lambda: dialogs(app), 5, "the first question")[0]
-    assert first.content.text.startswith("Còn 1 thay đổi chưa gửi")
+    # A draft is counted as a draft, not as a change waiting to be sent.
+    assert (
+        first.content.text
+        == "Còn 1 bản nháp chưa hoàn thành trên máy này. Nên đồng bộ trước khi đăng xuất."
+    )
     shot("20-logout-unsent")
     tap(first.content.ids.no)
     wait_until(lambda: not dialogs(app), 5)
@@ -607,7 +611,7 @@ def test_logout_refused_with_unsent_changes_unless_confirmed_twice(app: Any) -> 
     tap(current(app).ids.logout)
     tap(wait_until(lambda: dialogs(app), 5)[0].content.ids.yes)
     second = wait_until(lambda: dialogs(app), 5, "the second question")[0]
-    assert second.content.text.startswith("Chắc chắn đăng xuất?")
+    assert second.content.text.startswith("Chắc chắn đăng xuất? 1 bản nháp chưa hoàn thành")
     tap(second.content.ids.no)
     wait_until(lambda: not dialogs(app), 5)
     assert current(app).name == "settings" and app.device is not None

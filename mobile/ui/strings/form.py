@@ -16,7 +16,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "form.pick_file": ("Chọn tệp", "Choose a file"),
     "form.has_errors": (
         "Đã lưu nháp. Còn {n} trường cần sửa trước khi hoàn thành (tô đỏ).",
-        "Saved as a draft. {n} fields need fixing before it can be finalized (in red).",
+        "Saved as a draft. {n:# field needs|# fields need} fixing before it can be finalized "
+        "(in red).",
     ),
     "form.not_saved": ("Chưa lưu được: {detail}", "Not saved: {detail}"),
     "form.disk": (

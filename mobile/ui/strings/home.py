@@ -17,7 +17,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "home.counts": ("Dữ liệu trên máy", "On this device"),
     "home.unsent": (
         "Chưa gửi: {pending} thay đổi, {drafts} bản nháp, {rejected} bị từ chối, {files} tệp",
-        "Not sent: {pending} changes, {drafts} drafts, {rejected} refused, {files} files",
+        "Not sent: {pending:# change|# changes}, {drafts:# draft|# drafts}, {rejected} refused, "
+        "{files:# file|# files}",
     ),
     "home.last_sync": ("Đồng bộ lần cuối: {when}", "Last sync: {when}"),
     "home.never": ("chưa lần nào", "never"),

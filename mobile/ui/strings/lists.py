@@ -8,7 +8,7 @@ __all__ = ["STRINGS"]
 STRINGS: dict[str, tuple[str, str]] = {
     "list.search": ("Tìm (gõ có dấu hoặc không dấu)", "Search (with or without accents)"),
     "list.all": ("Tất cả", "All"),
-    "list.count": ("{n} kết quả", "{n} results"),
+    "list.count": ("{n} kết quả", "{n:# result|# results}"),
     "list.untitled": ("(chưa có tên)", "(no name yet)"),
     "list.add.model": ("+ Thêm mô hình", "+ New model"),
     "list.add.residential_area": ("+ Thêm khu dân cư", "+ New residential area"),

@@ -24,7 +24,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "record.rejected": ("Máy chủ từ chối: {reason}", "Refused by the server: {reason}"),
     "record.conflicts": (
         "{n} trường bị sửa đồng thời trên thiết bị khác",
-        "{n} fields were also changed on another device",
+        "{n:# field was|# fields were} also changed on another device",
     ),
     "record.children": ("{what}: {n}", "{what}: {n}"),
     "record.file_loading": ("(đang tải ảnh từ máy chủ…)", "(fetching the file from the server…)"),

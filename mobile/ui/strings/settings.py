@@ -25,11 +25,24 @@ STRINGS: dict[str, tuple[str, str]] = {
     "settings.logout_anyway": ("Vẫn đăng xuất", "Sign out anyway"),
     "settings.logout_q": ("Đăng xuất khỏi máy này?", "Sign out on this device?"),
     "settings.logout_unsent": (
-        "Còn {n} thay đổi chưa gửi lên máy chủ. Nên đồng bộ trước khi đăng xuất.",
-        "{n} changes have not been sent yet. Sync before signing out.",
+        "Còn {what} trên máy này. Nên đồng bộ trước khi đăng xuất.",
+        "This device holds {what}. Sync before signing out.",
     ),
     "settings.logout_q2": (
-        "Chắc chắn đăng xuất? {n} thay đổi chưa gửi vẫn được giữ trên máy và sẽ gửi khi bạn đăng nhập lại.",
-        "Sign out for sure? The {n} unsent changes stay on this device and are sent when you sign in again.",
+        "Chắc chắn đăng xuất? {what} vẫn được giữ trên máy này cho lần đăng nhập sau.",
+        "Sign out for sure? This device keeps {what} for your next sign-in.",
+    ),
+    # what a sign-out leaves on the device, joined by ", "
+    "settings.left.pending": (
+        "{n} thay đổi chưa gửi",
+        "{n:# unsent change|# unsent changes}",
+    ),
+    "settings.left.drafts": (
+        "{n} bản nháp chưa hoàn thành",
+        "{n:# unfinished draft|# unfinished drafts}",
+    ),
+    "settings.left.rejected": (
+        "{n} thay đổi bị máy chủ từ chối",
+        "{n:# change the server refused|# changes the server refused}",
     ),
 }

@@ -7,21 +7,24 @@ __all__ = ["STRINGS"]
 # key -> (Vietnamese, English). Placeholders are str.format names.
 STRINGS: dict[str, tuple[str, str]] = {
     "sync.title": ("Đồng bộ", "Sync"),
-    "sync.ready": ("{n} thay đổi chờ gửi.", "{n} changes waiting to be sent."),
+    "sync.ready": ("{n} thay đổi chờ gửi.", "{n:# change|# changes} waiting to be sent."),
     "sync.start": ("Đồng bộ ngay", "Sync now"),
     "sync.cancel": ("Dừng", "Stop"),
     "sync.checking": ("Đang kiểm tra kết nối…", "Checking the connection…"),
     "sync.pushing": ("Đang gửi thay đổi: {done}/{total}", "Sending changes: {done}/{total}"),
-    "sync.pulling": ("Đang nhận dữ liệu: {done} bản ghi", "Receiving: {done} records"),
+    "sync.pulling": ("Đang nhận dữ liệu: {done} bản ghi", "Receiving: {done:# record|# records}"),
     "sync.uploading": ("Đang tải tệp lên: {done}/{total} KB", "Uploading files: {done}/{total} KB"),
     "sync.done": ("Đồng bộ xong.", "Sync finished."),
     "sync.summary": (
         "Đã gửi {pushed}: {applied} được nhận, {conflicts} xung đột, {rejected} bị từ chối.\n"
         "Đã nhận {pulled} bản ghi. Đã tải lên {files} tệp.",
-        "Sent {pushed}: {applied} applied, {conflicts} conflicts, {rejected} refused.\n"
-        "Received {pulled} records. Uploaded {files} files.",
+        "Sent {pushed}: {applied} applied, {conflicts:# conflict|# conflicts}, {rejected} refused.\n"
+        "Received {pulled:# record|# records}. Uploaded {files:# file|# files}.",
     ),
-    "sync.files_failed": ("{n} tệp bị máy chủ từ chối.", "{n} files were refused by the server."),
+    "sync.files_failed": (
+        "{n} tệp bị máy chủ từ chối.",
+        "{n:# file was|# files were} refused by the server.",
+    ),
     "sync.cancelling": ("Đang dừng…", "Stopping…"),
     "sync.cancelled": (
         "Đã dừng. Không mất dữ liệu; lần sau sẽ gửi tiếp.",
