@@ -351,9 +351,24 @@ def test_returned_and_refused_changes_after_sync(app: Any, reviewer: Any) -> Non
     assert texts == [f"Mô hình “{model.title}”\nLý do: {reason}"]
     shot("14-home-returned")
     tap(home.ids.returned.children[0])
-    assert f"Bị trả lại. Lý do: {reason}" in current(app).problems_text
+    rec = current(app)
+    assert f"Bị trả lại. Lý do: {reason}" in rec.problems_text
     # The review state in the words the staff pages and the exports use (REVIEW_STATE_LABELS).
-    assert current(app).state_text.split(" · ")[-1] == "Trả lại"
+    assert rec.state_text.split(" · ")[-1] == "Trả lại"
+
+    # The officer adds what was missing and syncs: the server marks the record corrected, to be
+    # reviewed again (SYNC.md "Records": resubmitted), and the next pull brings that back.
+    tap(rec.ids.edit)
+    type_into(editor(app, "description").input, "Đã bổ sung ảnh hội nghị tổng kết mô hình.")
+    tap(current(app).ids.finalize)
+    wait_until(lambda: current(app).name == "record", 5, "the saved record")
+    sync_now(app)
+    rec = open_from_list(app, "models", model.title)
+    assert rec.state_text.split(" · ")[-1] == "Đã sửa, chờ duyệt lại"
+    assert "Bị trả lại" not in rec.problems_text
+    shot("14b-record-resubmitted")
+    go_home(app)
+    assert not current(app).has_returned  # off the list of records to fix
 
 
 def test_conflict_shows_both_values(app: Any, reviewer: Any) -> None:
@@ -504,8 +519,10 @@ def test_search_with_and_without_diacritics(app: Any) -> None:
     choose(lst.ids.f_status, "Tình trạng: Đang hoạt động")
     assert len(lst.ids.rv.data) == 1
     choose(lst.ids.f_review_state, "Duyệt: Trả lại")
+    assert len(lst.ids.rv.data) == 0  # corrected since, and synced
+    choose(lst.ids.f_review_state, "Duyệt: Đã sửa, chờ duyệt lại")
     assert len(lst.ids.rv.data) == 1
-    assert lst.ids.rv.data[0]["subtitle"] == "Đang hoạt động · Trả lại"
+    assert lst.ids.rv.data[0]["subtitle"] == "Đang hoạt động · Đã sửa, chờ duyệt lại"
     shot("15-model-list")
     choose(lst.ids.f_status, "Tình trạng: Đã dừng")
     assert len(lst.ids.rv.data) == 0
