@@ -13,7 +13,8 @@ from mobile.ui.i18n import local_time
 
 __all__ = ["SCREEN", "HomeScreen"]
 
-COUNTED = ("residential_area", "model", "visit", "evidence")
+# Every kind of record the reports count.
+COUNTED = ("residential_area", "model", "visit", "evidence", "initiative", "activity")
 
 
 class HomeScreen(Screen):

@@ -35,6 +35,7 @@ from shared_schema.errors import error_message
 __all__ = [
     "LANGS",
     "STRINGS",
+    "day_text",
     "device_error_text",
     "error_text",
     "issue_text",
@@ -112,6 +113,14 @@ def issue_text(err: dict[str, Any], rec: Any, app: Any) -> str:
         if fdef is not None:
             label = fdef.label.en if lang == "en" else fdef.label.vi
     return f"{label}: {reason}"
+
+
+def day_text(iso_date: str) -> str:
+    """A ``YYYY-MM-DD`` day as an officer writes it, ``dd/mm/yyyy``."""
+    try:
+        return datetime.strptime(iso_date[:10], "%Y-%m-%d").strftime("%d/%m/%Y")
+    except ValueError:
+        return iso_date
 
 
 def local_time(iso: str) -> str:

@@ -280,6 +280,76 @@ def test_sync_sends_everything_and_shows_the_summary(app: Any) -> None:
     assert "Chưa gửi: 0 thay đổi, 0 bản nháp, 0 bị từ chối, 0 tệp" in current(app).unsent_text
 
 
+def today_in(app: Any, field: str) -> None:
+    tap(next(w for w in editor(app, field).walk() if getattr(w, "text", "") == "Hôm nay"))
+
+
+def test_initiatives_and_activities_are_recorded_from_home(app: Any, reviewer: Any) -> None:
+    """Every kind of record the reports count is made in the app: initiatives and activities
+    have their lists (with their own filters) and forms, reached from home."""
+    go_home(app)
+    tap(current(app).ids.initiatives)
+    lst = current(app)
+    assert (lst.name, lst.entity) == ("records", "initiative")
+    assert list(lst.filters) == ["field", "status", "review_state"]
+    assert lst.ids.add.text == "+ Thêm sáng kiến"
+    tap(lst.ids.add)
+    form = current(app)
+    assert (form.name, form.entity) == ("form", "initiative")
+    assert form.title_text == "Sáng kiến, ý tưởng mới"
+    type_into(editor(app, "title").input, "Nhật ký điện tử cho tổ chăn nuôi bò")
+    type_into(editor(app, "authors").input, "Y Nguê Byă, Nguyễn Thị Lan")
+    choose(editor(app, "field").input, "Nông, lâm nghiệp, thủy sản")
+    assert not form.editor("submitted_date").shown
+    choose(editor(app, "status").input, "Đã gửi hội đồng")
+    assert form.editor("submitted_date").shown and not form.editor("decision_date").shown
+    today_in(app, "submitted_date")
+    type_into(editor(app, "benefit_vnd").input, "45000000")
+    tap(form.ids.prev)
+    shot("23-form-initiative")
+    tap(form.ids.finalize)
+    rec = wait_until(lambda: current(app).name == "record" and current(app), 5, "the record")
+    assert rec.title_text == "Nhật ký điện tử cho tổ chăn nuôi bò"
+    assert rec.state_text.startswith("Sáng kiến · Chờ gửi")
+
+    go_home(app)
+    tap(current(app).ids.activities)
+    lst = current(app)
+    assert lst.entity == "activity" and list(lst.filters) == ["kind", "review_state"]
+    tap(lst.ids.add)
+    form = current(app)
+    assert form.title_text == "Hoạt động tuyên truyền, biểu dương"
+    choose(editor(app, "kind").input, "Bản tin, tài liệu tuyên truyền")
+    type_into(editor(app, "title").input, "Bản tin Mặt trận xã quý I")
+    today_in(app, "date")
+    tap(form.ids.finalize)  # the number printed is required for a bulletin
+    wait_until(lambda: form.message, 5, "the form's message")
+    assert form.editor("bulletins_printed").error == "Số bản tin phát hành: Trường bắt buộc"
+    type_into(editor(app, "bulletins_printed").input, "300")
+    shot("24-form-activity")
+    tap(form.ids.finalize)
+    rec = wait_until(lambda: current(app).name == "record" and current(app), 5, "the record")
+    assert rec.title_text == "Bản tin Mặt trận xã quý I"
+
+    go_home(app)
+    assert "Sáng kiến: 1\nHoạt động: 1" in current(app).counts_text
+    scr = sync_now(app)
+    assert "Đã gửi 2: 2 được nhận, 0 xung đột, 0 bị từ chối." in scr.summary
+    reviewer.sync()  # the commune's reviewer, and its reports, have them
+    [initiative] = reviewer.records.list("initiative")
+    assert (initiative.fields["status"], initiative.fields["benefit_vnd"]) == (
+        "submitted",
+        45000000,
+    )
+    [activity] = reviewer.records.list("activity")
+    assert (activity.fields["kind"], activity.fields["bulletins_printed"]) == ("bulletin", 300)
+    go_home(app)
+    tap(current(app).ids.activities)
+    choose(current(app).filters["kind"], "Loại: Bản tin, tài liệu tuyên truyền")
+    [row] = current(app).ids.rv.data
+    assert row["subtitle"].endswith("· Bản tin, tài liệu tuyên truyền")
+
+
 @pytest.fixture(scope="module")
 def reviewer(srv: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The commune's reviewer on their own device (the core, through the same HTTP API)."""
@@ -516,18 +586,18 @@ def test_search_with_and_without_diacritics(app: Any) -> None:
         type_into(lst.ids.search, query)
         assert len(lst.ids.rv.data) == n, query
     type_into(lst.ids.search, "phan vi")
-    choose(lst.ids.f_status, "Tình trạng: Đang hoạt động")
+    choose(lst.filters["status"], "Tình trạng: Đang hoạt động")
     assert len(lst.ids.rv.data) == 1
-    choose(lst.ids.f_review_state, "Duyệt: Trả lại")
+    choose(lst.filters["review_state"], "Duyệt: Trả lại")
     assert len(lst.ids.rv.data) == 0  # corrected since, and synced
-    choose(lst.ids.f_review_state, "Duyệt: Đã sửa, chờ duyệt lại")
+    choose(lst.filters["review_state"], "Duyệt: Đã sửa, chờ duyệt lại")
     assert len(lst.ids.rv.data) == 1
     assert lst.ids.rv.data[0]["subtitle"] == "Đang hoạt động · Đã sửa, chờ duyệt lại"
     shot("15-model-list")
-    choose(lst.ids.f_status, "Tình trạng: Đã dừng")
+    choose(lst.filters["status"], "Tình trạng: Đã dừng")
     assert len(lst.ids.rv.data) == 0
-    choose(lst.ids.f_status, "Tình trạng: Tất cả")
-    choose(lst.ids.f_review_state, "Duyệt: Tất cả")
+    choose(lst.filters["status"], "Tình trạng: Tất cả")
+    choose(lst.filters["review_state"], "Duyệt: Tất cả")
 
 
 def test_switch_language(app: Any) -> None:

@@ -24,6 +24,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "home.never": ("chưa lần nào", "never"),
     "home.models": ("Mô hình", "Models"),
     "home.areas": ("Khu dân cư", "Residential areas"),
+    "home.initiatives": ("Sáng kiến", "Initiatives"),
+    "home.activities": ("Hoạt động", "Activities"),
     "home.sync": ("Đồng bộ", "Sync"),
     "home.settings": ("Cài đặt", "Settings"),
 }

@@ -12,8 +12,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "list.untitled": ("(chưa có tên)", "(no name yet)"),
     "list.add.model": ("+ Thêm mô hình", "+ New model"),
     "list.add.residential_area": ("+ Thêm khu dân cư", "+ New residential area"),
+    "list.add.initiative": ("+ Thêm sáng kiến", "+ New initiative"),
+    "list.add.activity": ("+ Thêm hoạt động", "+ New activity"),
     "filter.content_area": ("Nội dung", "Content"),
     "filter.status": ("Tình trạng", "Status"),
     "filter.residential_area": ("Khu dân cư", "Area"),
     "filter.review_state": ("Duyệt", "Review"),
+    "filter.field": ("Lĩnh vực", "Field"),
+    "filter.kind": ("Loại", "Kind"),
 }
