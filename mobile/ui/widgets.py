@@ -61,9 +61,14 @@ class EvidenceItem(ButtonBehavior, BoxLayout):
 
 
 class ConflictItem(Card):
+    record = StringProperty("")  # the record's title, when conflicts of several are listed
     name = StringProperty("")
     mine = StringProperty("")
-    current = StringProperty("")
+    other = StringProperty("")
+    mine_note = StringProperty("")  # kept on the server, or overwritten
+    other_note = StringProperty("")
+    kept = StringProperty("")  # "mine", "other", or "" while the answer's revision is not here
+    other_known = BooleanProperty(True)
 
 
 class DialogBody(BoxLayout):

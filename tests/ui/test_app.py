@@ -15,7 +15,7 @@ import pytest
 
 from tests.mobile.live import PW
 from tests.ui.conftest import OFFICER
-from tests.ui.driver import choose, scroll_to, shot, tap, type_into, wait_until
+from tests.ui.driver import choose, scroll_to, shot, tap, tap_ref, type_into, wait_until
 
 pytestmark = pytest.mark.ui
 
@@ -441,29 +441,45 @@ def test_returned_and_refused_changes_after_sync(app: Any, reviewer: Any) -> Non
     assert not current(app).has_returned  # off the list of records to fix
 
 
-def test_conflict_shows_both_values(app: Any, reviewer: Any) -> None:
+def test_conflict_shows_both_values_and_the_officer_keeps_one(app: Any, reviewer: Any) -> None:
+    """At the commune office the reviewer corrects a field to 22; later, offline, the officer
+    types 18 in it. The officer's value is the later one and wins, and the pull no longer holds
+    22: the conflicts screen still shows both, says which one the server kept, and the officer
+    takes the other one back as a new change."""
+    from tests.mobile.live import wait_past
+
     title = "Sản xuất phân vi sinh phục vụ chăm bón cây trồng"
+    reviewer.sync()
+    model = next(r for r in reviewer.records.list("model") if r.title == title)
+    assert reviewer.records.edit(model.record_id, {"participating_households": 22}).finalized
+    reviewer.sync()
+    wait_past(reviewer.clock.last)
+
     rec = open_from_list(app, "models", title)
     tap(rec.ids.edit)
-    type_into(editor(app, "participating_households").input, "10")
+    type_into(editor(app, "participating_households").input, "18")
     tap(current(app).ids.finalize)
     wait_until(lambda: current(app).name == "record", 5)
-    # Later, at the commune office, the reviewer corrects the same field and syncs first.
-    model = reviewer.records.list("model")[0]
-    reviewer.sync()
-    assert reviewer.records.edit(model.record_id, {"participating_households": 20}).finalized
-    reviewer.sync()
 
-    sync_now(app)
-    assert "1 xung đột" in current(app).summary
-    rec = open_from_list(app, "models", title)
-    assert rec.has_conflicts and "1 trường bị sửa đồng thời" in rec.problems_text
-    tap(rec.ids.conflicts)
-    scr = current(app)
-    assert scr.name == "conflicts"
-    [item] = scr.ids.conflict_list.children
-    assert (item.name, item.mine, item.current) == ("Số hộ tham gia", "10", "20")
+    scr = sync_now(app)
+    assert "1 xung đột" in scr.summary
+    tap_ref(scr.ids.summary, "conflicts")  # the count in the summary opens the conflicts
+    conflicts = current(app)
+    assert conflicts.name == "conflicts"
+    [item] = conflicts.ids.conflict_list.children
+    assert (item.record, item.name) == (title, "Số hộ tham gia")
+    assert (item.mine, item.mine_note) == ("18", "Máy chủ đang giữ")
+    assert (item.other, item.other_note) == ("22", "Đã bị ghi đè")
     shot("15b-conflicts")
+
+    tap(item.ids.keep_other)
+    assert conflicts.message.startswith("Đã chọn Số hộ tham gia: 22.")
+    assert conflicts.empty and not conflicts.ids.conflict_list.children
+    sync_now(app)
+    reviewer.sync()
+    assert reviewer.records.get(model.record_id).fields["participating_households"] == 22
+    rec = open_from_list(app, "models", title)
+    assert not rec.has_conflicts and "xung đột" not in rec.problems_text.lower()
 
 
 def test_sync_can_be_stopped_and_resumes_later(

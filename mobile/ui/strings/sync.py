@@ -16,11 +16,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sync.uploading": ("Đang tải tệp lên: {done}/{total} KB", "Uploading files: {done}/{total} KB"),
     "sync.done": ("Đồng bộ xong.", "Sync finished."),
     "sync.summary": (
-        "Đã gửi {pushed}: {applied} được nhận, {conflicts} xung đột, {rejected} bị từ chối.\n"
+        "Đã gửi {pushed}: {applied} được nhận, {conflicts}, {rejected} bị từ chối.\n"
         "Đã nhận {pulled} bản ghi. Đã tải lên {files} tệp.",
-        "Sent {pushed}: {applied} applied, {conflicts:# conflict|# conflicts}, {rejected} refused.\n"
+        "Sent {pushed}: {applied} applied, {conflicts}, {rejected} refused.\n"
         "Received {pulled:# record|# records}. Uploaded {files:# file|# files}.",
     ),
+    # in the summary; a link to the conflicts screen when there are any
+    "sync.conflicts": ("{n} xung đột", "{n:# conflict|# conflicts}"),
     "sync.files_failed": (
         "{n} tệp bị máy chủ từ chối.",
         "{n:# file was|# files were} refused by the server.",
