@@ -660,6 +660,9 @@ def test_bad_photos_are_explained_and_the_screen_stays_live(app: Any, tmp_path: 
 
 
 def test_no_gps_offers_manual_entry(app: Any) -> None:
+    """With no receiver the officer types the position. Each time the fields start empty and a
+    tap selects what a field holds, so typed digits never join an old value (12.6941 typed after
+    12.6930 was saved as 12.6930126941); a malformed number is refused, by its field."""
     from mobile.core.location import ManualLocationProvider
 
     rec = current(app)
@@ -669,19 +672,33 @@ def test_no_gps_offers_manual_entry(app: Any) -> None:
         tap(editor(app, "location").button)
         gps = current(app)
         wait_until(lambda: gps.status.startswith("Máy này không có GPS"), 5, "no GPS told")
-        type_into(gps.ids.lat, "112.5")
-        type_into(gps.ids.lon, "107.77")
+        type_into(gps.ids.lat, "112.5", clear=False)
+        type_into(gps.ids.lon, "107,7712", clear=False)  # a comma is a decimal mark too
         tap(gps.ids.use_manual)
-        assert gps.message.startswith("Tọa độ không hợp lệ")
-        type_into(gps.ids.lat, "12.6958")
-        shot("19-gps-manual")
+        assert gps.message.startswith("Vĩ độ không hợp lệ: nhập số độ từ −90 đến 90")
+        type_into(gps.ids.lat, "12.6930", clear=False)  # the tap selected 112.5: replaced
+        assert gps.ids.lat.text == "12.6930"
         tap(gps.ids.use_manual)
         form = current(app)
         assert form.name == "form"
+        assert form.editor("location").get()["lat"] == 12.693
+
+        # The officer corrects the position: the screen opens empty, not with 12.6930.
+        tap(form.editor("location").button)
+        gps = current(app)
+        assert [gps.ids[f].text for f in ("lat", "lon", "acc")] == ["", "", ""]
+        assert gps.message == ""
+        type_into(gps.ids.lat, "12.6941", clear=False)
+        type_into(gps.ids.lon, "107.7712", clear=False)
+        type_into(gps.ids.acc, "15", clear=False)
+        assert (gps.ids.lat.text, gps.ids.lon.text) == ("12.6941", "107.7712")
+        shot("19-gps-manual")
+        tap(gps.ids.use_manual)
+        assert current(app) is form
         assert form.editor("location").get() == {
-            "lat": 12.6958,
-            "lon": 107.77,
-            "accuracy": None,
+            "lat": 12.6941,
+            "lon": 107.7712,
+            "accuracy": 15.0,
             "altitude": None,
         }
         tap(form.ids.draft)  # a draft: the officer finishes it later

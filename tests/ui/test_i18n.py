@@ -32,6 +32,9 @@ DETAILS: dict[DeviceErrorCode, dict[str, object]] = {
     DeviceErrorCode.GPS_THRESHOLDS: {"accept": 0.0, "warn": 100.0},
     DeviceErrorCode.INVALID_DEVICE_ID: {"device_id": "a b"},
     DeviceErrorCode.BAD_ANSWER: {"what": "pull answer is not a JSON object"},
+    DeviceErrorCode.INVALID_LATITUDE: {"value": "112.5"},
+    DeviceErrorCode.INVALID_LONGITUDE: {"value": "107,77,1"},
+    DeviceErrorCode.INVALID_ACCURACY: {"value": "mười"},
 }
 
 

@@ -54,4 +54,20 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Máy chủ trả lời không đúng định dạng. Dữ liệu vẫn ở trên máy; hãy thử lại sau.",
         "The server's answer could not be used. Your data stays on this device; try again later.",
     ),
+    "error.invalid_latitude": (
+        "Vĩ độ không hợp lệ: nhập số độ từ −90 đến 90, dùng dấu chấm hoặc dấu phẩy, tối đa 8 "
+        "chữ số thập phân (ví dụ 12.6958).",
+        "Invalid latitude: type degrees from −90 to 90 with a dot or a comma, at most 8 "
+        "decimals (for example 12.6958).",
+    ),
+    "error.invalid_longitude": (
+        "Kinh độ không hợp lệ: nhập số độ từ −180 đến 180, dùng dấu chấm hoặc dấu phẩy, tối đa 8 "
+        "chữ số thập phân (ví dụ 107.7712).",
+        "Invalid longitude: type degrees from −180 to 180 with a dot or a comma, at most 8 "
+        "decimals (for example 107.7712).",
+    ),
+    "error.invalid_accuracy": (
+        "Sai số không hợp lệ: nhập số mét (ví dụ 10), hoặc để trống nếu không biết.",
+        "Invalid accuracy: type a number of metres (for example 10), or leave it empty.",
+    ),
 }

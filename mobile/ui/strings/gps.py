@@ -29,13 +29,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The accuracy is worse than the warning threshold. Use it anyway?",
     ),
     "gps.manual": ("Nhập tọa độ bằng tay", "Enter coordinates by hand"),
-    "gps.manual_hint": ("Ví dụ: 12.695, 107.774", "For example: 12.695, 107.774"),
+    "gps.manual_hint": (
+        "Độ thập phân, dùng dấu chấm hoặc dấu phẩy.",
+        "Decimal degrees, with a dot or a comma.",
+    ),
+    "gps.example": ("ví dụ {value}", "for example {value}"),
     "gps.lat": ("Vĩ độ (−90 đến 90)", "Latitude (−90 to 90)"),
     "gps.lon": ("Kinh độ (−180 đến 180)", "Longitude (−180 to 180)"),
     "gps.acc": ("Sai số (m), nếu biết", "Accuracy (m), if known"),
     "gps.use_manual": ("Dùng tọa độ đã nhập", "Use these coordinates"),
-    "gps.manual_bad": (
-        "Tọa độ không hợp lệ: vĩ độ từ −90 đến 90, kinh độ từ −180 đến 180.",
-        "Invalid coordinates: latitude −90 to 90, longitude −180 to 180.",
-    ),
 }
