@@ -241,6 +241,35 @@ def test_add_visit_with_gps_and_photo(app: Any, tmp_path: Any) -> None:
     assert items[0].source  # the thumbnail of the stored, resized file
     shot("10-record-visit")
 
+    # Back from a visit is its model (it was the list of models); a record opens at its top,
+    # not where the record shown before it was scrolled; back again is where the officer was.
+    model_id = app.device.records.get(visit.record_id).fields["model"]
+    go_back(app)
+    model = current(app)
+    assert (model.name, model.record_id) == ("record", model_id)
+    page = model.ids.page
+    [row] = [w for w in model.ids.children.children if type(w).__name__ == "ChildItem"]
+    scroll_to(row)  # the model's visits, below its fields
+    assert page.scroll_y < 0.5
+    tap(row)
+    assert (current(app).record_id, page.scroll_y) == (visit.record_id, 1)
+    assert in_view(visit.ids.title)
+    go_back(app)
+    assert current(app).record_id == model_id and page.scroll_y < 0.5
+
+
+def in_view(widget: Any) -> bool:
+    """Whether the widget's middle is inside the ScrollView that holds it (seen, not scrolled off)."""
+    from tests.ui.driver import pump
+
+    pump(2)
+    page = widget.parent
+    while not hasattr(page, "scroll_y"):
+        page = page.parent
+    x, y = widget.to_window(*widget.center)
+    left, bottom = page.to_window(page.x, page.y)
+    return bool(left <= x <= left + page.width and bottom <= y <= bottom + page.height)
+
 
 def pick_file(app: Any, photo: Any, path: Any) -> None:
     chooser = photo.ids.chooser
