@@ -167,6 +167,13 @@ def test_add_residential_area(app: Any) -> None:
     rec = wait_until(lambda: current(app).name == "record" and current(app), 5, "the record")
     assert rec.title_text == "Thôn 3"
     assert "Chờ gửi" in rec.state_text
+    # Only what applies: no visit or photo for an area, no finalize once it is finalized.
+    assert actions(rec) == ["Sửa", "Xóa"]
+
+
+def actions(rec: Any) -> list[str]:
+    """The buttons a record screen shows, in their order on the screen."""
+    return [b.text for b in reversed(rec.ids.actions.children) if b.get_root_window()]
 
 
 def test_add_model_with_skip_logic_and_inline_errors(app: Any) -> None:
@@ -199,7 +206,10 @@ def test_add_model_with_skip_logic_and_inline_errors(app: Any) -> None:
     tap(form.ids.finalize)
     rec = wait_until(lambda: current(app).name == "record" and current(app), 5, "the record")
     assert rec.title_text.startswith("Sản xuất phân vi sinh")
-    assert "Đang hoạt động" in [w.value for w in rec.ids.fields.children if hasattr(w, "value")]
+    lines = {w.name: w.value for w in rec.ids.fields.children if hasattr(w, "value")}
+    assert lines["Tình trạng"] == "Đang hoạt động"
+    assert "Lý do dừng" not in lines  # asked of a stopped model only, shown for one only
+    assert actions(rec) == ["Sửa", "+ Lượt khảo sát", "+ Ảnh minh chứng", "Xóa"]
     shot("07-record-model")
 
 

@@ -22,8 +22,4 @@ STRINGS: dict[str, tuple[str, str]] = {
         "This file is not a valid JPEG, PNG, WebP or PDF, or is still over 25 MB after resizing.",
     ),
     "photo.unreadable": ("Không đọc được tệp này.", "Cannot read this file."),
-    "photo.where": (
-        "Ảnh minh chứng gắn với một mô hình hoặc một lượt khảo sát.",
-        "Evidence photos belong to a model or a visit.",
-    ),
 }
