@@ -223,6 +223,9 @@ def test_add_visit_with_gps_and_photo(app: Any, tmp_path: Any) -> None:
     today = [w for w in editor(app, "visit_date").walk() if getattr(w, "text", "") == "Hôm nay"]
     tap(today[0])
     type_into(editor(app, "officer_name").input, "Nguyễn Thị Lan")
+    score = editor(app, "score_creativity")  # a score says its range
+    assert (score.hint, score.input.hint_text) == ("Từ 1 (kém) đến 5 (rất tốt)", "1–5")
+    tap(form.ids.prev)
     tap(editor(app, "location").button)
     gps = current(app)
     assert gps.name == "gps"
