@@ -701,6 +701,28 @@ def test_bad_photos_are_explained_and_the_screen_stays_live(app: Any, tmp_path: 
     go_back(app)
 
 
+def test_the_file_chooser_lists_a_photo_saved_since_it_was_last_open(
+    app: Any, tmp_path: Any
+) -> None:
+    from PIL import Image
+
+    def listed(photo: Any, path: Any) -> bool:
+        return any(getattr(w, "path", None) == str(path) for w in photo.ids.chooser.walk())
+
+    rec = current(app)
+    old, new = tmp_path / "anh-cu.jpg", tmp_path / "anh-moi.jpg"
+    Image.new("RGB", (64, 48), (90, 120, 60)).save(old)
+    tap(rec.ids.add_photo)
+    photo = current(app)
+    photo.ids.chooser.path = str(tmp_path)
+    wait_until(lambda: listed(photo, old), 5, "the folder's photo")
+    go_back(app)
+    Image.new("RGB", (64, 48), (60, 90, 120)).save(new)  # copied from the camera meanwhile
+    tap(rec.ids.add_photo)
+    wait_until(lambda: listed(photo, new), 5, "the photo saved since")
+    go_back(app)
+
+
 def test_no_gps_offers_manual_entry(app: Any) -> None:
     """With no receiver the officer types the position. Each time the fields start empty and a
     tap selects what a field holds, so typed digits never join an old value (12.6941 typed after
