@@ -11,6 +11,7 @@ from typing import Any
 
 from kivy.app import App
 from kivy.factory import Factory
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
@@ -195,7 +196,7 @@ class DateEditor(FieldEditor):
         for p in parts:
             p.bind(text=self.changed)
             row.add_widget(p)
-        today = Factory.FlatBtn(text=app.t("form.today"), size_hint_x=None, width=90)
+        today = Factory.FlatBtn(text=app.t("form.today"), size_hint_x=None, width=dp(96))
         today.bind(on_release=lambda *_: self.today())
         row.add_widget(today)
         self.ids.slot.add_widget(row)

@@ -909,3 +909,20 @@ def test_a_record_screen_left_behind_does_not_move_the_app(app: Any) -> None:
     app.set_lang("vi")
     pump(2)
     assert (current(app).name, app.history) == (where, history)
+
+
+def test_every_button_is_a_finger_high(app: Any) -> None:
+    """Android's 48 dp touch target, for every button shown on any screen the run opened."""
+    from kivy.metrics import dp
+    from kivy.uix.behaviors import ButtonBehavior
+
+    small = [
+        (scr.name, type(w).__name__, getattr(w, "text", ""), round(w.height / dp(1)))
+        for scr in app.sm.screens
+        for w in scr.walk(restrict=True)
+        if isinstance(w, ButtonBehavior)
+        and w.height > 0
+        and w.opacity > 0
+        and w.height < dp(48) - 0.5
+    ]
+    assert small == []
