@@ -48,7 +48,7 @@ class HomeScreen(Screen):
             or "—"
         )
         self.counts_text = "\n".join(
-            f"{app.t('entity.' + e)}: {dev.records.count(e)}" for e in COUNTED
+            f"{app.t('entity.plural.' + e)}: {dev.records.count(e)}" for e in COUNTED
         )
         counts = dev.outbox.counts()
         status = dev.status()

@@ -9,7 +9,7 @@ from typing import Any
 from kivy.app import App
 from kivy.factory import Factory
 from kivy.logger import Logger
-from kivy.properties import NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 from kivy.utils import escape_markup
 
@@ -27,6 +27,7 @@ class SyncScreen(Screen):
     summary = StringProperty("")
     summary_markup = StringProperty("")  # the summary as shown: the conflicts count is a link
     fraction = NumericProperty(0.0)
+    has_rejected = BooleanProperty(False)
 
     def on_kv_post(self, _base: Any) -> None:
         App.get_running_app().bind(lang=lambda *_: self.open())
@@ -116,9 +117,11 @@ class SyncScreen(Screen):
         app = App.get_running_app()
         box = self.ids.rejected
         box.clear_widgets()
+        self.has_rejected = False
         if app.device is None:
             return
         for change in app.device.outbox.rejected():
+            self.has_rejected = True
             try:
                 rec = app.device.records.get(change.record_id)
                 title = rec.title or app.t("entity." + change.entity)

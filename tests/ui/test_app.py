@@ -505,6 +505,7 @@ def test_conflict_shows_both_values_and_the_officer_keeps_one(app: Any, reviewer
 
     scr = sync_now(app)
     assert "1 xung đột" in scr.summary
+    shot("15a-sync-conflict")
     tap_ref(scr.ids.summary, "conflicts")  # the count in the summary opens the conflicts
     conflicts = current(app)
     assert conflicts.name == "conflicts"
