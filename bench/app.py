@@ -96,7 +96,7 @@ def _child(data_dir: Path, started: float) -> None:
     """Runs in the spawned process: start the app, measure, print one JSON line."""
     from mobile.ui.env import prepare_kivy
 
-    prepare_kivy()
+    prepare_kivy(data_dir / "kivy")
     from kivy.config import Config
 
     Config.set("graphics", "maxfps", "0")

@@ -41,6 +41,9 @@ class DeviceErrorCode(StrEnum):
     GPS_THRESHOLDS = "gps_thresholds"  # accept, warn
     INVALID_DEVICE_ID = "invalid_device_id"  # device_id
     BAD_ANSWER = "bad_answer"  # what (English, for the logs)
+    INVALID_LATITUDE = "invalid_latitude"  # value (as typed)
+    INVALID_LONGITUDE = "invalid_longitude"  # value
+    INVALID_ACCURACY = "invalid_accuracy"  # value
 
 
 class DeviceError(Exception):
@@ -62,6 +65,9 @@ class DeviceError(Exception):
         DeviceErrorCode.GPS_THRESHOLDS: "accuracy thresholds must satisfy 0 < accept <= warn",
         DeviceErrorCode.INVALID_DEVICE_ID: "device id must match [A-Za-z0-9_.:-]{{1,64}}",
         DeviceErrorCode.BAD_ANSWER: "the server's answer cannot be used: {what}",
+        DeviceErrorCode.INVALID_LATITUDE: "latitude {value!r}: decimal degrees, -90..90, at most 8 decimals",
+        DeviceErrorCode.INVALID_LONGITUDE: "longitude {value!r}: decimal degrees, -180..180, at most 8 decimals",
+        DeviceErrorCode.INVALID_ACCURACY: "accuracy {value!r}: metres, 0 or more, or nothing",
     }
 
     def __init__(self, code: DeviceErrorCode, **details: Any) -> None:

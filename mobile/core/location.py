@@ -11,12 +11,14 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
+from mobile.core.errors import DeviceErrorCode, Refused
 from shared_schema.isotime import iso
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "StaticLocationProvider",
     "classify",
     "default_provider",
+    "manual_fix",
 ]
 
 
@@ -74,6 +77,38 @@ def classify(fix: Fix, *, accept_m: float = 5.0, warn_m: float = 100.0) -> FixQu
     if fix.accuracy <= accept_m:
         return FixQuality.GOOD
     return FixQuality.ACCEPTABLE
+
+
+# Decimal degrees as an officer types them: a dot or a comma, a minus (or the typographic one).
+_DEGREES = re.compile(r"[+-]?\d{1,3}(?:[.,]\d{1,8})?")
+_METRES = re.compile(r"\d{1,6}(?:[.,]\d{1,3})?")
+
+
+def _typed(text: str, pattern: re.Pattern[str]) -> float | None:
+    clean = text.strip().replace("\u2212", "-")
+    return float(clean.replace(",", ".")) if pattern.fullmatch(clean) else None
+
+
+def manual_fix(lat: str, lon: str, accuracy: str = "") -> Fix:
+    """A position typed by hand: decimal degrees with a dot or a comma (``12.6958``, ``12,6958``),
+    the accuracy in metres or nothing.
+
+    At most 8 decimals (a millimetre): more are digits typed onto a value already there, as when
+    ``12.6941`` typed after ``12.6930`` became ``12.6930126941``. What is not such a number, or
+    lies out of range (latitude -90..90, longitude -180..180), is refused with its field's code.
+    """
+    lat_v = _typed(lat, _DEGREES)
+    if lat_v is None or not -90 <= lat_v <= 90:
+        raise Refused(DeviceErrorCode.INVALID_LATITUDE, value=lat)
+    lon_v = _typed(lon, _DEGREES)
+    if lon_v is None or not -180 <= lon_v <= 180:
+        raise Refused(DeviceErrorCode.INVALID_LONGITUDE, value=lon)
+    acc_v: float | None = None
+    if accuracy.strip():
+        acc_v = _typed(accuracy, _METRES)
+        if acc_v is None:
+            raise Refused(DeviceErrorCode.INVALID_ACCURACY, value=accuracy)
+    return Fix(lat_v, lon_v, acc_v, None, iso())
 
 
 @runtime_checkable

@@ -20,9 +20,12 @@ from typing import Any
 
 from mobile.core.clock import DeviceClock, utc_now
 from mobile.core.store import Store
+from mobile.core.store import conflicts as stored_conflicts
 from mobile.core.store import outbox as stored
+from mobile.core.store import records as stored_records
 from shared_schema.errors import ChangeErrorCode
 from shared_schema.hlc import parse_hlc
+from shared_schema.merge import canonical
 
 __all__ = ["AUTO_RESTAMP", "Outbox", "OutboxCounts", "RejectedChange"]
 
@@ -89,6 +92,11 @@ class Outbox:
     def pending_count(self) -> int:
         return stored.pending_count(self.store)
 
+    def has_pending_edit(self) -> bool:
+        """Whether a pending change edits a record the server has: one that may meet another
+        device's value (a conflict) when it is pushed."""
+        return stored.pending_edit(self.store)
+
     def note_attempt(self, seqs: list[int]) -> None:
         with self.store.transaction():
             stored.note_attempt(self.store, seqs, utc_now())
@@ -106,6 +114,7 @@ class Outbox:
         settled = 0
         to_restamp: list[int] = []
         sent: list[tuple[str, int | None, str, int]] = []
+        conflicted: list[tuple[str, str, str, str | None]] = []
         accepted = ""
         now = utc_now()
         with self.store.transaction():
@@ -118,6 +127,8 @@ class Outbox:
                 status = res.get("status")
                 if status in ("applied", "conflict", "duplicate"):
                     conflicts = res.get("conflicts")
+                    if conflicts:
+                        conflicted += self._conflict_rows(change, conflicts)
                     sent.append(
                         (
                             status if status != "duplicate" or not conflicts else "conflict",
@@ -144,10 +155,29 @@ class Outbox:
                 else:
                     raise ValueError(f"unknown push status {status!r}")
             stored.mark_sent(self.store, sent, now)
+            stored_conflicts.add(self.store, conflicted)
             if accepted:
                 self.clock.note_accepted(accepted)
             restamped = self._restamp(to_restamp) if to_restamp else 0
         return settled, restamped
+
+    def _conflict_rows(
+        self, change: dict[str, Any], names: list[Any]
+    ) -> list[tuple[str, str, str, str | None]]:
+        """The conflicts of an applied change, each with the value the server held before it as
+        this device last pulled it: the other device's value, which the pull will not bring
+        when this device's value won (the sync pulls before it pushes an edit for this)."""
+        row = stored_records.get(self.store, change["record_id"])
+        server = json.loads(row["server_fields"]) if row is not None else {}
+        out = []
+        for name in map(str, names):
+            other: str | None = None
+            # Equal to what this device sent: the pulled state already holds this change (its
+            # answer was lost and it went again); the other value is not known here.
+            if name in server and canonical(server[name]) != canonical(change["fields"].get(name)):
+                other = json.dumps(server[name], ensure_ascii=False)
+            out.append((change["change_id"], change["record_id"], name, other))
+        return out
 
     def _restamp(self, seqs: list[int]) -> int:
         """New HLCs for the refused rows and for every pending row stamped after the first of them.

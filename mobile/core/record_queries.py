@@ -18,8 +18,10 @@ from mobile.core.clock import DeviceClock
 from mobile.core.errors import DeviceErrorCode, RecordNotFound, Refused
 from mobile.core.forms import FormCatalog
 from mobile.core.store import Store
+from mobile.core.store import conflicts as stored_conflicts
 from mobile.core.store import outbox as stored_outbox
 from mobile.core.store import records as stored
+from shared_schema.merge import canonical
 from shared_schema.text import search_key
 
 __all__ = ["ListItem", "LocalRecord", "RecordQueries"]
@@ -82,8 +84,9 @@ class RecordQueries:
             if o[2] == "rejected" and o[4]:
                 errors.extend(json.loads(o[4]))
         conflicts: builtins.list[str] = []
-        for _, _, c in stored_outbox.conflicted(self.store, row["record_id"]):
-            conflicts.extend(x for x in json.loads(c or "[]") if x not in conflicts)
+        for c in stored_conflicts.open_for(self.store, row["record_id"]):
+            if c["field"] not in conflicts:
+                conflicts.append(c["field"])
         if row["draft_fields"] is not None:
             status = "draft"
         elif "rejected" in states:
@@ -187,25 +190,53 @@ class RecordQueries:
             fields_equal=fields_equal,
         )
 
-    def conflicts_of(self, record_id: str) -> builtins.list[dict[str, Any]]:
-        """Fields where this device's sent value met another device's (SYNC.md ``conflict``).
+    def conflicts_of(self, record_id: str | None = None) -> builtins.list[dict[str, Any]]:
+        """The open conflicts of a record (of every record with ``None``), oldest first: fields
+        where this device's value met another device's (SYNC.md ``conflict``).
 
-        ``mine`` is what this device sent, ``current`` what the record holds now; the server
-        keeps the losing value for a reviewer whichever way the merge went.
+        Each is a dict of ``record_id``, ``field``, ``change_id`` and:
+
+        - ``mine``: what this device sent;
+        - ``other``: the other device's value: what the server holds when that is not ``mine``
+          (the other value won), else what the server held before this device's change (this
+          one won and overwrote it), kept when the answer came; ``other_known`` is False when
+          the device never had that value (a conflict answered before it kept them);
+        - ``kept``: ``"mine"`` or ``"other"``, the one the server holds, or ``None`` until the
+          device has pulled the revision the answer named;
+        - ``current``: what the officer sees now (with any edit made since).
         """
-        view = self.get(record_id).fields
+        rows: dict[str, dict[str, Any] | None] = {}
         out = []
-        for change_id, fields, conflicts in stored_outbox.conflicted(self.store, record_id):
-            sent = json.loads(fields)
-            for name in json.loads(conflicts or "[]"):
-                out.append(
-                    {
-                        "field": name,
-                        "mine": sent.get(name),
-                        "current": view.get(name),
-                        "change_id": change_id,
-                    }
-                )
+        for c in stored_conflicts.open_for(self.store, record_id):
+            rid = c["record_id"]
+            if rid not in rows:
+                rows[rid] = self._row(rid)
+            row = rows[rid]
+            if row is None:
+                continue
+            name = c["field"]
+            server = json.loads(row["server_fields"])
+            mine = json.loads(c["fields"]).get(name)
+            pulled = row["rev"] >= (c["result_rev"] or 0)
+            kept: str | None
+            if pulled and canonical(server.get(name)) != canonical(mine):
+                kept, other, known = "other", server.get(name), True
+            else:
+                kept = "mine" if pulled else None
+                known = c["other"] is not None
+                other = json.loads(c["other"]) if known else None
+            out.append(
+                {
+                    "record_id": rid,
+                    "field": name,
+                    "change_id": c["change_id"],
+                    "mine": mine,
+                    "other": other,
+                    "other_known": known,
+                    "kept": kept,
+                    "current": json.loads(row["fields"]).get(name),
+                }
+            )
         return out
 
     def count(self, entity: str | None = None) -> int:

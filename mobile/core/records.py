@@ -25,6 +25,7 @@ from mobile.core.errors import DeviceErrorCode, RecordNotFound, Refused
 from mobile.core.pulled import apply_pulled
 from mobile.core.record_queries import ListItem, LocalRecord, RecordQueries
 from mobile.core.record_view import compose, dumps, layers, recompute, searchable
+from mobile.core.store import conflicts as stored_conflicts
 from mobile.core.store import outbox as stored_outbox
 from mobile.core.store import records as stored
 from shared_schema.entities import ENTITIES
@@ -145,6 +146,32 @@ class Records(RecordQueries):
             if finalize:
                 return self._finalize(record_id)
             return SaveResult(record_id, False, None, self._issues(record_id))
+
+    def resolve_conflict(self, record_id: str, field: str, value: Any) -> SaveResult:
+        """The officer's choice for a field in conflict (``conflicts_of``): an edit setting it to
+        ``value``, and the field's conflicts closed.
+
+        The choice is sent as a change even when the server holds that value already, as a
+        reviewer's choice on the web is (SYNC.md "Review"): the server's history and every
+        device learn that someone chose it, and it now carries this device's newest HLC. A
+        record with a draft whose other answers do not validate stays a draft (the result says
+        why), and its conflicts stay open.
+        """
+        with self.store.transaction():
+            result = self.edit(record_id, {field: value}, finalize=True)
+            if not result.finalized:
+                return result
+            if result.change_id is None:
+                row = self._row(record_id)
+                assert row is not None
+                change_id = str(uuid.uuid4())
+                self._insert_change(
+                    change_id, row["entity"], record_id, "upsert", row["rev"], {field: value}
+                )
+                recompute(self.store, record_id)
+                result = SaveResult(record_id, True, change_id, [])
+            stored_conflicts.resolve(self.store, record_id, field, utc_now())
+            return result
 
     def finalize(self, record_id: str) -> SaveResult:
         with self.store.transaction():

@@ -3,6 +3,12 @@
 Order and why: records first (small, what reports count), files last (large; an evidence record
 may name a file the server does not have yet — SYNC.md counts it as missing until it arrives).
 The pull comes after the push so the device ends with the server's merged state of its own edits.
+When an edit of a record the server has waits to be pushed, a pull comes before the push too: a
+conflict's answer names the fields, not the other device's value, and when this device's value
+wins the pull never brings the value it overwrote. Pulled first, that value is in the device's
+copy of the server's state when the answer comes, and the outbox keeps it for the officer
+(``Outbox.apply_results``). It costs a request when nothing changed; a sync of new records only
+(no edits) goes without it.
 
 Every step is resumable at any byte: the outbox marks a change sent only with the server's
 result in hand; the pull cursor moves in the same transaction as the page it belongs to; an upload
@@ -89,6 +95,8 @@ class Synchronizer:
         report = SyncReport()
         with self.store.transaction():
             self.store.set_state("last_sync_started_at", utc_now())
+        if self.outbox.has_pending_edit():
+            self.pull(report)
         self.push(report)
         self.forms_and_units(report)
         self.pull(report)

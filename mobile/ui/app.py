@@ -12,6 +12,7 @@ import importlib
 import json
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
+from kivy.uix.scrollview import ScrollView
 
 from mobile.core.device import Device, NotLoggedIn
 from mobile.core.http import ServerUnreachable
@@ -52,6 +54,34 @@ PROBE_EVERY_S = 10.0
 AUTO_SYNC_EVERY_S = 60.0
 
 
+@dataclass(frozen=True)
+class Step:
+    """A screen in the history: its name, what it was opened with, its scroll positions."""
+
+    name: str
+    params: dict[str, Any]
+    scrolls: list[float]
+
+
+def _pages(screen: Any) -> list[ScrollView]:
+    return [w for w in screen.walk(restrict=True) if isinstance(w, ScrollView)]
+
+
+def _scrolls(screen: Any) -> list[float]:
+    return [page.scroll_y for page in _pages(screen)]
+
+
+def _to_scrolls(screen: Any, scrolls: list[float]) -> None:
+    for page, y in zip(_pages(screen), scrolls, strict=False):
+        page.scroll_y = y
+
+
+def _to_top(screen: Any) -> None:
+    """A screen opened anew starts at its top, not where it was left with another record."""
+    for page in _pages(screen):
+        page.scroll_y = 1
+
+
 class FieldApp(App):
     lang = StringProperty("vi")
     online = BooleanProperty(False)
@@ -75,7 +105,10 @@ class FieldApp(App):
         self.location = location
         self.probe_timeout_s = probe_timeout_s
         self.auto_sync = auto_sync
-        self.history: list[str] = []
+        # The screens to go back to, each with what it was opened with and where it was scrolled:
+        # one screen shows many records (a visit opened from its model), so a name is not enough.
+        self.history: list[Step] = []
+        self._params: dict[str, dict[str, Any]] = {}  # what each screen was last opened with
         self.sync_run: SyncRun | None = None
         self._probing = False
         self._auto_event: Any = None
@@ -151,25 +184,41 @@ class FieldApp(App):
         return self.sm.get_screen(name)
 
     def show(self, name: str, *, reset: bool = False, **params: Any) -> Any:
+        """Open screen ``name`` with ``params``, at its top; ``back`` returns to this one."""
         scr = self.screen(name)
+        here = self.sm.current
         if reset:
             self.history = []
-        elif self.sm.current and self.sm.current != name and self.sm.has_screen(self.sm.current):
-            self.history.append(self.sm.current)
+        elif (
+            here and self.sm.has_screen(here) and (here != name or self._params.get(here) != params)
+        ):
+            self.history.append(
+                Step(here, self._params.get(here, {}), _scrolls(self.sm.current_screen))
+            )
         if hasattr(scr, "open"):
             scr.open(**params)
+        self._params[name] = params
         self.sm.current = name
+        _to_top(scr)
         return scr
 
     def back(self) -> None:
+        """The screen before this one, as it was left: the same screen holding another record is
+        opened again with that record; another screen is only refreshed (a form keeps what was
+        typed while the officer took a GPS fix)."""
         while self.history:
-            name = self.history.pop()
-            if name != self.sm.current:
-                scr = self.screen(name)
-                if hasattr(scr, "refresh"):
-                    scr.refresh()
-                self.sm.current = name
-                return
+            step = self.history.pop()
+            scr = self.screen(step.name)
+            if step.name == self.sm.current:
+                if step.params == self._params.get(step.name):
+                    continue
+                scr.open(**step.params)
+                self._params[step.name] = step.params
+                _to_scrolls(scr, step.scrolls)  # where the officer was on that record
+            elif hasattr(scr, "refresh"):
+                scr.refresh()  # it still holds its record and its scroll position
+            self.sm.current = step.name
+            return
         if self.device is not None and self.sm.current != "home":
             self.show("home", reset=True)
 

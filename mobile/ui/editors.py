@@ -11,6 +11,7 @@ from typing import Any
 
 from kivy.app import App
 from kivy.factory import Factory
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
@@ -30,9 +31,10 @@ def _label(fdef: FieldDef, lang: str) -> str:
 
 
 class FieldEditor(BoxLayout):
-    """A field's label, its input and its error line; ``value`` is what a save would store."""
+    """A field's label, its hint, its input and its error line."""
 
     label = StringProperty("")
+    hint = StringProperty("")  # the form's hint ("Từ 1 (kém) đến 5 (rất tốt)"), if any
     error = StringProperty("")
     shown = BooleanProperty(True)
 
@@ -43,6 +45,9 @@ class FieldEditor(BoxLayout):
         super().__init__(**kw)
         app = App.get_running_app()
         self.label = _label(fdef, app.lang)
+        # A unit's hint speaks of codes; its picker shows names.
+        if fdef.hint is not None and fdef.type != "unit":
+            self.hint = fdef.hint.en if app.lang == "en" else fdef.hint.vi
         self.build_input(app)
 
     def build_input(self, app: Any) -> None:
@@ -79,6 +84,9 @@ class TextEditor(FieldEditor):
             self.input.input_filter = "int"
         elif self.fdef.type == "decimal":
             self.input.input_filter = "float"
+        limits = self.fdef.constraints
+        if limits is not None and limits.min is not None and limits.max is not None:
+            self.input.hint_text = f"{limits.min}–{limits.max}"  # a score: 1–5
         self.input.bind(text=self.changed)
         self.ids.slot.add_widget(self.input)
 
@@ -188,7 +196,7 @@ class DateEditor(FieldEditor):
         for p in parts:
             p.bind(text=self.changed)
             row.add_widget(p)
-        today = Factory.FlatBtn(text=app.t("form.today"), size_hint_x=None, width=90)
+        today = Factory.FlatBtn(text=app.t("form.today"), size_hint_x=None, width=dp(96))
         today.bind(on_release=lambda *_: self.today())
         row.add_widget(today)
         self.ids.slot.add_widget(row)

@@ -16,8 +16,10 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from mobile.core.location import Fix, FixQuality, LocationUnavailable, classify
+from mobile.core.errors import Refused
+from mobile.core.location import Fix, FixQuality, LocationUnavailable, classify, manual_fix
 from mobile.ui.dialogs import ask
+from mobile.ui.i18n import device_error_text
 from shared_schema.display import geopoint_text
 
 __all__ = ["SCREEN", "GpsScreen"]
@@ -39,6 +41,10 @@ class GpsScreen(Screen):
         self.has_fix = False
         self.message = ""
         self.fix_text = ""
+        # Each position starts empty: the last visit's numbers, with the cursor put after them
+        # by a tap, turned 12.6941 typed after 12.6930 into 12.6930126941.
+        for name in ("lat", "lon", "acc"):
+            self.ids[name].text = ""
         s = app.device.settings()
         self.accept_m, self.warn_m = s.accuracy_accept_m, s.accuracy_warn_m
         self.threshold_text = app.t("gps.threshold", m=f"{self.accept_m:g}")
@@ -90,13 +96,9 @@ class GpsScreen(Screen):
     def use_manual(self) -> None:
         app = App.get_running_app()
         try:
-            lat = float(self.ids.lat.text.replace(",", "."))
-            lon = float(self.ids.lon.text.replace(",", "."))
-            acc_text = self.ids.acc.text.strip().replace(",", ".")
-            acc = float(acc_text) if acc_text else None
-            fix = Fix(lat, lon, acc, None, "")
-        except ValueError:
-            self.message = app.t("gps.manual_bad")
+            fix = manual_fix(self.ids.lat.text, self.ids.lon.text, self.ids.acc.text)
+        except Refused as exc:
+            self.message = device_error_text(exc, app.lang)
             return
         self._deliver(fix.geopoint())
 

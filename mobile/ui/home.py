@@ -13,7 +13,8 @@ from mobile.ui.i18n import local_time
 
 __all__ = ["SCREEN", "HomeScreen"]
 
-COUNTED = ("residential_area", "model", "visit", "evidence")
+# Every kind of record the reports count.
+COUNTED = ("residential_area", "model", "visit", "evidence", "initiative", "activity")
 
 
 class HomeScreen(Screen):
@@ -47,7 +48,7 @@ class HomeScreen(Screen):
             or "—"
         )
         self.counts_text = "\n".join(
-            f"{app.t('entity.' + e)}: {dev.records.count(e)}" for e in COUNTED
+            f"{app.t('entity.plural.' + e)}: {dev.records.count(e)}" for e in COUNTED
         )
         counts = dev.outbox.counts()
         status = dev.status()

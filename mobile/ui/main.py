@@ -22,10 +22,11 @@ def default_data_dir() -> Path:
 
 
 def run(data_dir: str | Path | None = None) -> None:
-    prepare_kivy()
+    where = Path(data_dir) if data_dir else default_data_dir()
+    prepare_kivy(where / "kivy")
     from mobile.ui.app import FieldApp
 
-    FieldApp(Path(data_dir) if data_dir else default_data_dir()).run()
+    FieldApp(where).run()
 
 
 if __name__ == "__main__":

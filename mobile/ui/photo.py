@@ -48,6 +48,11 @@ class PhotoScreen(Screen):
         self.chosen = ""
         self.message = ""
         self.ids.caption.text = ""
+        # Kivy lists a folder when its path changes, not when it is shown again: a photo copied
+        # there since the last time would be missing. (FileChooser has no public rescan.)
+        chooser = self.ids.chooser
+        chooser.selection = []
+        chooser._update_files()
         self.camera = camera_for_platform()
         self.has_camera = self.camera is not None
 

@@ -15,12 +15,16 @@ from kivy.uix.screenmanager import Screen
 
 from mobile.core.device import Device
 from mobile.core.records import LocalRecord, RecordNotFound
-from mobile.ui.dialogs import ask, tell
+from mobile.ui.dialogs import ask
 from mobile.ui.display import show_value
 from mobile.ui.i18n import issue_text
 from shared_schema.display import review_state_label
+from shared_schema.validation import evaluate_relevance
 
 __all__ = ["SCREEN", "RecordScreen"]
+
+# The actions of a record (buttons of record.kv), in the order they are laid out.
+ACTIONS = ("edit", "finalize", "add_visit", "add_photo", "discard", "conflicts", "delete")
 
 # Which child records a record lists, by the reference field that points back to it.
 CHILDREN = {
@@ -49,6 +53,8 @@ class RecordScreen(Screen):
             lang=lambda *_: self._refresh_if_shown(),
             generation=lambda *_: self._refresh_if_shown(),
         )
+        # The buttons themselves (ids are weak): one that does not apply leaves the layout.
+        self._buttons = {name: self.ids[name].__self__ for name in ACTIONS}
 
     def open(self, record_id: str = "", **_: Any) -> None:
         self.record_id = record_id
@@ -75,8 +81,27 @@ class RecordScreen(Screen):
         self.has_conflicts = bool(rec.conflicts)
         self.state_text = self._state(rec)
         self.problems_text = self._problems(rec)
+        self._show_actions()
         self._fill_fields(rec)
         self._fill_children(rec)
+
+    def _show_actions(self) -> None:
+        """Lay out the buttons that apply (a residential area has no "+ Lượt khảo sát")."""
+        live = not self.deleted
+        applies = {
+            "edit": live,
+            "finalize": self.is_draft,
+            "add_visit": live and self.entity == "model",
+            "add_photo": live and self.entity in ("model", "visit"),
+            "discard": self.has_rejected,
+            "conflicts": self.has_conflicts,
+            "delete": live,
+        }
+        grid = self.ids.actions
+        grid.clear_widgets()
+        for name in ACTIONS:
+            if applies[name]:
+                grid.add_widget(self._buttons[name])
 
     def _state(self, rec: LocalRecord) -> str:
         app = App.get_running_app()
@@ -104,8 +129,11 @@ class RecordScreen(Screen):
         box = self.ids.fields
         box.clear_widgets()
         form = app.device.forms.latest(rec.entity)
+        # A field its form's skip logic leaves out ("Lý do dừng" of a model still running) is
+        # not shown, as the form does not ask it.
+        relevant = evaluate_relevance(form, rec.fields)
         for fdef in form.fields:
-            if fdef.name in ("sha256", "size", "media_type"):
+            if fdef.name in ("sha256", "size", "media_type") or not relevant[fdef.name]:
                 continue
             label = fdef.label.vi if app.lang == "vi" else fdef.label.en
             value = show_value(app.device, fdef, rec.fields.get(fdef.name), app.lang)
@@ -207,11 +235,8 @@ class RecordScreen(Screen):
     def add_visit(self) -> None:
         App.get_running_app().show("form", entity="visit", preset={"model": self.record_id})
 
-    def add_photo(self) -> None:
+    def add_photo(self) -> None:  # shown for a model or a visit only (_show_actions)
         app = App.get_running_app()
-        if self.entity not in ("model", "visit"):
-            tell(app.t("photo.where"))
-            return
         app.show("photo", parent_field=self.entity, parent_id=self.record_id)
 
     def conflicts(self) -> None:

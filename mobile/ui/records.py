@@ -1,4 +1,4 @@
-"""A list of records (models, residential areas): search without diacritics, filters, paging.
+"""A list of records of one kind: search without diacritics, filters, paging.
 
 The list is a RecycleView over plain dicts: a few dozen row widgets are reused however many
 records match. Rows are fetched a page at a time as the officer scrolls, so a keystroke costs
@@ -10,20 +10,27 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.app import App
+from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 from kivy.uix.screenmanager import Screen
 
+from mobile.ui.i18n import day_text
 from shared_schema.display import review_state_label
 from shared_schema.entities import REVIEW_STATES
 
 __all__ = ["SCREEN", "RecordRow", "RecordsScreen"]
 
 PAGE = 50
-# Filters of the model list: field -> where its choices come from.
-FILTERS = ("content_area", "status", "residential_area", "review_state")
+# The filters of each kind's list, by field: a form's choices, the residential areas on the
+# device, or the review states (shared_schema.entities).
+FILTERS: dict[str, tuple[str, ...]] = {
+    "model": ("content_area", "status", "residential_area", "review_state"),
+    "initiative": ("field", "status", "review_state"),
+    "activity": ("kind", "review_state"),
+}
 
 
 class RecordRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
@@ -47,7 +54,8 @@ class RecordsScreen(Screen):
         self.ids.rv.bind(scroll_y=self._maybe_more)
         self.ids.rv.children[0].bind(height=self._reanchor)
         self._anchor_px: float | None = None
-        self._filters: dict[str, Any] = {}
+        self._filters: dict[str, Any] = {}  # field -> the value chosen
+        self.filters: dict[str, Any] = {}  # field -> its drop-down list
         self._choices: dict[str, list[tuple[Any, str]]] = {}
         self._exhausted = False
         self._building = False
@@ -56,7 +64,7 @@ class RecordsScreen(Screen):
         if entity != self.entity or not keep:
             self._filters = {}
         self.entity = entity
-        self.has_filters = entity == "model"
+        self.has_filters = entity in FILTERS
         self._build_filters()
         self.reload()
 
@@ -76,7 +84,10 @@ class RecordsScreen(Screen):
         all_ = app.t("list.all")
         self._choices = {}
         self._building = True
-        for name in FILTERS:
+        grid = self.ids.filters
+        grid.clear_widgets()
+        self.filters = {}
+        for name in FILTERS.get(self.entity, ()):
             if name == "review_state":
                 options = [(v, review_state_label(v, app.lang)) for v in REVIEW_STATES]
             elif name == "residential_area":
@@ -91,7 +102,10 @@ class RecordsScreen(Screen):
                     for c in (fdef.choices if fdef is not None and fdef.choices else ())
                 ]
             self._choices[name] = options
-            spinner = self.ids["f_" + name]
+            spinner = Factory.FilterChoice()
+            spinner.bind(text=lambda widget, text, name=name: self.choose_filter(name, text))
+            grid.add_widget(spinner)
+            self.filters[name] = spinner
             label = app.t("filter." + name)
             spinner.values = [f"{label}: {all_}"] + [f"{label}: {text}" for _, text in options]
             current = self._filters.get(name)
@@ -121,7 +135,7 @@ class RecordsScreen(Screen):
             search=search,
             limit=PAGE,
             offset=offset,
-            fields_equal=self._filters if self.entity == "model" else None,
+            fields_equal=self._filters or None,
         )
         form = app.device.forms.latest(self.entity)
         status = form.field("status") or form.field("kind")
@@ -129,6 +143,8 @@ class RecordsScreen(Screen):
         for item in items:
             fields = item.fields
             parts = []
+            if isinstance(fields.get("date"), str):  # an activity: which day it was
+                parts.append(day_text(fields["date"]))
             if status is not None and fields.get(status.name):
                 parts.append(status.choice_label(fields[status.name], app.lang) or "")
             if fields.get("review_state"):

@@ -48,22 +48,34 @@ class SettingsScreen(Screen):
             return
         self.message = app.t("settings.saved")
 
-    def unsent(self) -> int:
-        dev = App.get_running_app().device
+    def left_behind(self) -> str:
+        """What a sign-out would leave on the device, each kind by its name ("1 bản nháp chưa
+        hoàn thành, 2 thay đổi chưa gửi"), or "" when nothing waits."""
+        app = App.get_running_app()
+        dev = app.device
         counts = dev.outbox.counts()
-        return counts.pending + counts.rejected + int(dev.status()["drafts"])
+        kinds = (
+            ("drafts", int(dev.status()["drafts"])),
+            ("pending", counts.pending),
+            ("rejected", counts.rejected),
+        )
+        return ", ".join(app.t("settings.left." + kind, n=n) for kind, n in kinds if n)
 
     def log_out(self) -> None:
         app = App.get_running_app()
-        n = self.unsent()
-        if not n:
+        what = self.left_behind()
+        if not what:
             ask(app.t("settings.logout_q"), app.log_out, yes_key="settings.logout")
             return
 
         def second() -> None:
-            ask(app.t("settings.logout_q2", n=n), app.log_out, yes_key="settings.logout_anyway")
+            ask(
+                app.t("settings.logout_q2", what=what),
+                app.log_out,
+                yes_key="settings.logout_anyway",
+            )
 
-        ask(app.t("settings.logout_unsent", n=n), second, yes_key="settings.logout")
+        ask(app.t("settings.logout_unsent", what=what), second, yes_key="settings.logout")
 
 
 SCREEN = SettingsScreen

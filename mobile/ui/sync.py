@@ -1,5 +1,6 @@
 """Sync: start, watch the progress (changes pushed, records pulled, file bytes), cancel, and read
-the summary, with each refused change and its reason a tap away from its record."""
+the summary, with each refused change and its reason a tap away from its record, and the count
+of conflicts a tap away from the conflicts screen."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 from kivy.app import App
 from kivy.factory import Factory
 from kivy.logger import Logger
-from kivy.properties import NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
+from kivy.utils import escape_markup
 
 from mobile.core.errors import DeviceError
 from mobile.core.http import DeviceApiError, NeedsLogin, ServerUnreachable
@@ -23,7 +25,9 @@ __all__ = ["SCREEN", "SyncScreen"]
 class SyncScreen(Screen):
     phase_text = StringProperty("")
     summary = StringProperty("")
+    summary_markup = StringProperty("")  # the summary as shown: the conflicts count is a link
     fraction = NumericProperty(0.0)
+    has_rejected = BooleanProperty(False)
 
     def on_kv_post(self, _base: Any) -> None:
         App.get_running_app().bind(lang=lambda *_: self.open())
@@ -37,7 +41,7 @@ class SyncScreen(Screen):
 
     def start(self) -> None:
         app = App.get_running_app()
-        self.summary = ""
+        self.summary = self.summary_markup = ""
         self.fraction = 0.0
         self.phase_text = app.t("sync.checking")
         app.start_sync(on_progress=self._progress, on_done=self._done)
@@ -69,17 +73,7 @@ class SyncScreen(Screen):
         if error is None and report is not None:
             self.fraction = 1.0
             self.phase_text = app.t("sync.done")
-            self.summary = app.t(
-                "sync.summary",
-                pushed=report.pushed,
-                applied=report.applied,
-                conflicts=report.conflicts,
-                rejected=report.rejected,
-                pulled=report.pulled,
-                files=report.files_uploaded,
-            )
-            if report.files_failed:
-                self.summary += "\n" + app.t("sync.files_failed", n=report.files_failed)
+            self._summarize(report)
         elif isinstance(error, SyncCancelled):
             self.phase_text = app.t("sync.cancelled")
         elif isinstance(error, NeedsLogin):
@@ -96,13 +90,38 @@ class SyncScreen(Screen):
             self.phase_text = app.t("error.unexpected")
         self._fill_rejected()
 
+    def _summarize(self, report: SyncReport) -> None:
+        app = App.get_running_app()
+        conflicts = app.t("sync.conflicts", n=report.conflicts)
+        counts = {
+            "pushed": report.pushed,
+            "applied": report.applied,
+            "rejected": report.rejected,
+            "pulled": report.pulled,
+            "files": report.files_uploaded,
+        }
+        tail = ""
+        if report.files_failed:
+            tail = "\n" + app.t("sync.files_failed", n=report.files_failed)
+        self.summary = app.t("sync.summary", conflicts=conflicts, **counts) + tail
+        if report.conflicts:
+            link = f"[ref=conflicts][color=#bd1c21][u]{escape_markup(conflicts)}[/u][/color][/ref]"
+            self.summary_markup = app.t("sync.summary", conflicts=link, **counts) + tail
+        else:
+            self.summary_markup = escape_markup(self.summary)
+
+    def open_conflicts(self) -> None:
+        App.get_running_app().show("conflicts")
+
     def _fill_rejected(self) -> None:
         app = App.get_running_app()
         box = self.ids.rejected
         box.clear_widgets()
+        self.has_rejected = False
         if app.device is None:
             return
         for change in app.device.outbox.rejected():
+            self.has_rejected = True
             try:
                 rec = app.device.records.get(change.record_id)
                 title = rec.title or app.t("entity." + change.entity)

@@ -14,8 +14,17 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.dropdown import DropDown
+from kivy.uix.textinput import TextInput
 
-__all__ = ["Card", "ConflictItem", "DialogBody", "EvidenceItem", "FieldLine", "Picker"]
+__all__ = [
+    "Card",
+    "ConflictItem",
+    "DialogBody",
+    "EvidenceItem",
+    "FieldLine",
+    "Picker",
+    "SelectAllInput",
+]
 
 
 class Picker(Button):
@@ -50,6 +59,26 @@ class Card(BoxLayout):
     pass
 
 
+class SelectAllInput(TextInput):
+    """A field whose text is selected when a tap gives it the focus, so what is typed replaces
+    the value instead of joining it (Kivy puts the cursor where the finger lands)."""
+
+    _focusing = False
+
+    def on_touch_down(self, touch: Any) -> bool:
+        self._focusing = not self.focus and self.collide_point(*touch.pos)
+        return bool(super().on_touch_down(touch))
+
+    def on_touch_up(self, touch: Any) -> bool:
+        mine = touch.grab_current is self
+        handled = bool(super().on_touch_up(touch))
+        if mine and self._focusing and self.focus and self.text:
+            self.select_all()  # after Kivy's own touch up, which cancels any selection
+        if mine:
+            self._focusing = False
+        return handled
+
+
 class FieldLine(BoxLayout):
     name = StringProperty("")
     value = StringProperty("")
@@ -61,9 +90,14 @@ class EvidenceItem(ButtonBehavior, BoxLayout):
 
 
 class ConflictItem(Card):
+    record = StringProperty("")  # the record's title, when conflicts of several are listed
     name = StringProperty("")
     mine = StringProperty("")
-    current = StringProperty("")
+    other = StringProperty("")
+    mine_note = StringProperty("")  # kept on the server, or overwritten
+    other_note = StringProperty("")
+    kept = StringProperty("")  # "mine", "other", or "" while the answer's revision is not here
+    other_known = BooleanProperty(True)
 
 
 class DialogBody(BoxLayout):

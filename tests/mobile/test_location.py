@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from mobile.core.errors import DeviceErrorCode, Refused
 from mobile.core.location import (
     Fix,
     FixQuality,
@@ -16,6 +17,7 @@ from mobile.core.location import (
     StaticLocationProvider,
     classify,
     default_provider,
+    manual_fix,
 )
 from mobile.core.settings import DeviceSettings
 
@@ -83,3 +85,44 @@ def test_plyer_gps_on_linux_is_unavailable_not_a_crash() -> None:
     with pytest.raises(LocationUnavailable):
         PlyerLocationProvider(timeout_s=0.1).current()
     assert kivy_before or "kivy" not in sys.modules  # the core itself never pulls Kivy in
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "acc", "point"),
+    [
+        ("12.6958", "107.7712", "", (12.6958, 107.7712, None)),
+        ("12,6958", "107,7712", "4,5", (12.6958, 107.7712, 4.5)),  # a comma as the decimal mark
+        (" -33.86 ", "\u2212151.2", "10", (-33.86, -151.2, 10.0)),  # spaces, a typographic minus
+        ("90", "-180", "0", (90.0, -180.0, 0.0)),
+        ("12.69581234", "107.77121234", "", (12.69581234, 107.77121234, None)),  # 8 decimals
+    ],
+)
+def test_a_position_typed_by_hand(lat: str, lon: str, acc: str, point: tuple[object, ...]) -> None:
+    fix = manual_fix(lat, lon, acc)
+    assert (fix.lat, fix.lon, fix.accuracy) == point
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "acc", "code"),
+    [
+        # 12.6941 typed after the 12.6930 already there: digits joined onto a value.
+        ("12.6930126941", "107.77", "", DeviceErrorCode.INVALID_LATITUDE),
+        ("112.5", "107.77", "", DeviceErrorCode.INVALID_LATITUDE),
+        ("-90.5", "107.77", "", DeviceErrorCode.INVALID_LATITUDE),
+        ("", "107.77", "", DeviceErrorCode.INVALID_LATITUDE),
+        ("12.69.58", "107.77", "", DeviceErrorCode.INVALID_LATITUDE),
+        ("12.6958, 107.7712", "", "", DeviceErrorCode.INVALID_LATITUDE),  # both in one field
+        ("12°41'", "107.77", "", DeviceErrorCode.INVALID_LATITUDE),
+        ("12.6958", "181", "", DeviceErrorCode.INVALID_LONGITUDE),
+        ("12.6958", "1e2", "", DeviceErrorCode.INVALID_LONGITUDE),
+        ("12.6958", "nan", "", DeviceErrorCode.INVALID_LONGITUDE),
+        ("12.6958", "107.77", "-5", DeviceErrorCode.INVALID_ACCURACY),
+        ("12.6958", "107.77", "mười", DeviceErrorCode.INVALID_ACCURACY),
+    ],
+)
+def test_a_malformed_position_is_refused_by_its_field(
+    lat: str, lon: str, acc: str, code: DeviceErrorCode
+) -> None:
+    with pytest.raises(Refused) as refused:
+        manual_fix(lat, lon, acc)
+    assert refused.value.code == code

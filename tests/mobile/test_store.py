@@ -96,6 +96,34 @@ def test_v1_file_opens_with_new_code_and_keeps_work(tmp_path: Path) -> None:
     dev.close()
 
 
+def test_a_conflict_answered_before_v5_stays_open_with_no_other_value(tmp_path: Path) -> None:
+    path = tmp_path / "v4.sqlite"
+    rid = "6a1b2d6e-52c4-4f5e-8d0e-000000000001"
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    migrate(conn, target=4)
+    conn.execute(
+        "INSERT INTO records(record_id, entity, unit, rev, server_fields, fields, title, search) "
+        f"VALUES ('{rid}', 'model', '24643', 4, '{{\"name\": \"Mới\"}}', "
+        "'{\"name\": \"Mới\"}', 'Mới', 'moi')"
+    )
+    conn.execute(
+        "INSERT INTO outbox(change_id, entity, record_id, op, base_rev, hlc, fields, state, "
+        "result_status, result_rev, conflicts, created_at) VALUES "
+        f"('0c0a0b0e-52c4-4f5e-8d0e-000000000002', 'model', '{rid}', 'upsert', 2, "
+        "'1700000000000-0000-dev-a', '{\"name\": \"Mới\"}', 'sent', 'conflict', 4, "
+        "'[\"name\"]', '2026-01-01T00:00:00Z')"
+    )
+    conn.close()
+    dev = offline_device(tmp_path / "unused")
+    with Store(path) as store:
+        records = Records(store, dev.forms, dev.clock)
+        [c] = records.conflicts_of(rid)
+        assert (c["field"], c["mine"], c["kept"]) == ("name", "Mới", "mine")
+        assert not c["other_known"]  # the device never had the other value
+        assert records.get(rid).conflicts == ["name"]
+    dev.close()
+
+
 def test_each_migration_is_atomic(tmp_path: Path) -> None:
     path = tmp_path / "a.sqlite"
     conn = sqlite3.connect(str(path), isolation_level=None)

@@ -104,10 +104,44 @@ def test_two_devices_edit_offline_and_converge(srv, tmp_path: Path, first: str) 
     [c] = two.records.conflicts_of(model)
     assert c["field"] == "participating_households"
     assert c["mine"] == (10 if two is a else 20) and c["current"] == 20
+    # The other device's value, also when this device's won and the pull no longer holds it.
+    assert c["other"] == (20 if two is a else 10) and c["other_known"]
+    assert c["kept"] == ("other" if two is a else "mine")
     kept = server_conflicts(srv, model)
     assert [(k["field"], {k["losing"], k["winning"]}) for k in kept] == [
         ("participating_households", {10, 20})
     ]
+
+
+@pytest.mark.parametrize("keep", ["mine", "other"])
+def test_the_officer_keeps_either_value_of_a_conflict(srv, tmp_path: Path, keep: str) -> None:  # type: ignore[no-untyped-def]
+    """A then B edit a field offline; B's later value wins and overwrites A's. On B's device the
+    conflict shows A's value, and either choice is a new change that every device then holds."""
+    a = login_device(tmp_path / "a", srv.url, "lan", "dev-a")
+    b = login_device(tmp_path / "b", srv.url, "minh", "dev-b")
+    area = a.records.create("residential_area", area_values("Buôn Trum")).record_id
+    model = a.records.create("model", model_values(area, "Chăn nuôi lợn sạch")).record_id
+    a.sync()
+    b.sync()
+    assert a.records.edit(model, {"participating_households": 22}).finalized
+    wait_past(a.clock.last)
+    assert b.records.edit(model, {"participating_households": 18}).finalized
+    a.sync()
+    assert b.sync().conflicts == 1
+    [c] = b.records.conflicts_of(model)
+    assert (c["mine"], c["other"], c["kept"]) == (18, 22, "mine")
+    assert b.records.get(model).conflicts == ["participating_households"]
+    assert len(b.records.conflicts_of()) == 1  # every record's
+
+    chosen = c["mine"] if keep == "mine" else c["other"]
+    result = b.records.resolve_conflict(model, "participating_households", chosen)
+    assert result.finalized and result.change_id  # a change, also for the value already kept
+    assert b.records.conflicts_of(model) == [] and b.records.get(model).conflicts == []
+    assert b.records.conflicts_of() == []
+    assert b.sync().applied == 1
+    a.sync()
+    assert a.records.get(model).fields["participating_households"] == chosen
+    assert_converged(srv, a, b)
 
 
 def test_rejected_change_is_kept_with_reasons_and_not_resent(srv, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -32,7 +32,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     # Kivy loads here, when a UI test first runs, not while the suite is collected. Its own log
     # mode would reconfigure the root logger (level DEBUG) for the rest of the session.
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
-    prepare_kivy()
+    prepare_kivy(tmp_path_factory.mktemp("kivy-home"))
     from kivy.base import EventLoop
 
     from mobile.ui.app import FieldApp

@@ -55,6 +55,28 @@ def tap(widget: Any) -> None:
     pump(2)
 
 
+def tap_ref(label: Any, ref: str) -> None:
+    """Tap the middle of the ``[ref=…]`` span ``ref`` of a markup label (a link in its text)."""
+    from kivy.core.window import Window
+    from kivy.tests.common import UnitTestTouch
+
+    pump()
+    scroll_to(label)
+    assert ref in label.refs, f"no [ref={ref}] in {label.text!r}"
+    x1, y1, x2, y2 = label.refs[ref][0]
+    tw, th = label.texture_size
+    # Label.on_touch_down's own arithmetic, backwards: texture space -> the label's parent.
+    x = label.center_x - tw / 2 + (x1 + x2) / 2
+    y = label.center_y - th / 2 + th - (y1 + y2) / 2
+    x, y = label.parent.to_window(x, y) if label.parent is not None else (x, y)
+    assert 0 <= x < Window.width and 0 <= y < Window.height, f"[ref={ref}] is off screen"
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    pump()
+    touch.touch_up()
+    pump(2)
+
+
 def scroll_to(widget: Any) -> None:
     """Scroll the ScrollView holding ``widget`` until the widget's middle is in its view."""
     from kivy.core.window import Window

@@ -15,7 +15,7 @@ import pytest
 
 from tests.mobile.live import PW
 from tests.ui.conftest import OFFICER
-from tests.ui.driver import choose, scroll_to, shot, tap, type_into, wait_until
+from tests.ui.driver import choose, scroll_to, shot, tap, tap_ref, type_into, wait_until
 
 pytestmark = pytest.mark.ui
 
@@ -167,6 +167,13 @@ def test_add_residential_area(app: Any) -> None:
     rec = wait_until(lambda: current(app).name == "record" and current(app), 5, "the record")
     assert rec.title_text == "Thôn 3"
     assert "Chờ gửi" in rec.state_text
+    # Only what applies: no visit or photo for an area, no finalize once it is finalized.
+    assert actions(rec) == ["Sửa", "Xóa"]
+
+
+def actions(rec: Any) -> list[str]:
+    """The buttons a record screen shows, in their order on the screen."""
+    return [b.text for b in reversed(rec.ids.actions.children) if b.get_root_window()]
 
 
 def test_add_model_with_skip_logic_and_inline_errors(app: Any) -> None:
@@ -199,7 +206,10 @@ def test_add_model_with_skip_logic_and_inline_errors(app: Any) -> None:
     tap(form.ids.finalize)
     rec = wait_until(lambda: current(app).name == "record" and current(app), 5, "the record")
     assert rec.title_text.startswith("Sản xuất phân vi sinh")
-    assert "Đang hoạt động" in [w.value for w in rec.ids.fields.children if hasattr(w, "value")]
+    lines = {w.name: w.value for w in rec.ids.fields.children if hasattr(w, "value")}
+    assert lines["Tình trạng"] == "Đang hoạt động"
+    assert "Lý do dừng" not in lines  # asked of a stopped model only, shown for one only
+    assert actions(rec) == ["Sửa", "+ Lượt khảo sát", "+ Ảnh minh chứng", "Xóa"]
     shot("07-record-model")
 
 
@@ -213,6 +223,9 @@ def test_add_visit_with_gps_and_photo(app: Any, tmp_path: Any) -> None:
     today = [w for w in editor(app, "visit_date").walk() if getattr(w, "text", "") == "Hôm nay"]
     tap(today[0])
     type_into(editor(app, "officer_name").input, "Nguyễn Thị Lan")
+    score = editor(app, "score_creativity")  # a score says its range
+    assert (score.hint, score.input.hint_text) == ("Từ 1 (kém) đến 5 (rất tốt)", "1–5")
+    tap(form.ids.prev)
     tap(editor(app, "location").button)
     gps = current(app)
     assert gps.name == "gps"
@@ -240,6 +253,35 @@ def test_add_visit_with_gps_and_photo(app: Any, tmp_path: Any) -> None:
     assert len(items) == 1 and "Nhà lưới ủ phân" in items[0].text
     assert items[0].source  # the thumbnail of the stored, resized file
     shot("10-record-visit")
+
+    # Back from a visit is its model (it was the list of models); a record opens at its top,
+    # not where the record shown before it was scrolled; back again is where the officer was.
+    model_id = app.device.records.get(visit.record_id).fields["model"]
+    go_back(app)
+    model = current(app)
+    assert (model.name, model.record_id) == ("record", model_id)
+    page = model.ids.page
+    [row] = [w for w in model.ids.children.children if type(w).__name__ == "ChildItem"]
+    scroll_to(row)  # the model's visits, below its fields
+    assert page.scroll_y < 0.5
+    tap(row)
+    assert (current(app).record_id, page.scroll_y) == (visit.record_id, 1)
+    assert in_view(visit.ids.title)
+    go_back(app)
+    assert current(app).record_id == model_id and page.scroll_y < 0.5
+
+
+def in_view(widget: Any) -> bool:
+    """Whether the widget's middle is inside the ScrollView that holds it (seen, not scrolled off)."""
+    from tests.ui.driver import pump
+
+    pump(2)
+    page = widget.parent
+    while not hasattr(page, "scroll_y"):
+        page = page.parent
+    x, y = widget.to_window(*widget.center)
+    left, bottom = page.to_window(page.x, page.y)
+    return bool(left <= x <= left + page.width and bottom <= y <= bottom + page.height)
 
 
 def pick_file(app: Any, photo: Any, path: Any) -> None:
@@ -278,6 +320,76 @@ def test_sync_sends_everything_and_shows_the_summary(app: Any) -> None:
     assert app.device.outbox.counts().pending == 0
     go_home(app)
     assert "Chưa gửi: 0 thay đổi, 0 bản nháp, 0 bị từ chối, 0 tệp" in current(app).unsent_text
+
+
+def today_in(app: Any, field: str) -> None:
+    tap(next(w for w in editor(app, field).walk() if getattr(w, "text", "") == "Hôm nay"))
+
+
+def test_initiatives_and_activities_are_recorded_from_home(app: Any, reviewer: Any) -> None:
+    """Every kind of record the reports count is made in the app: initiatives and activities
+    have their lists (with their own filters) and forms, reached from home."""
+    go_home(app)
+    tap(current(app).ids.initiatives)
+    lst = current(app)
+    assert (lst.name, lst.entity) == ("records", "initiative")
+    assert list(lst.filters) == ["field", "status", "review_state"]
+    assert lst.ids.add.text == "+ Thêm sáng kiến"
+    tap(lst.ids.add)
+    form = current(app)
+    assert (form.name, form.entity) == ("form", "initiative")
+    assert form.title_text == "Sáng kiến, ý tưởng mới"
+    type_into(editor(app, "title").input, "Nhật ký điện tử cho tổ chăn nuôi bò")
+    type_into(editor(app, "authors").input, "Y Nguê Byă, Nguyễn Thị Lan")
+    choose(editor(app, "field").input, "Nông, lâm nghiệp, thủy sản")
+    assert not form.editor("submitted_date").shown
+    choose(editor(app, "status").input, "Đã gửi hội đồng")
+    assert form.editor("submitted_date").shown and not form.editor("decision_date").shown
+    today_in(app, "submitted_date")
+    type_into(editor(app, "benefit_vnd").input, "45000000")
+    tap(form.ids.prev)
+    shot("23-form-initiative")
+    tap(form.ids.finalize)
+    rec = wait_until(lambda: current(app).name == "record" and current(app), 5, "the record")
+    assert rec.title_text == "Nhật ký điện tử cho tổ chăn nuôi bò"
+    assert rec.state_text.startswith("Sáng kiến · Chờ gửi")
+
+    go_home(app)
+    tap(current(app).ids.activities)
+    lst = current(app)
+    assert lst.entity == "activity" and list(lst.filters) == ["kind", "review_state"]
+    tap(lst.ids.add)
+    form = current(app)
+    assert form.title_text == "Hoạt động tuyên truyền, biểu dương"
+    choose(editor(app, "kind").input, "Bản tin, tài liệu tuyên truyền")
+    type_into(editor(app, "title").input, "Bản tin Mặt trận xã quý I")
+    today_in(app, "date")
+    tap(form.ids.finalize)  # the number printed is required for a bulletin
+    wait_until(lambda: form.message, 5, "the form's message")
+    assert form.editor("bulletins_printed").error == "Số bản tin phát hành: Trường bắt buộc"
+    type_into(editor(app, "bulletins_printed").input, "300")
+    shot("24-form-activity")
+    tap(form.ids.finalize)
+    rec = wait_until(lambda: current(app).name == "record" and current(app), 5, "the record")
+    assert rec.title_text == "Bản tin Mặt trận xã quý I"
+
+    go_home(app)
+    assert "Sáng kiến: 1\nHoạt động: 1" in current(app).counts_text
+    scr = sync_now(app)
+    assert "Đã gửi 2: 2 được nhận, 0 xung đột, 0 bị từ chối." in scr.summary
+    reviewer.sync()  # the commune's reviewer, and its reports, have them
+    [initiative] = reviewer.records.list("initiative")
+    assert (initiative.fields["status"], initiative.fields["benefit_vnd"]) == (
+        "submitted",
+        45000000,
+    )
+    [activity] = reviewer.records.list("activity")
+    assert (activity.fields["kind"], activity.fields["bulletins_printed"]) == ("bulletin", 300)
+    go_home(app)
+    tap(current(app).ids.activities)
+    choose(current(app).filters["kind"], "Loại: Bản tin, tài liệu tuyên truyền")
+    [row] = current(app).ids.rv.data
+    assert row["subtitle"].endswith("· Bản tin, tài liệu tuyên truyền")
 
 
 @pytest.fixture(scope="module")
@@ -351,34 +463,66 @@ def test_returned_and_refused_changes_after_sync(app: Any, reviewer: Any) -> Non
     assert texts == [f"Mô hình “{model.title}”\nLý do: {reason}"]
     shot("14-home-returned")
     tap(home.ids.returned.children[0])
-    assert f"Bị trả lại. Lý do: {reason}" in current(app).problems_text
+    rec = current(app)
+    assert f"Bị trả lại. Lý do: {reason}" in rec.problems_text
     # The review state in the words the staff pages and the exports use (REVIEW_STATE_LABELS).
-    assert current(app).state_text.split(" · ")[-1] == "Trả lại"
+    assert rec.state_text.split(" · ")[-1] == "Trả lại"
+
+    # The officer adds what was missing and syncs: the server marks the record corrected, to be
+    # reviewed again (SYNC.md "Records": resubmitted), and the next pull brings that back.
+    tap(rec.ids.edit)
+    type_into(editor(app, "description").input, "Đã bổ sung ảnh hội nghị tổng kết mô hình.")
+    tap(current(app).ids.finalize)
+    wait_until(lambda: current(app).name == "record", 5, "the saved record")
+    sync_now(app)
+    rec = open_from_list(app, "models", model.title)
+    assert rec.state_text.split(" · ")[-1] == "Đã sửa, chờ duyệt lại"
+    assert "Bị trả lại" not in rec.problems_text
+    shot("14b-record-resubmitted")
+    go_home(app)
+    assert not current(app).has_returned  # off the list of records to fix
 
 
-def test_conflict_shows_both_values(app: Any, reviewer: Any) -> None:
+def test_conflict_shows_both_values_and_the_officer_keeps_one(app: Any, reviewer: Any) -> None:
+    """At the commune office the reviewer corrects a field to 22; later, offline, the officer
+    types 18 in it. The officer's value is the later one and wins, and the pull no longer holds
+    22: the conflicts screen still shows both, says which one the server kept, and the officer
+    takes the other one back as a new change."""
+    from tests.mobile.live import wait_past
+
     title = "Sản xuất phân vi sinh phục vụ chăm bón cây trồng"
+    reviewer.sync()
+    model = next(r for r in reviewer.records.list("model") if r.title == title)
+    assert reviewer.records.edit(model.record_id, {"participating_households": 22}).finalized
+    reviewer.sync()
+    wait_past(reviewer.clock.last)
+
     rec = open_from_list(app, "models", title)
     tap(rec.ids.edit)
-    type_into(editor(app, "participating_households").input, "10")
+    type_into(editor(app, "participating_households").input, "18")
     tap(current(app).ids.finalize)
     wait_until(lambda: current(app).name == "record", 5)
-    # Later, at the commune office, the reviewer corrects the same field and syncs first.
-    model = reviewer.records.list("model")[0]
-    reviewer.sync()
-    assert reviewer.records.edit(model.record_id, {"participating_households": 20}).finalized
-    reviewer.sync()
 
-    sync_now(app)
-    assert "1 xung đột" in current(app).summary
-    rec = open_from_list(app, "models", title)
-    assert rec.has_conflicts and "1 trường bị sửa đồng thời" in rec.problems_text
-    tap(rec.ids.conflicts)
-    scr = current(app)
-    assert scr.name == "conflicts"
-    [item] = scr.ids.conflict_list.children
-    assert (item.name, item.mine, item.current) == ("Số hộ tham gia", "10", "20")
+    scr = sync_now(app)
+    assert "1 xung đột" in scr.summary
+    shot("15a-sync-conflict")
+    tap_ref(scr.ids.summary, "conflicts")  # the count in the summary opens the conflicts
+    conflicts = current(app)
+    assert conflicts.name == "conflicts"
+    [item] = conflicts.ids.conflict_list.children
+    assert (item.record, item.name) == (title, "Số hộ tham gia")
+    assert (item.mine, item.mine_note) == ("18", "Máy chủ đang giữ")
+    assert (item.other, item.other_note) == ("22", "Đã bị ghi đè")
     shot("15b-conflicts")
+
+    tap(item.ids.keep_other)
+    assert conflicts.message.startswith("Đã chọn Số hộ tham gia: 22.")
+    assert conflicts.empty and not conflicts.ids.conflict_list.children
+    sync_now(app)
+    reviewer.sync()
+    assert reviewer.records.get(model.record_id).fields["participating_households"] == 22
+    rec = open_from_list(app, "models", title)
+    assert not rec.has_conflicts and "xung đột" not in rec.problems_text.lower()
 
 
 def test_sync_can_be_stopped_and_resumes_later(
@@ -501,16 +645,18 @@ def test_search_with_and_without_diacritics(app: Any) -> None:
         type_into(lst.ids.search, query)
         assert len(lst.ids.rv.data) == n, query
     type_into(lst.ids.search, "phan vi")
-    choose(lst.ids.f_status, "Tình trạng: Đang hoạt động")
+    choose(lst.filters["status"], "Tình trạng: Đang hoạt động")
     assert len(lst.ids.rv.data) == 1
-    choose(lst.ids.f_review_state, "Duyệt: Trả lại")
+    choose(lst.filters["review_state"], "Duyệt: Trả lại")
+    assert len(lst.ids.rv.data) == 0  # corrected since, and synced
+    choose(lst.filters["review_state"], "Duyệt: Đã sửa, chờ duyệt lại")
     assert len(lst.ids.rv.data) == 1
-    assert lst.ids.rv.data[0]["subtitle"] == "Đang hoạt động · Trả lại"
+    assert lst.ids.rv.data[0]["subtitle"] == "Đang hoạt động · Đã sửa, chờ duyệt lại"
     shot("15-model-list")
-    choose(lst.ids.f_status, "Tình trạng: Đã dừng")
+    choose(lst.filters["status"], "Tình trạng: Đã dừng")
     assert len(lst.ids.rv.data) == 0
-    choose(lst.ids.f_status, "Tình trạng: Tất cả")
-    choose(lst.ids.f_review_state, "Duyệt: Tất cả")
+    choose(lst.filters["status"], "Tình trạng: Tất cả")
+    choose(lst.filters["review_state"], "Duyệt: Tất cả")
 
 
 def test_switch_language(app: Any) -> None:
@@ -556,7 +702,32 @@ def test_bad_photos_are_explained_and_the_screen_stays_live(app: Any, tmp_path: 
     go_back(app)
 
 
+def test_the_file_chooser_lists_a_photo_saved_since_it_was_last_open(
+    app: Any, tmp_path: Any
+) -> None:
+    from PIL import Image
+
+    def listed(photo: Any, path: Any) -> bool:
+        return any(getattr(w, "path", None) == str(path) for w in photo.ids.chooser.walk())
+
+    rec = current(app)
+    old, new = tmp_path / "anh-cu.jpg", tmp_path / "anh-moi.jpg"
+    Image.new("RGB", (64, 48), (90, 120, 60)).save(old)
+    tap(rec.ids.add_photo)
+    photo = current(app)
+    photo.ids.chooser.path = str(tmp_path)
+    wait_until(lambda: listed(photo, old), 5, "the folder's photo")
+    go_back(app)
+    Image.new("RGB", (64, 48), (60, 90, 120)).save(new)  # copied from the camera meanwhile
+    tap(rec.ids.add_photo)
+    wait_until(lambda: listed(photo, new), 5, "the photo saved since")
+    go_back(app)
+
+
 def test_no_gps_offers_manual_entry(app: Any) -> None:
+    """With no receiver the officer types the position. Each time the fields start empty and a
+    tap selects what a field holds, so typed digits never join an old value (12.6941 typed after
+    12.6930 was saved as 12.6930126941); a malformed number is refused, by its field."""
     from mobile.core.location import ManualLocationProvider
 
     rec = current(app)
@@ -566,19 +737,33 @@ def test_no_gps_offers_manual_entry(app: Any) -> None:
         tap(editor(app, "location").button)
         gps = current(app)
         wait_until(lambda: gps.status.startswith("Máy này không có GPS"), 5, "no GPS told")
-        type_into(gps.ids.lat, "112.5")
-        type_into(gps.ids.lon, "107.77")
+        type_into(gps.ids.lat, "112.5", clear=False)
+        type_into(gps.ids.lon, "107,7712", clear=False)  # a comma is a decimal mark too
         tap(gps.ids.use_manual)
-        assert gps.message.startswith("Tọa độ không hợp lệ")
-        type_into(gps.ids.lat, "12.6958")
-        shot("19-gps-manual")
+        assert gps.message.startswith("Vĩ độ không hợp lệ: nhập số độ từ −90 đến 90")
+        type_into(gps.ids.lat, "12.6930", clear=False)  # the tap selected 112.5: replaced
+        assert gps.ids.lat.text == "12.6930"
         tap(gps.ids.use_manual)
         form = current(app)
         assert form.name == "form"
+        assert form.editor("location").get()["lat"] == 12.693
+
+        # The officer corrects the position: the screen opens empty, not with 12.6930.
+        tap(form.editor("location").button)
+        gps = current(app)
+        assert [gps.ids[f].text for f in ("lat", "lon", "acc")] == ["", "", ""]
+        assert gps.message == ""
+        type_into(gps.ids.lat, "12.6941", clear=False)
+        type_into(gps.ids.lon, "107.7712", clear=False)
+        type_into(gps.ids.acc, "15", clear=False)
+        assert (gps.ids.lat.text, gps.ids.lon.text) == ("12.6941", "107.7712")
+        shot("19-gps-manual")
+        tap(gps.ids.use_manual)
+        assert current(app) is form
         assert form.editor("location").get() == {
-            "lat": 12.6958,
-            "lon": 107.77,
-            "accuracy": None,
+            "lat": 12.6941,
+            "lon": 107.7712,
+            "accuracy": 15.0,
             "altitude": None,
         }
         tap(form.ids.draft)  # a draft: the officer finishes it later
@@ -598,7 +783,11 @@ def test_logout_refused_with_unsent_changes_unless_confirmed_twice(app: Any) -> 
     tap(current(app).ids.settings)
     tap(current(app).ids.logout)
     first = wait_until(lambda: dialogs(app), 5, "the first question")[0]
-    assert first.content.text.startswith("Còn 1 thay đổi chưa gửi")
+    # A draft is counted as a draft, not as a change waiting to be sent.
+    assert (
+        first.content.text
+        == "Còn 1 bản nháp chưa hoàn thành trên máy này. Nên đồng bộ trước khi đăng xuất."
+    )
     shot("20-logout-unsent")
     tap(first.content.ids.no)
     wait_until(lambda: not dialogs(app), 5)
@@ -607,7 +796,7 @@ def test_logout_refused_with_unsent_changes_unless_confirmed_twice(app: Any) -> 
     tap(current(app).ids.logout)
     tap(wait_until(lambda: dialogs(app), 5)[0].content.ids.yes)
     second = wait_until(lambda: dialogs(app), 5, "the second question")[0]
-    assert second.content.text.startswith("Chắc chắn đăng xuất?")
+    assert second.content.text.startswith("Chắc chắn đăng xuất? 1 bản nháp chưa hoàn thành")
     tap(second.content.ids.no)
     wait_until(lambda: not dialogs(app), 5)
     assert current(app).name == "settings" and app.device is not None
@@ -721,3 +910,20 @@ def test_a_record_screen_left_behind_does_not_move_the_app(app: Any) -> None:
     app.set_lang("vi")
     pump(2)
     assert (current(app).name, app.history) == (where, history)
+
+
+def test_every_button_is_a_finger_high(app: Any) -> None:
+    """Android's 48 dp touch target, for every button shown on any screen the run opened."""
+    from kivy.metrics import dp
+    from kivy.uix.behaviors import ButtonBehavior
+
+    small = [
+        (scr.name, type(w).__name__, getattr(w, "text", ""), round(w.height / dp(1)))
+        for scr in app.sm.screens
+        for w in scr.walk(restrict=True)
+        if isinstance(w, ButtonBehavior)
+        and w.height > 0
+        and w.opacity > 0
+        and w.height < dp(48) - 0.5
+    ]
+    assert small == []

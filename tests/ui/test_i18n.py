@@ -8,7 +8,7 @@ import re
 import pytest
 
 from mobile.core.errors import DeviceError, DeviceErrorCode, Refused, SyncError
-from mobile.ui.i18n import LANGS, STRINGS, device_error_text
+from mobile.ui.i18n import LANGS, STRINGS, device_error_text, tr
 from shared_schema.entities import REVIEW_STATES
 
 # Details each code is raised with (mobile/core: records, forms, settings, sync, device).
@@ -32,6 +32,9 @@ DETAILS: dict[DeviceErrorCode, dict[str, object]] = {
     DeviceErrorCode.GPS_THRESHOLDS: {"accept": 0.0, "warn": 100.0},
     DeviceErrorCode.INVALID_DEVICE_ID: {"device_id": "a b"},
     DeviceErrorCode.BAD_ANSWER: {"what": "pull answer is not a JSON object"},
+    DeviceErrorCode.INVALID_LATITUDE: {"value": "112.5"},
+    DeviceErrorCode.INVALID_LONGITUDE: {"value": "107,77,1"},
+    DeviceErrorCode.INVALID_ACCURACY: {"value": "mười"},
 }
 
 
@@ -67,3 +70,22 @@ def test_no_exception_text_is_shown(key: str) -> None:
     """These follow an exception the app did not expect or the system raised: its text (English,
     technical) stays in the log, the officer reads a sentence with no placeholder for it."""
     assert all(re.search(r"\{\w+\}", text) is None for text in STRINGS[key])
+
+
+def test_english_counts_agree_with_their_number() -> None:
+    assert tr("home.unsent", "en", pending=1, drafts=2, rejected=0, files=1) == (
+        "Not sent: 1 change, 2 drafts, 0 refused, 1 file"
+    )
+    assert tr("list.count", "en", n=1) == "1 result"
+    assert tr("list.count", "en", n="50+") == "50+ results"
+    assert tr("record.conflicts", "en", n=1) == "1 field was also changed on another device"
+    # Vietnamese nouns do not change with the count.
+    assert tr("home.unsent", "vi", pending=1, drafts=2, rejected=0, files=1) == (
+        "Chưa gửi: 1 thay đổi, 2 bản nháp, 0 bị từ chối, 1 tệp"
+    )
+
+
+def test_no_english_count_is_left_plural_for_one() -> None:
+    """A count before an English noun says which form goes with one: ``{n:# change|# changes}``."""
+    bare = re.compile(r"\{\w+\} (changes|drafts|files|records|results|fields|conflicts)\b")
+    assert [k for k, (_, en) in STRINGS.items() if bare.search(en)] == []

@@ -187,11 +187,40 @@ def _v4_lighter_search_index(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v5_conflicts(conn: sqlite3.Connection) -> None:
+    """The fields of a change answered ``conflict``, one row each, with the other device's value.
+
+    Why (issue 18): the pull sends the server's state only, so when this device's value won the
+    device never learnt the value it overwrote, and the conflicts screen showed its own value
+    twice. The sync now keeps the value the server held before the change (``other``, JSON; the
+    device pulls before it pushes an edit, mobile/core/sync.py), and the officer's choice closes
+    the row (``resolved_at``). Conflicts answered before this version are carried over with no
+    other value: the device never had it.
+    """
+    conn.executescript(
+        """
+        CREATE TABLE conflicts (
+            change_id TEXT NOT NULL,                   -- the outbox change answered `conflict`
+            record_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            other TEXT,                                -- JSON; NULL: not known on this device
+            resolved_at TEXT,                          -- the officer chose a value
+            PRIMARY KEY (change_id, field)
+        );
+        CREATE INDEX conflicts_record ON conflicts(record_id, resolved_at);
+        INSERT INTO conflicts(change_id, record_id, field)
+            SELECT o.change_id, o.record_id, j.value FROM outbox o, json_each(o.conflicts) j
+            WHERE o.result_status = 'conflict';
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_core,
     _v2_search_index,
     _v3_outbox_reason,
     _v4_lighter_search_index,
+    _v5_conflicts,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -14,7 +14,6 @@ from mobile.core.store.db import Store
 
 __all__ = [
     "conflict_count",
-    "conflicted",
     "counts_by_state",
     "has_changes",
     "insert",
@@ -23,6 +22,7 @@ __all__ = [
     "note_attempt",
     "pending",
     "pending_count",
+    "pending_edit",
     "rejected",
     "restamp",
     "restamp_candidates",
@@ -67,15 +67,6 @@ def visible(store: Store, record_id: str, rev: int) -> list[tuple[Any, ...]]:
     ).fetchall()
 
 
-def conflicted(store: Store, record_id: str) -> list[tuple[str, str, str | None]]:
-    """``(change_id, fields, conflicts)`` of the record's changes that met a conflict."""
-    return store.conn.execute(
-        "SELECT change_id, fields, conflicts FROM outbox "
-        "WHERE record_id = ? AND result_status = 'conflict' ORDER BY seq",
-        (record_id,),
-    ).fetchall()
-
-
 def supersede_rejected(store: Store, record_id: str) -> int:
     """The record's rejected changes are folded into a newer one or given up; how many."""
     return store.conn.execute(
@@ -92,6 +83,15 @@ def pending(store: Store, limit: int, after: int = 0) -> list[tuple[Any, ...]]:
         "WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?",
         (after, limit),
     ).fetchall()
+
+
+def pending_edit(store: Store) -> bool:
+    """Whether a pending upsert edits a record the server already has (its ``base_rev`` set)."""
+    sql = (
+        "SELECT 1 FROM outbox WHERE state = 'pending' AND op = 'upsert' "
+        "AND base_rev IS NOT NULL LIMIT 1"
+    )
+    return store.conn.execute(sql).fetchone() is not None
 
 
 def pending_count(store: Store) -> int:
