@@ -116,7 +116,7 @@ def units_import(
         dkst units import --source legacy --under 662
     """
     from server.db.engine import write_tx
-    from server.services.units import import_units
+    from server.services.units import OtherTreeError, import_units
     from shared_schema.units import UnknownUnitError
 
     if source not in ("legacy", "current"):
@@ -125,7 +125,7 @@ def units_import(
     try:
         with write_tx(engine) as conn:
             n = import_units(conn, source=source, under=under)
-    except UnknownUnitError as exc:
+    except (UnknownUnitError, OtherTreeError) as exc:
         _fail(str(exc))
     typer.echo(f"imported {n} units")
 

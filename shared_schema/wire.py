@@ -99,6 +99,9 @@ class UnitOut(BaseModel):
     name: str
     level: str
     parent: str | None
+    # legacy: the 3-tier units in force until 30 June 2025; current: the 2-tier units since
+    # 1 July 2025 (SYNC.md "Reference data"). A server works in one tree at a time.
+    tree: Literal["legacy", "current"]
 
 
 class Health(BaseModel):

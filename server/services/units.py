@@ -16,8 +16,41 @@ from shared_schema.units import Unit, load_units
 _MAX_DEPTH = 16
 
 
+class OtherTreeError(ValueError):
+    """Units of one tree asked into a server that works in the other (SYNC.md "Units and the
+    2025 reform": the two trees' codes overlap with other meanings, so nothing is written)."""
+
+    def __init__(self, server_tree: str, source: str) -> None:
+        self.server_tree, self.source = server_tree, source
+        super().__init__(
+            f"this server works in the {server_tree} tree of units; {source} units cannot be "
+            "added to it (their codes mean other places). "
+            + (
+                "`dkst units reform` moves a server to the current tree."
+                if server_tree == "legacy"
+                else "A server for records from before 1 July 2025 is a server of its own."
+            )
+        )
+
+
+def server_tree(conn: Connection) -> str | None:
+    """The tree the server works in (``legacy`` or ``current``), None before any unit is in;
+    ``mixed`` for a server that an old version let take both (it refuses every import)."""
+    found = store.units.trees(conn)
+    if len(found) > 1:
+        return "mixed"
+    return next(iter(found)) if found else None
+
+
 def import_units(conn: Connection, *, source: str, under: str | None = None) -> int:
-    """Import the units of ``source`` (all, or the subtree ``under`` and its ancestors). Idempotent."""
+    """Import the units of ``source`` (all, or the subtree ``under`` and its ancestors). Idempotent.
+
+    A server works in one tree: the units of the other are refused (:class:`OtherTreeError`)
+    before anything is written. An empty server takes the tree of its first import.
+    """
+    current = server_tree(conn)
+    if current is not None and current != source:
+        raise OtherTreeError(current, source)
     tree = load_units(source, under)  # type: ignore[arg-type]
     chosen: dict[str, Unit] = {u.code: u for u in tree}
     if under is not None:

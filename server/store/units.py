@@ -37,13 +37,20 @@ def get_in_scope(conn: Connection, code: str, roots: Sequence[str]) -> dict[str,
 
 
 def list_in_scope(conn: Connection, roots: Sequence[str]) -> list[dict[str, Any]]:
-    """Every unit under ``roots``, by code."""
+    """Every unit under ``roots``, by code, with its tree (``tree``: its source's)."""
     q = (
-        select(units.c.code, units.c.name, units.c.level, units.c.parent)
+        select(
+            units.c.code, units.c.name, units.c.level, units.c.parent, units.c.source.label("tree")
+        )
         .where(units.c.code.in_(in_scope_of(roots)))
         .order_by(units.c.code)
     )
     return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def trees(conn: Connection) -> set[str]:
+    """The trees (``legacy``, ``current``) of the units the server holds; empty when none."""
+    return set(conn.execute(select(units.c.source).distinct()).scalars())
 
 
 def children(conn: Connection, code: str) -> list[dict[str, Any]]:

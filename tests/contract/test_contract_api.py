@@ -374,7 +374,7 @@ def test_units_scope(c: dict[str, Client]) -> None:
     units = c["a"].get("/units").json()
     assert [u["code"] for u in units] == [DAK_WIL]
     for u in units:
-        assert set(u) == {"code", "name", "level", "parent"}
+        assert set(u) == {"code", "name", "level", "parent", "tree"} and u["tree"] == "legacy"
     dist = {u["code"]: u for u in c["district"].get("/units").json()}
     assert {CU_JUT, DAK_WIL, EA_TLING} <= set(dist)
     assert dist[DAK_WIL]["parent"] == CU_JUT and dist[DAK_WIL]["level"] == "commune"

@@ -1,0 +1,61 @@
+"""Issue 19: a server works in one tree of units (SYNC.md "Units and the 2025 reform").
+
+``dkst units import --source legacy --under 662`` then ``--source current --under 66`` once
+answered "imported 103 units" and overwrote codes of the first tree with the second's, so that
+records on those codes meant other places. Importing the other tree is now refused with a clear
+message, and nothing is written; ``GET /units`` says each unit's tree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from server.db.engine import make_engine, read_tx, write_tx
+from server.db.migrate import upgrade
+from server.db.schema import units
+from server.services.units import OtherTreeError, import_units, server_tree
+from tests.server.helpers import client
+from tests.support.server import dkst, server_env
+
+
+def _units(engine: Any) -> dict[str, tuple[str, str]]:
+    with read_tx(engine) as conn:
+        return {r.code: (r.name, r.source) for r in conn.execute(select(units))}
+
+
+def test_the_other_tree_is_refused_and_nothing_is_written(
+    database_url: str | None, tmp_path: Path
+) -> None:
+    engine = make_engine(database_url or f"sqlite:///{tmp_path}/t.sqlite")
+    upgrade(engine)
+    with read_tx(engine) as conn:
+        assert server_tree(conn) is None  # an empty server takes the tree of its first import
+    with write_tx(engine) as conn:
+        import_units(conn, source="legacy", under="662")
+    before = _units(engine)
+    assert before["24646"] == ("Xã Ea Pô", "legacy")
+    with pytest.raises(OtherTreeError, match="legacy tree"), write_tx(engine) as conn:
+        import_units(conn, source="current", under="68")
+    assert _units(engine) == before  # 24646 is still Xã Ea Pô, not Xã Đắk Wil
+    with write_tx(engine) as conn:  # the same tree again: fine, idempotent
+        import_units(conn, source="legacy", under="663")
+        assert server_tree(conn) == "legacy"
+    engine.dispose()
+
+
+def test_the_cli_says_why(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = server_env(data, None)
+    d = ["--data-dir", str(data)]
+    dkst("units", "import", "--source", "current", "--under", "68", *d, env=env)
+    r = dkst("units", "import", "--source", "legacy", "--under", "662", *d, env=env, check=False)
+    assert r.returncode == 2
+    assert "current tree" in r.stderr and "legacy units cannot be added" in r.stderr
+
+
+def test_units_say_their_tree(live_server: Any) -> None:
+    district, _ = client(live_server, "district")
+    assert {u["tree"] for u in district.get("/units").json()} == {"legacy"}
