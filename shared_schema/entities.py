@@ -8,6 +8,7 @@ __all__ = [
     "REVIEW_STATES",
     "REVIEW_STATE_LABELS",
     "ROLES",
+    "SERVER_FIELDS",
     "SYSTEM_FIELDS",
 ]
 
@@ -22,8 +23,11 @@ ENTITIES: tuple[str, ...] = (
 
 # Fields every record has in its `fields` map, beside the form's own.
 SYSTEM_FIELDS: frozenset[str] = frozenset(
-    {"unit", "form_id", "form_version", "review_state", "review_comment"}
+    {"unit", "form_id", "form_version", "review_state", "review_comment", "unit_before_2025"}
 )
+# Set by the server only (SYNC.md "Units and the 2025 reform": the unit a record had before the
+# reform moved it); ``forbidden_field`` in any push.
+SERVER_FIELDS: frozenset[str] = frozenset({"unit_before_2025"})
 
 # Only commune staff and above may set these (SYNC.md: `forbidden_field` otherwise).
 REVIEW_FIELDS: frozenset[str] = frozenset({"review_state", "review_comment"})

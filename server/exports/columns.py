@@ -74,6 +74,14 @@ _LEADING = (
 def _trailing(include_deleted: bool) -> tuple[Column, ...]:
     cols: tuple[Column, ...] = (
         Column("unit_name", "Tên xã, phường, thị trấn", "Commune name", "unit_name", "unit"),
+        # The unit the record had before the 2025 reform moved it (empty for the others).
+        Column(
+            "unit_before_2025",
+            "Mã đơn vị trước 1/7/2025",
+            "Unit before 1 July 2025",
+            "text",
+            "unit_before_2025",
+        ),
         Column("review_state", "Trạng thái duyệt", "Review state", "review_state", "review_state"),
         Column("review_comment", "Ý kiến duyệt", "Review comment", "text", "review_comment"),
         Column("form_id", "Mã biểu mẫu", "Form", "text", "form_id"),

@@ -19,7 +19,7 @@ from server.config import ServerSettings
 from server.db.engine import lock_change_log
 from server.services.auth import REVIEWER_ROLES, Principal
 from server.services.push_checks import REFERENCE_NAMES, Batch, PushRecord, check_change, err
-from shared_schema.entities import REVIEW_FIELDS
+from shared_schema.entities import REVIEW_FIELDS, SERVER_FIELDS
 from shared_schema.errors import ChangeErrorCode
 from shared_schema.forms import FormSet, load_default_forms
 from shared_schema.hlc import parse_hlc
@@ -104,11 +104,13 @@ def push(
         if change is not None:
             if parse_hlc(change.hlc).ms > skew_limit:
                 errs.append(err("hlc", ChangeErrorCode.CLOCK_SKEW, lang))
-            if principal.role not in REVIEWER_ROLES:
-                errs.extend(
-                    err(name, ChangeErrorCode.FORBIDDEN_FIELD, lang)
-                    for name in sorted(REVIEW_FIELDS & change.fields.keys())
-                )
+            forbidden = SERVER_FIELDS | (
+                frozenset() if principal.role in REVIEWER_ROLES else REVIEW_FIELDS
+            )
+            errs.extend(
+                err(name, ChangeErrorCode.FORBIDDEN_FIELD, lang)
+                for name in sorted(forbidden & change.fields.keys())
+            )
         parsed.append((None if errs else change, cid, errs))
 
     valid = [c for c, _, _ in parsed if c is not None]

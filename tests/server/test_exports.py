@@ -303,8 +303,9 @@ def test_csv_zip_one_file_per_entity_with_bom_and_headers(
     for entity in ENTITIES:
         cols = header(csvs, f"{entity}.csv")
         assert cols[:4] == ["record_id", "rev", "unit", "updated_at"]
-        assert cols[-5:] == [
+        assert cols[-6:] == [
             "unit_name",
+            "unit_before_2025",
             "review_state",
             "review_comment",
             "form_id",
@@ -318,7 +319,7 @@ def test_csv_zip_one_file_per_entity_with_bom_and_headers(
             for name in form_fields
             for part in (("lat", "lon", "accuracy", "altitude") if name in geo else ("",))
         ]
-        assert cols[4:-5] == expected, entity
+        assert cols[4:-6] == expected, entity
     model_cols = header(csvs, "model.csv")
     assert [x for x in model_cols if x.startswith("location")] == [
         "location_lat",

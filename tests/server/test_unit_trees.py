@@ -59,3 +59,21 @@ def test_the_cli_says_why(tmp_path: Path) -> None:
 def test_units_say_their_tree(live_server: Any) -> None:
     district, _ = client(live_server, "district")
     assert {u["tree"] for u in district.get("/units").json()} == {"legacy"}
+
+
+def test_unit_before_2025_is_the_servers_alone(live_server: Any) -> None:
+    """SYNC.md: the read-only field unit_before_2025 is set by the server only; any role's push of
+    it is ``forbidden_field``; exports have its column."""
+    from tests.server.helpers import change, push, record_fields
+    from tests.server.test_exports import csv_export
+
+    for role in ("officer", "commune", "district", "admin"):
+        c, dev = client(live_server, role)
+        fields = record_fields("residential_area", unit_before_2025="24646")
+        res = push(c, dev, [change(dev, fields)])[0]
+        assert res["status"] == "rejected", role
+        assert {(e["field"], e["code"]) for e in res["errors"]} == {
+            ("unit_before_2025", "forbidden_field")
+        }
+    district, _ = client(live_server, "district")
+    assert "unit_before_2025" in csv_export(district).headers["model.csv"]
