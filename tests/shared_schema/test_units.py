@@ -8,9 +8,12 @@ after the 2019-2024 commune mergers.
 from __future__ import annotations
 
 import itertools
+import json
 import time
 import unicodedata
 from collections import Counter
+from importlib import resources
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -198,6 +201,44 @@ def test_current_names_and_codes(current: UnitTree) -> None:
     assert all(u.parent is None for u in current.roots())
     names = {u.name for u in current.children("68")}
     assert {"Xã Cư Jút", "Xã Đắk Wil"} <= names
+
+
+def test_current_codes_are_the_official_ones(current: UnitTree) -> None:
+    # vietnam-provinces 2025.10.1 has the draft's codes; data/current_codes_2025.json corrects them.
+    ref = resources.files("shared_schema").joinpath("data", "current_codes_2025.json")
+    recode = json.loads(ref.read_bytes())["recode"]
+    assert len(recode) == 123
+    draft_only = set(recode) - {official for official, _ in recode.values()}
+    assert len(draft_only) == 114  # codes of the draft that the official list does not have
+    assert not draft_only & {u.code for u in current}
+    assert "00073" not in current
+    assert current["00082"] == Unit("00082", "Phường Cửa Nam", "commune", "01", "phuong")
+    # Three communes of Cao Bằng rotate their codes between the draft and the decision.
+    assert current["01537"].name == "Xã Lý Quốc"
+    assert current["01558"].name == "Xã Hạ Lang"
+    assert current["01561"].name == "Xã Vinh Quý"
+    assert current["31207"].name == "Phường Thốt Nốt"
+
+
+def test_current_codes_leave_a_corrected_package_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # vietnam-provinces >= 2026.01.0 has the official codes: there the draft codes name other
+    # communes, so no entry applies and nothing is moved twice.
+    from shared_schema import units
+
+    real = units._read_json
+    official = {"Xã Lý Quốc": 1537, "Xã Hạ Lang": 1558, "Xã Vinh Quý": 1561, "Phường Cửa Nam": 82}
+
+    def corrected(package: str, *parts: str) -> Any:
+        data = real(package, *parts)
+        if package == "vietnam_provinces":
+            for p in data:
+                for w in p["wards"]:
+                    w["code"] = official.get(w["name"], w["code"])
+        return data
+
+    monkeypatch.setattr(units, "_read_json", corrected)
+    codes = {u.name: u.code for u in units._current_units() if u.name in official}
+    assert codes == {name: f"{code:05d}" for name, code in official.items()}
 
 
 def test_current_ancestors(current: UnitTree) -> None:
