@@ -80,7 +80,13 @@ def test_unknown_form_is_404(live_server: Any) -> None:
 def test_units_are_those_in_scope(live_server: Any) -> None:
     officer, _ = client(live_server, "officer")
     assert officer.get("/units").json() == [
-        {"code": "24643", "name": "Xã Đắk Wil", "level": "commune", "parent": "662", "tree": "legacy"}
+        {
+            "code": "24643",
+            "name": "Xã Đắk Wil",
+            "level": "commune",
+            "parent": "662",
+            "tree": "legacy",
+        }
     ]
     district, _ = client(live_server, "district")
     units = district.get("/units").json()
