@@ -21,11 +21,11 @@ import orjson
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from server.config import ServerSettings
 from server.db.engine import read_tx
+from server.db.tx import in_read_tx
 from server.errors import ServerError
 from server.services.auth import MANAGER_ROLES, Principal, authenticate
 from shared_schema.errors import ErrorCode
@@ -57,11 +57,6 @@ def _read_conn(engine: EngineDep) -> Iterator[Connection]:
 ReadConn = Annotated[Connection, Depends(_read_conn, scope="function")]
 
 
-def _auth_sync(engine: Engine, token: str) -> Principal:
-    with read_tx(engine) as conn:
-        return authenticate(conn, token)
-
-
 # Declares the bearer scheme in OpenAPI (the "Authorize" button of /docs); errors stay ours.
 _bearer = HTTPBearer(auto_error=False, description="The access_token from POST /auth/token")
 
@@ -72,7 +67,7 @@ async def current_principal(
 ) -> Principal:
     if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials.strip():
         raise ServerError(ErrorCode.UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
-    return await run_in_threadpool(_auth_sync, engine, creds.credentials.strip())
+    return await in_read_tx(engine, authenticate, creds.credentials.strip())
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -127,12 +127,12 @@ def _sqlite_setup(engine: Engine) -> None:
         # time in the inserts of bench/push_profile.py. A read (an export streaming a province)
         # keeps the default, and a connection shrinks back when it goes from a write to a read:
         # 16 MiB on each of the pool's 40 connections would be 640 MiB.
-        if conn.get_execution_options().get("dkst_write"):
-            conn.exec_driver_sql(f"PRAGMA cache_size={WRITE_CACHE_KIB}")
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            conn.exec_driver_sql(f"PRAGMA cache_size={READ_CACHE_KIB}")
-            conn.exec_driver_sql("BEGIN")
+        write = bool(conn.get_execution_options().get("dkst_write"))
+        cache = WRITE_CACHE_KIB if write else READ_CACHE_KIB
+        if conn.info.get("dkst_cache_kib") != cache:  # only when it changes: begins are hot
+            conn.exec_driver_sql(f"PRAGMA cache_size={cache}")
+            conn.info["dkst_cache_kib"] = cache
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def is_postgres(conn: Connection) -> bool:

@@ -82,15 +82,15 @@ def revoke_user(conn: Connection, who: Principal, username: str) -> None:
     auth_service.revoke_user(conn, str(user["username"]))
 
 
-def _device_users(conn: Connection, who: Principal) -> set[int]:
-    """Whose devices the caller may revoke: the users they may act on, and their own (a lost
-    phone); never a peer's or a superior's."""
-    return {u["id"] for u in users_within(conn, who) if u["manageable"]} | {who.user_id}
+def _device_users(who: Principal, users: list[dict[str, Any]]) -> set[int]:
+    """Whose devices the caller may revoke, of ``users`` (theirs, :func:`users_within`): the
+    users they may act on, and their own (a lost phone); never a peer's or a superior's."""
+    return {u["id"] for u in users if u["manageable"]} | {who.user_id}
 
 
 def devices_within(conn: Connection, who: Principal) -> list[dict[str, Any]]:
     """Devices used by users the caller may act on (or by the caller), with those users only."""
-    inside = _device_users(conn, who)
+    inside = _device_users(who, users_within(conn, who))
     out: dict[str, dict[str, Any]] = {}
     for use in store.device_uses(conn):
         if use["user_id"] not in inside:
@@ -109,11 +109,12 @@ def revoke_device(conn: Connection, who: Principal, device_id: str) -> None:
     """Revoke a device for the users of the subtree who used it and whom the caller may act on,
     the caller included (SYNC.md "Identity and auth"): ``not_found`` when no user of the subtree
     used it, ``forbidden`` when only users the caller may not act on did."""
-    inside = {u["id"] for u in users_within(conn, who)}
+    users = users_within(conn, who)
+    inside = {u["id"] for u in users}
     used_by = [uid for uid in auth_service.users_of_device(conn, device_id) if uid in inside]
     if not used_by:
         raise ServerError(ErrorCode.NOT_FOUND)
-    allowed = _device_users(conn, who)
+    allowed = _device_users(who, users)
     mine = [uid for uid in used_by if uid in allowed]
     if not mine:
         raise ServerError(ErrorCode.FORBIDDEN)

@@ -126,6 +126,7 @@ def list_records(
     upto = (f.date_to + timedelta(days=1)).isoformat() if f.date_to else None
     out: list[dict[str, Any]] = []
     before, scanned = f.before, 0
+    cursor: int | None = before
     while len(out) < PAGE_SIZE and scanned < SCAN_BUDGET:
         rows = store.records.page_of_records(
             conn,
@@ -144,13 +145,14 @@ def list_records(
             if _matches(f, r, fields, key, named):
                 out.append(_summary_row(r, fields))
                 if len(out) == PAGE_SIZE:
-                    _name_visits(conn, out)
-                    return out, before
-        if len(rows) < _BATCH:
-            _name_visits(conn, out)
-            return out, None
+                    break
+        # A full page, or a scan past its budget, goes on below the last row read; the end of
+        # the records has no next page.
+        cursor = before if len(out) == PAGE_SIZE or len(rows) == _BATCH else None
+        if cursor is None:
+            break
     _name_visits(conn, out)
-    return out, before
+    return out, cursor
 
 
 def total(conn: Connection, who: Principal, f: RecordFilter) -> int | None:

@@ -17,10 +17,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    bindparam,
+    func,
+    literal,
+    select,
+    update,
+)
 
 from server.db.schema import conflicts, record_facts, records, unit_closure
 from server.store.driver import chunks, insert_rows
+from server.store.units import in_scope_of, under
 
 # What a reader of whole records gets: the row attributes exports and pages read (created_at:
 # when the server first received it, which places an undated model in a plan's period).
@@ -82,7 +93,7 @@ def write(
 
 def pull_page(conn: Connection, units_: Iterable[str], *, after: int, limit: int) -> list[Row[Any]]:
     """Up to ``limit`` records under ``units_`` changed after ``after``, in commit order."""
-    scope_q = select(unit_closure.c.descendant).where(unit_closure.c.ancestor.in_(list(units_)))
+    scope_q = in_scope_of(units_)
     q = (
         select(
             records.c.entity,
@@ -150,6 +161,34 @@ def bulk_insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
 
 
 # ---------------------------------------------------------------------------- the staff pages
+def _listed(
+    q: Select,
+    *,
+    entities: Iterable[str] | None = None,
+    updated_from: str | None = None,
+    updated_before: str | None = None,
+    before_seq: int | None = None,
+    exclude: str | None = None,
+) -> Select:
+    """``q`` narrowed by a list's filters that SQL holds; live records only."""
+    q = q.where(records.c.deleted.is_(False))
+    if entities is not None:
+        q = q.where(records.c.entity.in_(list(entities)))
+    if updated_from:
+        q = q.where(records.c.updated_at >= updated_from)
+    if updated_before:
+        q = q.where(records.c.updated_at < updated_before)
+    if before_seq is not None:
+        q = q.where(records.c.seq < before_seq)
+    if exclude is not None:
+        q = q.where(records.c.record_id != exclude)
+    return q
+
+
+def _newest(conn: Connection, q: Select, limit: int) -> list[Row[Any]]:
+    return list(conn.execute(q.order_by(records.c.seq.desc()).limit(limit)))
+
+
 def page_of_records(
     conn: Connection,
     *,
@@ -168,19 +207,23 @@ def page_of_records(
     unit_col = (
         literal("").concat(records.c.unit) if conn.dialect.name == "sqlite" else records.c.unit
     )
-    q = select(*_PAGE_COLUMNS).where(
-        unit_col.in_(select(unit_closure.c.descendant).where(unit_closure.c.ancestor == unit)),
-        records.c.deleted.is_(False),
-    )
-    if entities is not None:
-        q = q.where(records.c.entity.in_(list(entities)))
-    if updated_from:
-        q = q.where(records.c.updated_at >= updated_from)
-    if updated_before:
-        q = q.where(records.c.updated_at < updated_before)
-    if before_seq is not None:
-        q = q.where(records.c.seq < before_seq)
-    return list(conn.execute(q.order_by(records.c.seq.desc()).limit(limit)))
+    q = select(*_PAGE_COLUMNS).where(unit_col.in_(under(unit)))
+    filters = {"updated_from": updated_from, "updated_before": updated_before}
+    return _newest(conn, _listed(q, entities=entities, before_seq=before_seq, **filters), limit)
+
+
+def count_under(
+    conn: Connection,
+    *,
+    unit: str,
+    entities: Iterable[str] | None,
+    updated_from: str | None,
+    updated_before: str | None,
+) -> int:
+    """How many live records :func:`page_of_records` walks through, all pages together."""
+    q = select(func.count()).where(records.c.unit.in_(under(unit)))
+    q = _listed(q, entities=entities, updated_from=updated_from, updated_before=updated_before)
+    return int(conn.execute(q).scalar_one())
 
 
 def one(conn: Connection, record_id: str) -> Any:
@@ -213,6 +256,11 @@ def existing_ids(conn: Connection, record_ids: Iterable[str]) -> set[str]:
 
 
 # ---------------------------------------------------------------------------- review queues
+# No state counts as pending.
+_review_state: ColumnElement[str] = func.coalesce(record_facts.c.review_state, "pending")
+_OPEN_CONFLICTS = select(conflicts.c.record_id).where(conflicts.c.resolved_at.is_(None))
+
+
 def queue_page(
     conn: Connection,
     *,
@@ -225,25 +273,13 @@ def queue_page(
 ) -> list[Row[Any]]:
     """Live records under ``unit`` whose review state is ``state`` (no state counts as
     ``pending``), newest change first: a review queue, read off the report facts' state."""
-    state_col = func.coalesce(record_facts.c.review_state, "pending")
     q = (
         select(*_PAGE_COLUMNS)
         .select_from(records.join(record_facts, record_facts.c.record_id == records.c.record_id))
-        .where(
-            record_facts.c.unit.in_(
-                select(unit_closure.c.descendant).where(unit_closure.c.ancestor == unit)
-            ),
-            state_col == state,
-            records.c.deleted.is_(False),
-        )
+        .where(record_facts.c.unit.in_(under(unit)), _review_state == state)
     )
-    if entities is not None:
-        q = q.where(record_facts.c.entity.in_(list(entities)))
-    if before_seq is not None:
-        q = q.where(records.c.seq < before_seq)
-    if exclude is not None:
-        q = q.where(records.c.record_id != exclude)
-    return list(conn.execute(q.order_by(records.c.seq.desc()).limit(limit)))
+    q = _listed(q, entities=entities, before_seq=before_seq, exclude=exclude)
+    return _newest(conn, q, limit)
 
 
 def conflicted_page(
@@ -255,55 +291,23 @@ def conflicted_page(
     limit: int = 1,
 ) -> list[Row[Any]]:
     """Live records under ``unit`` with an open conflict, newest change first."""
-    open_ = select(conflicts.c.record_id).where(conflicts.c.resolved_at.is_(None))
     q = select(*_PAGE_COLUMNS).where(
-        records.c.record_id.in_(open_),
-        records.c.unit.in_(
-            select(unit_closure.c.descendant).where(unit_closure.c.ancestor == unit)
-        ),
-        records.c.deleted.is_(False),
+        records.c.record_id.in_(_OPEN_CONFLICTS), records.c.unit.in_(under(unit))
     )
-    if before_seq is not None:
-        q = q.where(records.c.seq < before_seq)
-    if exclude is not None:
-        q = q.where(records.c.record_id != exclude)
-    return list(conn.execute(q.order_by(records.c.seq.desc()).limit(limit)))
+    return _newest(conn, _listed(q, before_seq=before_seq, exclude=exclude), limit)
 
 
 def queue_counts(conn: Connection, unit: str) -> dict[str, int]:
     """Live records under ``unit`` by review state (no state: ``pending``), and ``conflicts``:
     those with an open conflict."""
-    state_col = func.coalesce(record_facts.c.review_state, "pending")
-    under = select(unit_closure.c.descendant).where(unit_closure.c.ancestor == unit)
-    q = select(state_col, func.count()).where(record_facts.c.unit.in_(under)).group_by(state_col)
+    q = (
+        select(_review_state, func.count())
+        .where(record_facts.c.unit.in_(under(unit)))
+        .group_by(_review_state)
+    )
     out = {str(s): int(n) for s, n in conn.execute(q)}
-    open_ = select(conflicts.c.record_id).where(conflicts.c.resolved_at.is_(None))
-    q2 = select(func.count()).where(
-        records.c.record_id.in_(open_), records.c.unit.in_(under), records.c.deleted.is_(False)
+    open_ = select(func.count()).where(
+        records.c.record_id.in_(_OPEN_CONFLICTS), records.c.unit.in_(under(unit))
     )
-    out["conflicts"] = int(conn.execute(q2).scalar_one())
+    out["conflicts"] = int(conn.execute(_listed(open_)).scalar_one())
     return out
-
-
-def count_under(
-    conn: Connection,
-    *,
-    unit: str,
-    entities: Iterable[str] | None,
-    updated_from: str | None,
-    updated_before: str | None,
-) -> int:
-    """How many live records :func:`page_of_records` walks through, all pages together."""
-    q = select(func.count()).where(
-        records.c.unit.in_(
-            select(unit_closure.c.descendant).where(unit_closure.c.ancestor == unit)
-        ),
-        records.c.deleted.is_(False),
-    )
-    if entities is not None:
-        q = q.where(records.c.entity.in_(list(entities)))
-    if updated_from:
-        q = q.where(records.c.updated_at >= updated_from)
-    if updated_before:
-        q = q.where(records.c.updated_at < updated_before)
-    return int(conn.execute(q).scalar_one())

@@ -28,11 +28,10 @@ from urllib.parse import quote
 import orjson
 from fastapi import Request
 from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 
 from server.config import ServerSettings
-from server.db.engine import read_tx
+from server.db.tx import in_read_tx
 from server.errors import ServerError
 from server.services import auth as auth_service
 from server.services.auth import MANAGER_ROLES, REVIEWER_ROLES, Principal
@@ -154,12 +153,8 @@ async def staff(request: Request) -> Web:
     web = await anonymous(request)
     token = request.cookies.get(SESSION_COOKIE, "")
 
-    def _auth() -> Principal:
-        with read_tx(web.engine) as conn:
-            return auth_service.authenticate(conn, token)
-
     try:
-        web.who = await run_in_threadpool(_auth)
+        web.who = await in_read_tx(web.engine, auth_service.authenticate, token)
     except ServerError:
         saved = [(k, v) for k, v in web.form.items() if k != CSRF_FIELD]
         path = request.url.path + ("?" + request.url.query if request.url.query else "")
