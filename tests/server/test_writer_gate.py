@@ -8,6 +8,7 @@ devices), then health, a login and a push must answer, on SQLite and on PostgreS
 
 from __future__ import annotations
 
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -41,7 +42,10 @@ def test_eighty_concurrent_revocations_leave_the_server_answering(live_server: A
         f"/admin/devices/{d}/revoke" for d in devices
     ]
 
+    start = threading.Barrier(BURST)  # all 80 released at once
+
     def revoke(path: str) -> int:
+        start.wait()
         r = httpx.post(live_server.api + path, headers={"Authorization": token}, timeout=60)
         return r.status_code
 
