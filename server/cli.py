@@ -130,6 +130,42 @@ def units_import(
     typer.echo(f"imported {n} units")
 
 
+def units_reform(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would move; write nothing.")
+    ] = False,
+    assign: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="OLD=NEW: where a legacy unit with no known successor goes (repeatable)."
+        ),
+    ] = None,
+    choices: Annotated[
+        Path | None,
+        typer.Option(help="CSV of what needed a choice (default: <data-dir>/reform-choices.csv)."),
+    ] = None,
+    data_dir: DataDir = DEFAULT_DATA,
+) -> None:
+    """Move the server from the legacy units to those of the 2025 reform, all or nothing.
+
+    Example:
+        dkst units reform --dry-run
+    """
+    from server.cli_reform import run_reform
+
+    pairs: dict[str, str] = {}
+    for item in assign or []:
+        old, sep, new = item.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            _fail(f"--assign {item!r}: write it OLD=NEW, e.g. --assign 28825=28840")
+        pairs[old.strip()] = new.strip()
+    engine = _engine(data_dir)
+    out = choices or data_dir / "reform-choices.csv"
+    code = run_reform(engine, dry_run=dry_run, assigned=pairs, choices_csv=out, echo=typer.echo)
+    if code:
+        raise typer.Exit(code)
+
+
 def _read_password(prompt: bool) -> str:
     if sys.stdin.isatty() and prompt:
         return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -304,5 +340,6 @@ def register(app: typer.Typer) -> None:
     app.command("migrate")(migrate)
     app.command("demo")(demo)
     units_app.command("import")(units_import)
+    units_app.command("reform")(units_reform)
     app.add_typer(users_app, name="users")
     app.add_typer(devices_app, name="devices")

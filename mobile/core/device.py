@@ -322,8 +322,14 @@ class Device:
         """The user's own units, with names once a sync has fetched the unit list."""
         codes = list(self.user.get("units") or [])
         names = store_reference.unit_names(self.store)
+        trees = store_reference.unit_trees(self.store)
         return [
-            {"code": c, "name": names.get(c, (c, None))[0], "level": names.get(c, (c, None))[1]}
+            {
+                "code": c,
+                "name": names.get(c, (c, None))[0],
+                "level": names.get(c, (c, None))[1],
+                "tree": trees.get(c),
+            }
             for c in codes
         ]
 

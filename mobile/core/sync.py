@@ -203,10 +203,22 @@ class Synchronizer:
         if isinstance(units, list):
             with self.store.transaction():
                 stored_reference.replace_units(self.store, units)
+                self._follow_own_units(units)
                 if resp.headers.get("ETag"):
                     self.store.set_state(UNITS_ETAG, resp.headers["ETag"])
                 else:
                     self.store.delete_state(UNITS_ETAG)
+
+    def _follow_own_units(self, units: list[Any]) -> None:
+        """The account's own units are the roots of its scope as listed: after the 2025 reform
+        moved the server (or an administrator rebound the user), new records name the new ones."""
+        codes = {u.get("code") for u in units if isinstance(u, dict)}
+        roots = sorted(
+            u["code"] for u in units if isinstance(u, dict) and u.get("parent") not in codes
+        )
+        user = self.store.get_state("user") or {}
+        if roots and user and sorted(user.get("units") or []) != roots:
+            self.store.set_state("user", {**user, "units": roots})
 
     # ------------------------------------------------------------------ pull
     def pull(self, report: SyncReport) -> None:

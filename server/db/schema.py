@@ -321,3 +321,58 @@ period_tallies = Table(
     Column("key", String(96), primary_key=True),
     Column("n", BigInteger, nullable=False),
 )
+
+# ---------------------------------------------------------------------------- the 2025 reform (issue 19)
+# ``dkst units reform`` moves a server from the legacy tree to the current one in one transaction
+# (server/services/reform.py). The legacy units it had are kept here, with the new commune each
+# became by default, so plans, frozen reports and the old grouping still read their old names.
+units_before_2025 = Table(
+    "units_before_2025",
+    metadata,
+    Column("code", String(16), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("level", String(32), nullable=False),
+    Column("parent", String(16), nullable=True, index=True),
+    Column(
+        "became", String(16), nullable=True
+    ),  # its new unit by default (a commune's default part)
+)
+
+# Every record the reform (or a device's pre-reform create after it) placed off its old unit:
+# the old grouping of reports joins it to the facts.
+record_units_before_2025 = Table(
+    "record_units_before_2025",
+    metadata,
+    Column("record_id", String(36), primary_key=True),
+    Column("unit_before_2025", String(16), nullable=False, index=True),
+)
+
+# What needed a choice ("split", "merged_earlier", "district_ended", "assigned"), for staff to
+# check and correct from the web: one row per record placed by a choice, with the parts it could go to.
+reform_choices = Table(
+    "reform_choices",
+    metadata,
+    Column("record_id", String(36), primary_key=True),
+    Column("entity", String(32), nullable=False),
+    Column("unit_before_2025", String(16), nullable=False),
+    Column("unit", String(16), nullable=False, index=True),
+    Column("by", String(16), nullable=False),  # "default" | "area" | "assigned" | "province"
+    Column("reasons", Text, nullable=False),  # JSON list
+    Column("parts", Text, nullable=False),  # JSON list of codes it may be moved to
+    Column("checked_by", String(64), nullable=True),
+    Column("checked_at", String(32), nullable=True),
+)
+
+# Plans and commune reports made on the legacy tree: their old unit, shown by its old name.
+plan_units_before_2025 = Table(
+    "plan_units_before_2025",
+    metadata,
+    Column("plan_id", String(36), primary_key=True),
+    Column("unit_before_2025", String(16), nullable=False),
+)
+report_units_before_2025 = Table(
+    "report_units_before_2025",
+    metadata,
+    Column("report_id", String(36), primary_key=True),
+    Column("unit_before_2025", String(16), nullable=False),
+)

@@ -19,6 +19,7 @@ from server.config import ServerSettings
 from server.db.engine import lock_change_log
 from server.services.auth import REVIEWER_ROLES, Principal
 from server.services.push_checks import REFERENCE_NAMES, Batch, PushRecord, check_change, err
+from server.services.reform_push import note_placed, translate_legacy_units
 from shared_schema.entities import REVIEW_FIELDS, SERVER_FIELDS
 from shared_schema.errors import ChangeErrorCode
 from shared_schema.forms import FormSet, load_default_forms
@@ -125,6 +126,7 @@ def push(
         for row in store.records.full_rows(conn, {c.record_id for c in valid})
     }
     next_seq = store.changes.next_seq(conn)
+    placed = translate_legacy_units(conn, valid, recs)  # a device offline across the 2025 reform
     referenced = {
         v for c in valid for k, v in c.fields.items() if k in REFERENCE_NAMES and isinstance(v, str)
     }
@@ -176,6 +178,8 @@ def push(
             )
             recs[change.record_id] = rec
         rec.state = outcome.state
+        if change.record_id in placed and not rec.exists:
+            rec.state.fields["unit_before_2025"] = placed[change.record_id]
         rec.seq = next_seq
         rec.dirty = True
         seq, next_seq = next_seq, next_seq + 1
@@ -218,6 +222,8 @@ def push(
         results.append(_result(cid, outcome.status, outcome.state.rev, outcome.conflicts))
 
     _write(conn, recs, change_rows, conflict_rows, evidence_touched, stamp)
+    if placed:
+        note_placed(conn, placed, recs)
     return results
 
 

@@ -25,6 +25,8 @@ Modules, one per table family:
 - :mod:`~server.store.facts`: ``record_facts``, ``unit_tallies`` — the figures reports aggregate,
   kept in the push transaction (their keys: :mod:`~server.store.fact_keys`; the adding upsert:
   :mod:`~server.store.tally_sql`).
+- :mod:`~server.store.reform`: the 2025 reform's tables (``units_before_2025``, what it moved
+  and chose) and its batch moves of records, users, plans and reports.
 - :mod:`~server.store.periods`: ``period_tallies`` and the facts' placement — a plan's summary
   and a commune's, kept in the same transaction.
 """
@@ -37,6 +39,7 @@ from server.store import (
     meta,
     plans,
     records,
+    reform,
     units,
     users,
 )
@@ -49,6 +52,7 @@ __all__ = [
     "meta",
     "plans",
     "records",
+    "reform",
     "units",
     "users",
 ]

@@ -139,3 +139,8 @@ def is_under(conn: Connection, code: str, ancestor: str) -> bool:
 def levels(conn: Connection, codes: Iterable[str]) -> dict[str, str]:
     q = select(units.c.code, units.c.level).where(units.c.code.in_(list(codes)))
     return {r.code: r.level for r in conn.execute(q)}
+
+
+def all_units(conn: Connection) -> list[dict[str, Any]]:
+    """``{"code", "name", "level", "parent", "source"}`` of every unit, by code."""
+    return [dict(r._mapping) for r in conn.execute(select(units).order_by(units.c.code))]

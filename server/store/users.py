@@ -247,3 +247,8 @@ def add_login_failure(conn: Connection, *, username: str, address: str, at_ms: i
 def drop_login_failure(conn: Connection, failure_id: int) -> None:
     """Forget one attempt: its password proved right."""
     conn.execute(delete(login_failures).where(login_failures.c.id == failure_id))
+
+
+def names_by_id(conn: Connection) -> dict[int, str]:
+    """``user_id → username`` of every user."""
+    return {r.id: r.username for r in conn.execute(select(users.c.id, users.c.username))}

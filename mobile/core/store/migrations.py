@@ -215,12 +215,18 @@ def _v5_conflicts(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v6_unit_tree(conn: sqlite3.Connection) -> None:
+    """Issue 19: a unit's tree (``legacy`` before 1 July 2025, ``current`` since), as listed."""
+    conn.executescript("ALTER TABLE units ADD COLUMN tree TEXT;")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_core,
     _v2_search_index,
     _v3_outbox_reason,
     _v4_lighter_search_index,
     _v5_conflicts,
+    _v6_unit_tree,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -7,7 +7,14 @@ from typing import Any
 
 from mobile.core.store.db import Store
 
-__all__ = ["form_definition", "form_hashes", "latest_form", "replace_units", "save_form"]
+__all__ = [
+    "form_definition",
+    "form_hashes",
+    "latest_form",
+    "replace_units",
+    "save_form",
+    "unit_trees",
+]
 
 
 def form_definition(store: Store, form_id: str, version: int) -> str | None:
@@ -59,11 +66,17 @@ def replace_units(store: Store, units: Iterable[Mapping[str, Any]]) -> None:
                 "name": u["name"],
                 "level": u.get("level"),
                 "parent": u.get("parent"),
+                "tree": u.get("tree"),
             }
             for u in units
         ),
         replace=True,
     )
+
+
+def unit_trees(store: Store) -> dict[str, str | None]:
+    """code → tree (``legacy`` or ``current``) of the cached units."""
+    return dict(store.conn.execute("SELECT code, tree FROM units").fetchall())
 
 
 def unit_names(store: Store) -> dict[str, tuple[str, str | None]]:

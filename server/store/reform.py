@@ -1,0 +1,292 @@
+"""The 2025 reform's statements (``server/services/reform.py``): the legacy units kept, records read
+in batches and moved, users rebound, plans and reports marked, what needed a choice listed.
+
+Every function runs inside the caller's one transaction: the reform is all or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
+
+from server.db.schema import (
+    evidence_files,
+    plan_reports,
+    plan_units_before_2025,
+    plans,
+    record_units_before_2025,
+    records,
+    reform_choices,
+    report_units_before_2025,
+    server_meta,
+    unit_closure,
+    units,
+    units_before_2025,
+    user_units,
+)
+from server.store.driver import chunks, insert_rows
+from server.store.units import in_scope_of
+
+__all__ = [
+    "choices_in_scope",
+    "clear_units",
+    "keep_legacy_units",
+    "legacy_names",
+    "mark_plans",
+    "mark_reports",
+    "move_records",
+    "note_choices",
+    "note_records_before",
+    "plan_units",
+    "rebind_users",
+    "record_batches",
+    "reformed_at",
+    "report_units",
+    "set_reformed_at",
+    "user_bindings",
+]
+
+
+# ---------------------------------------------------------------------------- units
+def keep_legacy_units(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    insert_rows(conn, units_before_2025, [dict(r) for r in rows])
+
+
+def clear_units(conn: Connection) -> None:
+    """Empty ``units`` and its closure (the reform then imports the current tree)."""
+    conn.execute(delete(unit_closure))
+    conn.execute(delete(units))
+
+
+def legacy_names(conn: Connection, codes: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+    """``code → {"name", "level", "parent", "became"}`` of the legacy units the reform kept."""
+    q = select(units_before_2025)
+    out: dict[str, dict[str, Any]] = {}
+    if codes is None:
+        return {r.code: dict(r._mapping) for r in conn.execute(q)}
+    for part in chunks(codes):
+        out.update(
+            {
+                r.code: dict(r._mapping)
+                for r in conn.execute(q.where(units_before_2025.c.code.in_(part)))
+            }
+        )
+    return out
+
+
+def reformed_at(conn: Connection) -> str | None:
+    """When the server moved to the current tree (ISO time), None if it never did."""
+    q = select(server_meta.c.value).where(server_meta.c.key == "reformed_at")
+    return conn.execute(q).scalar()
+
+
+def set_reformed_at(conn: Connection, at: str) -> None:
+    conn.execute(delete(server_meta).where(server_meta.c.key == "reformed_at"))
+    conn.execute(insert(server_meta).values(key="reformed_at", value=at))
+
+
+# ---------------------------------------------------------------------------- records
+def record_batches(
+    conn: Connection, batch: int = 5000, *, in_units: Iterable[str] | None = None
+) -> Iterator[list[Any]]:
+    """Every record with a unit (tombstones included), by record id, ``batch`` at a time; or only
+    those of ``in_units``."""
+    cols = (
+        records.c.record_id,
+        records.c.entity,
+        records.c.unit,
+        records.c.fields,
+        records.c.meta,
+        records.c.rev,
+    )
+    if in_units is not None:
+        for part in chunks(in_units):
+            q = select(*cols).where(records.c.unit.in_(part)).order_by(records.c.record_id)
+            yield list(conn.execute(q))
+        return
+    after = ""
+    while True:
+        q = (
+            select(*cols)
+            .where(records.c.unit.is_not(None), records.c.record_id > after)
+            .order_by(records.c.record_id)
+            .limit(batch)
+        )
+        rows = list(conn.execute(q))
+        if not rows:
+            return
+        yield rows
+        after = rows[-1].record_id
+
+
+def move_records(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Rows ``{record_id, unit, fields, meta, rev, seq, updated_at}``: the records' new state."""
+    if not rows:
+        return
+    stmt = (
+        update(records)
+        .where(records.c.record_id == bindparam("b_record_id"))
+        .values(
+            unit=bindparam("unit"),
+            fields=bindparam("fields"),
+            meta=bindparam("meta"),
+            rev=bindparam("rev"),
+            seq=bindparam("seq"),
+            updated_at=bindparam("updated_at"),
+        )
+    )
+    conn.execute(stmt, [{**r, "b_record_id": r["record_id"]} for r in rows])
+
+
+def follow_evidence_files(conn: Connection) -> None:
+    """An evidence file's unit follows its record's (who may see the file)."""
+    unit_of = (
+        select(records.c.unit)
+        .where(records.c.record_id == evidence_files.c.record_id)
+        .scalar_subquery()
+    )
+    conn.execute(update(evidence_files).values(unit=unit_of))
+
+
+def note_records_before(conn: Connection, pairs: Sequence[tuple[str, str]]) -> None:
+    """``(record_id, old unit)`` of records placed off a legacy unit (the old grouping)."""
+    insert_rows(
+        conn,
+        record_units_before_2025,
+        [{"record_id": rid, "unit_before_2025": old} for rid, old in pairs],
+    )
+
+
+# ---------------------------------------------------------------------------- choices
+def note_choices(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    insert_rows(conn, reform_choices, [dict(r) for r in rows])
+
+
+def choices_in_scope(
+    conn: Connection, roots: Sequence[str], *, open_only: bool = False, limit: int = 500
+) -> list[dict[str, Any]]:
+    """What needed a choice, on units under ``roots``, unchecked first."""
+    q = select(reform_choices).where(reform_choices.c.unit.in_(in_scope_of(roots)))
+    if open_only:
+        q = q.where(reform_choices.c.checked_at.is_(None))
+    q = q.order_by(
+        reform_choices.c.checked_at.is_not(None),
+        reform_choices.c.unit_before_2025,
+        reform_choices.c.record_id,
+    ).limit(limit)
+    out = []
+    for r in conn.execute(q):
+        m = dict(r._mapping)
+        m["reasons"], m["parts"] = orjson.loads(m["reasons"]), orjson.loads(m["parts"])
+        out.append(m)
+    return out
+
+
+def choice(conn: Connection, record_id: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        select(reform_choices).where(reform_choices.c.record_id == record_id)
+    ).first()
+    if row is None:
+        return None
+    m = dict(row._mapping)
+    m["reasons"], m["parts"] = orjson.loads(m["reasons"]), orjson.loads(m["parts"])
+    return m
+
+
+def check_choices(
+    conn: Connection, record_ids: Sequence[str], unit: str, *, by: str, at: str
+) -> None:
+    for part in chunks(record_ids):
+        conn.execute(
+            update(reform_choices)
+            .where(reform_choices.c.record_id.in_(part))
+            .values(unit=unit, checked_by=by, checked_at=at)
+        )
+
+
+def count_choices(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(reform_choices)).scalar_one())
+
+
+# ---------------------------------------------------------------------------- users
+def user_bindings(conn: Connection) -> dict[int, list[str]]:
+    """``user_id → [unit codes]`` of every user."""
+    out: dict[int, list[str]] = {}
+    for r in conn.execute(
+        select(user_units.c.user_id, user_units.c.unit).order_by(user_units.c.unit)
+    ):
+        out.setdefault(r.user_id, []).append(r.unit)
+    return out
+
+
+def rebind_users(conn: Connection, bound: Mapping[int, Sequence[str]]) -> None:
+    """Replace every user's units by ``bound[user_id]``."""
+    conn.execute(delete(user_units).where(user_units.c.user_id.in_(list(bound))))
+    insert_rows(
+        conn,
+        user_units,
+        [{"user_id": uid, "unit": code} for uid, codes in bound.items() for code in codes],
+    )
+
+
+# ---------------------------------------------------------------------------- plans and reports
+def plan_units(conn: Connection) -> list[tuple[str, str]]:
+    return [(r.plan_id, r.unit) for r in conn.execute(select(plans.c.plan_id, plans.c.unit))]
+
+
+def report_units(conn: Connection) -> list[tuple[str, str]]:
+    q = select(plan_reports.c.report_id, plan_reports.c.unit)
+    return [(r.report_id, r.unit) for r in conn.execute(q)]
+
+
+def mark_plans(conn: Connection, moved: Sequence[tuple[str, str, str]]) -> None:
+    """``(plan_id, old unit, new unit)``: the plan now lies on the new unit and keeps its old one."""
+    if not moved:
+        return
+    conn.execute(
+        update(plans).where(plans.c.plan_id == bindparam("b_id")).values(unit=bindparam("new")),
+        [{"b_id": pid, "new": new} for pid, _old, new in moved],
+    )
+    insert_rows(
+        conn,
+        plan_units_before_2025,
+        [{"plan_id": pid, "unit_before_2025": old} for pid, old, _new in moved],
+    )
+
+
+def mark_reports(conn: Connection, moved: Sequence[tuple[str, str, str]]) -> None:
+    """``(report_id, old commune, new commune)``, as :func:`mark_plans`."""
+    if not moved:
+        return
+    conn.execute(
+        update(plan_reports)
+        .where(plan_reports.c.report_id == bindparam("b_id"))
+        .values(unit=bindparam("new")),
+        [{"b_id": rid, "new": new} for rid, _old, new in moved],
+    )
+    insert_rows(
+        conn,
+        report_units_before_2025,
+        [{"report_id": rid, "unit_before_2025": old} for rid, old, _new in moved],
+    )
+
+
+def plan_before(conn: Connection, plan_id: str) -> str | None:
+    """The legacy unit of a plan issued before the reform, else None."""
+    q = select(plan_units_before_2025.c.unit_before_2025).where(
+        plan_units_before_2025.c.plan_id == plan_id
+    )
+    return conn.execute(q).scalar()
+
+
+def reports_before(conn: Connection, report_ids: Iterable[str]) -> dict[str, str]:
+    """``report_id → old commune`` of reports made before the reform."""
+    out: dict[str, str] = {}
+    q = select(report_units_before_2025)
+    for part in chunks(report_ids):
+        for r in conn.execute(q.where(report_units_before_2025.c.report_id.in_(part))):
+            out[r.report_id] = r.unit_before_2025
+    return out

@@ -1,0 +1,192 @@
+"""Where the 2025 reform moves a server's units, records and users: pure rules over the mapping of
+:mod:`shared_schema.reform` (``server/services/reform.py`` applies them in one transaction).
+
+- A unit (:func:`unit_moves`): a commune goes to the new commune it became (a split one to the
+  mapping's default, listed with its parts for staff to check); a district, whose Front committee
+  ended with the reform, to its province's new province (listed, ``district_ended``, so that staff
+  can put its records into one of the new communes); a province to the new province it joined.
+- A record of a split commune follows its residential area where the mapping names the area
+  (:func:`area_overrides`): the area itself, its models, their visits and evidence move together,
+  since a record names only records of its own unit.
+- A user (:func:`bind_user_units`) is bound to what their units became, never at a higher level than
+  before: a commune's staff to the new commune(s) theirs became; a district's or province's staff
+  to the new communes that its communes became, or to the new province when those are all of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shared_schema.reform import Reform, UnmappedUnitError
+from shared_schema.text import search_key
+
+__all__ = ["UnitMove", "UnplacedUnitsError", "area_overrides", "bind_user_units", "unit_moves"]
+
+
+@dataclass(frozen=True, slots=True)
+class UnitMove:
+    """Where the records of one legacy unit go. ``by``: ``whole`` (no choice), ``default`` (a split
+    commune's default part), ``province`` (a district's records to the new province), ``assigned``
+    (an administrator's ``--assign``); ``reasons`` and ``parts`` are listed for staff when ``by`` is
+    not ``whole``."""
+
+    old: str
+    new: str
+    by: str
+    reasons: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()
+
+    @property
+    def choice(self) -> bool:
+        return self.by != "whole" or bool(self.reasons)
+
+
+class UnplacedUnitsError(ValueError):
+    """Legacy units that the mapping cannot place and no ``--assign`` places: nothing is moved."""
+
+    def __init__(self, unplaced: Mapping[str, str]) -> None:
+        self.unplaced = dict(unplaced)
+        listed = "; ".join(f"{code}: {why}" for code, why in sorted(self.unplaced.items()))
+        super().__init__(
+            f"{len(self.unplaced)} legacy unit(s) have no known successor ({listed}); name one "
+            "with --assign OLD=NEW"
+        )
+
+
+def unit_moves(
+    reform: Reform,
+    units: Iterable[tuple[str, str, str | None]],
+    *,
+    assigned: Mapping[str, str] | None = None,
+) -> dict[str, UnitMove]:
+    """``code → UnitMove`` for the legacy ``units`` given as ``(code, level, parent)``.
+
+    ``assigned``: old code → new code chosen by an administrator, for units the mapping cannot
+    place (or to overrule it). Raises :class:`UnplacedUnitsError` listing every unit left over.
+    """
+    assigned = dict(assigned or {})
+    table = {code: (level, parent) for code, level, parent in units}
+    out: dict[str, UnitMove] = {}
+    unplaced: dict[str, str] = {}
+
+    def province_of(code: str) -> str | None:
+        seen = 0
+        node: str | None = code
+        while node is not None and seen < 8:
+            level, parent = table.get(node, ("", None))
+            if level == "province":
+                return node
+            node, seen = parent, seen + 1
+        return None
+
+    for code, (level, _parent) in table.items():
+        if code in assigned:
+            out[code] = UnitMove(code, assigned[code], "assigned", ("assigned",), (assigned[code],))
+            continue
+        try:
+            if level == "commune":
+                outcome = reform.became(code)
+                by = "default" if outcome.split else "whole"
+                out[code] = UnitMove(code, outcome.default, by, outcome.reasons, outcome.parts)
+            elif level == "province":
+                out[code] = UnitMove(code, reform.new_province(code), "whole")
+            else:
+                province = province_of(code)
+                if province is None:
+                    unplaced[code] = "its province is not among the server's units"
+                    continue
+                new_province = reform.new_province(province)
+                parts = tuple(sorted(reform.parts_of_district(code)))
+                out[code] = UnitMove(
+                    code, new_province, "province", ("district_ended",), (new_province, *parts)
+                )
+        except UnmappedUnitError as exc:
+            unplaced[code] = exc.reason
+        except KeyError as exc:  # UnknownUnitError
+            unplaced[code] = str(exc)
+    if unplaced:
+        raise UnplacedUnitsError(unplaced)
+    return out
+
+
+def area_overrides(
+    reform: Reform,
+    moves: Mapping[str, UnitMove],
+    rows: Iterable[tuple[str, str, str, Mapping[str, Any]]],
+) -> dict[str, str]:
+    """``record_id → new unit`` for records of split communes whose residential area the mapping
+    places elsewhere than the default. ``rows``: ``(record_id, entity, old unit, fields)`` of the
+    records of split communes (any order). A model follows its area, a visit its model, evidence its
+    visit or model."""
+    rows = list(rows)
+    placed: dict[str, str] = {}
+    for rid, entity, unit, fields in rows:
+        move = moves.get(unit)
+        if entity != "residential_area" or move is None or move.by != "default":
+            continue
+        name = fields.get("name")
+        outcome = reform.became(unit)
+        part = outcome.areas.get(search_key(name)) if isinstance(name, str) else None
+        if part is not None and part != move.new:
+            placed[rid] = part
+    if not placed:
+        return {}
+    parent_field = {
+        "model": ("residential_area",),
+        "visit": ("model",),
+        "evidence": ("visit", "model"),
+    }
+    for _ in range(3):  # area → model → visit → evidence
+        for rid, entity, _unit, fields in rows:
+            if rid in placed:
+                continue
+            for name in parent_field.get(entity, ()):
+                ref = fields.get(name)
+                if isinstance(ref, str) and ref in placed:
+                    placed[rid] = placed[ref]
+                    break
+    return placed
+
+
+def bind_user_units(
+    reform: Reform,
+    old_units: Iterable[tuple[str, str]],
+    communes_under: Callable[[str], Iterable[str]],
+    moves: Mapping[str, UnitMove],
+) -> list[str]:
+    """The new units of a user bound to ``old_units`` (``(code, level)``), never at a higher level.
+
+    ``communes_under(code)``: the legacy communes under a province (the full legacy list). A commune gives all
+    of its parts; a higher unit the parts of its communes, or the whole new province when those
+    parts are every commune of it.
+    """
+    province_communes: dict[str, set[str]] = {}
+    for commune, province in reform.new_codes().items():
+        province_communes.setdefault(province, set()).add(commune)
+    bound: set[str] = set()
+    for code, level in old_units:
+        move = moves.get(code)
+        if move is not None and move.by == "assigned":
+            bound.add(move.new)
+            continue
+        if level == "commune":
+            bound.update(move.parts if move is not None and move.parts else ())
+            bound.update(() if move is None else (move.new,))
+            continue
+        parts: set[str] = set()
+        if level == "district":
+            parts = reform.parts_of_district(code)
+        for commune in communes_under(code) if level == "province" else ():
+            try:
+                parts.update(reform.became(commune).parts)
+            except KeyError:  # unresolved or unknown: an --assign places its records, not users
+                pass
+        if level == "province":
+            province = reform.new_province(code)
+            if not parts or parts >= province_communes.get(province, set()):
+                bound.add(province)
+                continue
+        bound.update(parts)
+    return sorted(bound)
