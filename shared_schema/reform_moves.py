@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -179,10 +180,9 @@ def bind_user_units(
         if level == "district":
             parts = reform.parts_of_district(code)
         for commune in communes_under(code) if level == "province" else ():
-            try:
+            # unresolved or unknown: an --assign places its records, not users
+            with contextlib.suppress(KeyError):
                 parts.update(reform.became(commune).parts)
-            except KeyError:  # unresolved or unknown: an --assign places its records, not users
-                pass
         if level == "province":
             province = reform.new_province(code)
             if not parts or parts >= province_communes.get(province, set()):
