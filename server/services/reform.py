@@ -121,7 +121,10 @@ def reform(
     for province in provinces:
         result.units += import_units(conn, source="current", under=province)
     store.reform.set_reformed_at(conn, stamp)
-    store.facts.rebuild(conn)
+    if overrides:  # a unit's records went to several new ones: count them again
+        store.facts.rebuild(conn)
+    else:  # every unit's records went whole: its facts and sums move with them
+        store.reform.remap_facts(conn, {code: m.new for code, m in moves.items()})
     result.seconds = time.perf_counter() - started
     return result
 

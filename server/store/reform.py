@@ -14,16 +14,19 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 
 from server.db.schema import (
     evidence_files,
+    period_tallies,
     plan_reports,
     plan_units_before_2025,
     plans,
     record_units_before_2025,
+    record_facts,
     records,
     reform_choices,
     report_units_before_2025,
     server_meta,
     unit_closure,
     units,
+    unit_tallies,
     units_before_2025,
     user_units,
 )
@@ -43,6 +46,7 @@ __all__ = [
     "plan_units",
     "rebind_users",
     "record_batches",
+    "remap_facts",
     "reformed_at",
     "report_units",
     "set_reformed_at",
@@ -290,3 +294,35 @@ def reports_before(conn: Connection, report_ids: Iterable[str]) -> dict[str, str
         for r in conn.execute(q.where(report_units_before_2025.c.report_id.in_(part))):
             out[r.report_id] = r.unit_before_2025
     return out
+
+
+# ---------------------------------------------------------------------------- facts and tallies
+def remap_facts(conn: Connection, new_of: Mapping[str, str]) -> None:
+    """Move the report facts and the tallies of each old unit to its new one (``old → new``), for
+    a reform that moved every record of a unit to the same new unit. The two trees' codes overlap
+    (24646 was Xã Ea Pô, is Xã Đắk Wil), so the facts pass through a marked code first, and the
+    tallies of old units that became one are added up."""
+    if not new_of:
+        return
+    stmt = (
+        update(record_facts)
+        .where(record_facts.c.unit == bindparam("b_old"))
+        .values(unit=bindparam("marked"))
+    )
+    conn.execute(stmt, [{"b_old": o, "marked": "~" + n} for o, n in new_of.items()])
+    conn.execute(
+        update(record_facts)
+        .where(record_facts.c.unit.like("~%"))
+        .values(unit=func.substr(record_facts.c.unit, 2))
+    )
+    for table in (unit_tallies, period_tallies):
+        keys = [c for c in table.primary_key.columns if c.name != "unit"]
+        sums: dict[tuple[Any, ...], int] = {}
+        for r in conn.execute(select(table)):
+            k = (new_of.get(r.unit, r.unit), *(getattr(r, c.name) for c in keys))
+            sums[k] = sums.get(k, 0) + int(r.n)
+        conn.execute(delete(table))
+        names = ["unit", *(c.name for c in keys)]
+        insert_rows(
+            conn, table, [{**dict(zip(names, k, strict=True)), "n": n} for k, n in sums.items()]
+        )
