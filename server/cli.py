@@ -144,6 +144,7 @@ def units_reform(
         Path | None,
         typer.Option(help="CSV of what needed a choice (default: <data-dir>/reform-choices.csv)."),
     ] = None,
+    batch: Annotated[int, typer.Option(help="Records moved per batch (memory).", min=100)] = 5000,
     data_dir: DataDir = DEFAULT_DATA,
 ) -> None:
     """Move the server from the legacy units to those of the 2025 reform, all or nothing.
@@ -161,7 +162,9 @@ def units_reform(
         pairs[old.strip()] = new.strip()
     engine = _engine(data_dir)
     out = choices or data_dir / "reform-choices.csv"
-    code = run_reform(engine, dry_run=dry_run, assigned=pairs, choices_csv=out, echo=typer.echo)
+    code = run_reform(
+        engine, dry_run=dry_run, assigned=pairs, choices_csv=out, echo=typer.echo, batch=batch
+    )
     if code:
         raise typer.Exit(code)
 

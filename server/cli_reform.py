@@ -102,11 +102,14 @@ def run_reform(
     assigned: dict[str, str],
     choices_csv: Path,
     echo: Callable[[str], Any],
+    batch: int = 5000,
 ) -> int:
     """Run the reform (or its dry run); the exit code."""
     try:
         with write_tx(engine) as conn:
-            result = reform(conn, assigned=assigned)
+            result = reform(
+                conn, assigned=assigned, batch=batch, progress=lambda step: echo(f"… {step}")
+            )
             if dry_run and result.done:
                 raise _DryRun(result)
     except _DryRun as dry:

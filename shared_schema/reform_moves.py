@@ -3,20 +3,22 @@
 
 - A unit (:func:`unit_moves`): a commune goes to the new commune it became (a split one to the
   mapping's default, listed with its parts for staff to check); a district, whose Front committee
-  ended with the reform, to its province's new province (listed, ``district_ended``, so that staff
-  can put its records into one of the new communes); a province to the new province it joined.
+  ended with the reform, to the new commune its district town became (listed, ``district_ended``,
+  with the other new communes of its territory), where its staff, bound to those communes, still
+  see its records; a province to the new province it joined.
 - A record of a split commune follows its residential area where the mapping names the area
   (:func:`area_overrides`): the area itself, its models, their visits and evidence move together,
   since a record names only records of its own unit.
 - A user (:func:`bind_user_units`) is bound to what their units became, never at a higher level than
-  before: a commune's staff to the new commune(s) theirs became; a district's or province's staff
-  to the new communes that its communes became, or to the new province when those are all of it.
+  before: a commune's staff to the new commune(s) theirs became; a district's staff to the new
+  communes that its communes became, not to the merged province; a province's to the province it
+  joined (the same level: one provincial Front committee now).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +31,7 @@ __all__ = ["UnitMove", "UnplacedUnitsError", "area_overrides", "bind_user_units"
 @dataclass(frozen=True, slots=True)
 class UnitMove:
     """Where the records of one legacy unit go. ``by``: ``whole`` (no choice), ``default`` (a split
-    commune's default part), ``province`` (a district's records to the new province), ``assigned``
+    commune's default part), ``seat`` (a district's own records to its town's new commune), ``assigned``
     (an administrator's ``--assign``); ``reasons`` and ``parts`` are listed for staff when ``by`` is
     not ``whole``."""
 
@@ -61,11 +63,13 @@ def unit_moves(
     units: Iterable[tuple[str, str, str | None]],
     *,
     assigned: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> dict[str, UnitMove]:
     """``code → UnitMove`` for the legacy ``units`` given as ``(code, level, parent)``.
 
     ``assigned``: old code → new code chosen by an administrator, for units the mapping cannot
-    place (or to overrule it). Raises :class:`UnplacedUnitsError` listing every unit left over.
+    place (or to overrule it). ``names``: the units' names, which tell a district's seat (its
+    "Thị trấn", the district town) among its communes. Raises :class:`UnplacedUnitsError` listing every unit left over.
     """
     assigned = dict(assigned or {})
     table = {code: (level, parent) for code, level, parent in units}
@@ -98,11 +102,13 @@ def unit_moves(
                 if province is None:
                     unplaced[code] = "its province is not among the server's units"
                     continue
-                new_province = reform.new_province(province)
                 parts = tuple(sorted(reform.parts_of_district(code)))
-                out[code] = UnitMove(
-                    code, new_province, "province", ("district_ended",), (new_province, *parts)
-                )
+                seat = _seat(reform, code, table, names or {}) or (parts[0] if parts else None)
+                if seat is None:
+                    unplaced[code] = "none of its communes is known"
+                    continue
+                others = tuple(p for p in parts if p != seat)
+                out[code] = UnitMove(code, seat, "seat", ("district_ended",), (seat, *others))
         except UnmappedUnitError as exc:
             unplaced[code] = exc.reason
         except KeyError as exc:  # UnknownUnitError
@@ -110,6 +116,24 @@ def unit_moves(
     if unplaced:
         raise UnplacedUnitsError(unplaced)
     return out
+
+
+def _seat(
+    reform: Reform,
+    district: str,
+    table: Mapping[str, tuple[str, str | None]],
+    names: Mapping[str, str],
+) -> str | None:
+    """The new commune a district's own records go to: the one its district town became (the
+    seat of its Front committee), else the one its first commune became."""
+    communes = sorted(
+        c for c, (lvl, parent) in table.items() if parent == district and lvl == "commune"
+    )
+    towns = [c for c in communes if names.get(c, "").startswith("Thị trấn")]
+    for code in towns + communes:
+        with contextlib.suppress(KeyError):
+            return reform.became(code).default
+    return None
 
 
 def area_overrides(
@@ -154,18 +178,12 @@ def area_overrides(
 def bind_user_units(
     reform: Reform,
     old_units: Iterable[tuple[str, str]],
-    communes_under: Callable[[str], Iterable[str]],
     moves: Mapping[str, UnitMove],
 ) -> list[str]:
     """The new units of a user bound to ``old_units`` (``(code, level)``), never at a higher level.
-
-    ``communes_under(code)``: the legacy communes under a province (the full legacy list). A commune gives all
-    of its parts; a higher unit the parts of its communes, or the whole new province when those
-    parts are every commune of it.
+    A commune gives all
+       of its parts, a district the parts of its communes, a province the province it joined.
     """
-    province_communes: dict[str, set[str]] = {}
-    for commune, province in reform.new_codes().items():
-        province_communes.setdefault(province, set()).add(commune)
     bound: set[str] = set()
     for code, level in old_units:
         move = moves.get(code)
@@ -179,14 +197,8 @@ def bind_user_units(
         parts: set[str] = set()
         if level == "district":
             parts = reform.parts_of_district(code)
-        for commune in communes_under(code) if level == "province" else ():
-            # unresolved or unknown: an --assign places its records, not users
-            with contextlib.suppress(KeyError):
-                parts.update(reform.became(commune).parts)
-        if level == "province":
-            province = reform.new_province(code)
-            if not parts or parts >= province_communes.get(province, set()):
-                bound.add(province)
-                continue
+        if level == "province":  # the same level: the province it joined
+            bound.add(reform.new_province(code))
+            continue
         bound.update(parts)
     return sorted(bound)

@@ -20,6 +20,7 @@ import hashlib
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,10 +69,11 @@ def reform(
     *,
     assigned: dict[str, str] | None = None,
     batch: int = 5000,
-    progress: Any = None,
+    progress: Callable[[str], Any] | None = None,
 ) -> ReformResult:
     """Move the server to the current tree in the caller's transaction (roll it back for a dry
-    run). ``UnplacedUnitsError`` before anything is written when a unit has no successor."""
+    run). ``UnplacedUnitsError`` before anything is written when a unit has no successor.
+    ``progress`` hears each step (a batch of records moved, the units replaced)."""
     started = time.perf_counter()
     tree = server_tree(conn)
     if tree != "legacy":
@@ -80,7 +82,10 @@ def reform(
     mapping = load_reform()
     legacy = store.units.all_units(conn)
     moves = unit_moves(
-        mapping, [(u["code"], u["level"], u["parent"]) for u in legacy], assigned=assigned
+        mapping,
+        [(u["code"], u["level"], u["parent"]) for u in legacy],
+        assigned=assigned,
+        names={u["code"]: u["name"] for u in legacy},
     )
     result = ReformResult(done=True, tree="current")
     stamp = iso()
@@ -111,11 +116,13 @@ def reform(
     for rows in store.reform.record_batches(conn, batch):
         seq = _move_batch(conn, rows, moves, overrides, result, hlc=hlc, stamp=stamp, seq=seq)
         if progress is not None:
-            progress(result.records)
+            progress(f"{result.records} records")
     store.reform.follow_evidence_files(conn)
     _rebind_users(conn, mapping, moves, result)
     _mark_plans(conn, moves, result)
 
+    if progress is not None:
+        progress("units")
     store.reform.clear_units(conn)
     provinces = _new_provinces(mapping, legacy, moves)
     for province in provinces:
@@ -230,18 +237,12 @@ def _move_batch(
 def _rebind_users(
     conn: Connection, mapping: Any, moves: dict[str, UnitMove], result: ReformResult
 ) -> None:
-    full = load_units("legacy")
     levels = {u["code"]: u["level"] for u in store.units.all_units(conn)}
-
-    def communes_under(code: str) -> list[str]:
-        return [u.code for u in full.subtree(code) if u.level == "commune"] if code in full else []
 
     bound: dict[int, list[str]] = {}
     names = store.users.names_by_id(conn)
     for uid, codes in store.reform.user_bindings(conn).items():
-        new = bind_user_units(
-            mapping, [(c, levels.get(c, "commune")) for c in codes], communes_under, moves
-        )
+        new = bind_user_units(mapping, [(c, levels.get(c, "commune")) for c in codes], moves)
         bound[uid] = new
         result.users.append((names.get(uid, str(uid)), "", codes, new))
     store.reform.rebind_users(conn, bound)
