@@ -7,6 +7,12 @@ import tempfile
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
+
+# No timed tests (speed is measured by bench/): Hypothesis' 200 ms deadline per example fails on a
+# shared, loaded machine though nothing is wrong.
+settings.register_profile("dkst", deadline=None)
+settings.load_profile("dkst")
 
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
