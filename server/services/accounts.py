@@ -17,10 +17,35 @@ from sqlalchemy import Connection
 from server.errors import ServerError
 from server.services import auth as auth_service
 from server.services.auth import Principal, UserError
+from server.services.units import server_tree
 from server.store import staff as store
+from server.store import units as store_units
 from shared_schema.errors import ErrorCode
 from shared_schema.roles import MANAGER_ROLES, grantable_roles, may_grant
 from shared_schema.text import nfc
+from shared_schema.titles import role_title
+
+
+def who_is(conn: Connection, who: Principal) -> dict[str, Any]:
+    """``{"units": [{"code", "name", "level", "parent"}], "tree"}``: the caller's own units and
+    the server's tree, what the caller's title is made of (``shared_schema.titles``)."""
+    units = [store_units.get_in_scope(conn, code, who.units) for code in who.units]
+    return {"units": [u for u in units if u is not None], "tree": server_tree(conn)}
+
+
+def with_titles(conn: Connection, users: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Each user with ``title``: the role named for the user's units on the server's tree
+    ("Cán bộ MTTQ tỉnh" for a ``district_staff`` of a province)."""
+    tree = server_tree(conn)
+    found: dict[str, dict[str, Any] | None] = {}
+    out = []
+    for u in users:
+        for code in u["units"]:
+            if code not in found:
+                found[code] = store_units.get_in_scope(conn, code, [code])
+        own = [unit for c in u["units"] if (unit := found[c]) is not None]
+        out.append({**u, "title": role_title(str(u["role"]), own, tree, lang)})
+    return out
 
 
 def require_manager(who: Principal) -> None:
