@@ -63,7 +63,8 @@ class DemoCommunes:
 NEW_MAP = DemoCommunes(DAK_WIL, CU_JUT, "xã Đắk Wil", NAM_DONG)
 
 
-def _id(name: str) -> str:
+def demo_id(name: str) -> str:
+    """The fixed id of the demo record ``name`` ("model-phan-vi-sinh"): a second run adds nothing."""
     return str(uuid.uuid5(_NS, name))
 
 
@@ -78,7 +79,7 @@ def demo_records(
     first, second = places.first, places.second
 
     def rid(key: str) -> str:
-        return _id(tag + key)
+        return demo_id(tag + key)
 
     def base(entity: str, unit: str) -> dict[str, Any]:
         return {"unit": unit, "form_id": f"dkst_{entity}", "form_version": 1}
