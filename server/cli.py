@@ -295,10 +295,14 @@ def demo(data_dir: DataDir = DEFAULT_DATA) -> None:
         dkst demo --data-dir data
     """
     from server.services.demo import load_demo
+    from server.services.units import OtherTreeError
 
     engine = _engine(data_dir)
-    for line in load_demo(engine, _settings(data_dir)):
-        typer.echo(line)
+    try:
+        for line in load_demo(engine, _settings(data_dir)):
+            typer.echo(line)
+    except OtherTreeError as exc:  # a data directory of the old demo, on the legacy tree
+        _fail(f"{exc} The demo is on the new map: give it a new --data-dir.")
 
 
 def register(app: typer.Typer) -> None:
