@@ -27,25 +27,30 @@ from shared_schema.titles import role_title
 
 
 def who_is(conn: Connection, who: Principal) -> dict[str, Any]:
-    """``{"units": [{"code", "name", "level", "parent"}], "tree"}``: the caller's own units and
-    the server's tree, what the caller's title is made of (``shared_schema.titles``)."""
-    units = [store_units.get_in_scope(conn, code, who.units) for code in who.units]
-    return {"units": [u for u in units if u is not None], "tree": server_tree(conn)}
+    """``{"units": [{"code", "name", "level", "parent", "tree"}], "tree"}``: the caller's own
+    units and the server's tree, what the caller's title is made of (``shared_schema.titles``)."""
+    # Every page asks: the user's own units by key, their tree with them (a server works in one).
+    units = store_units.by_codes(conn, who.units)
+    return {"units": units, "tree": units[0]["tree"] if units else None}
 
 
 def with_titles(conn: Connection, users: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
     """Each user with ``title``: the role named for the user's units on the server's tree
     ("Cán bộ MTTQ tỉnh" for a ``district_staff`` of a province)."""
     tree = server_tree(conn)
-    found: dict[str, dict[str, Any] | None] = {}
-    out = []
-    for u in users:
-        for code in u["units"]:
-            if code not in found:
-                found[code] = store_units.get_in_scope(conn, code, [code])
-        own = [unit for c in u["units"] if (unit := found[c]) is not None]
-        out.append({**u, "title": role_title(str(u["role"]), own, tree, lang)})
-    return out
+    found = {
+        u["code"]: u
+        for u in store_units.by_codes(conn, sorted({c for u in users for c in u["units"]}))
+    }
+    return [
+        {
+            **u,
+            "title": role_title(
+                str(u["role"]), [found[c] for c in u["units"] if c in found], tree, lang
+            ),
+        }
+        for u in users
+    ]
 
 
 def require_manager(who: Principal) -> None:

@@ -15,7 +15,7 @@ from server.errors import ServerError
 from server.services import attachments as attachments_service
 from server.services.auth import Principal
 from server.services.browse import title_of
-from server.services.units import server_tree, units_in_scope
+from server.services.units import units_in_scope
 from shared_schema.display import choices_text, review_state_label
 from shared_schema.errors import ErrorCode
 from shared_schema.forms import FieldDef, FormDefinition, FormSet, load_default_forms
@@ -122,7 +122,8 @@ def record_detail(conn: Connection, who: Principal, record_id: str, lang: str) -
         )
         if who.in_scope(r.unit)
     }
-    lab = Labeller(form, lang, _unit_names(conn, who), refs, server_tree(conn))
+    own = store.units.by_codes(conn, [row.unit]) if row.unit else []
+    lab = Labeller(form, lang, _unit_names(conn, who), refs, own[0]["tree"] if own else None)
     shown = [f.name for f in form.fields] if form else sorted(fields)
     field_rows = [
         {

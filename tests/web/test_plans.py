@@ -89,7 +89,9 @@ def test_district_sees_on_time_late_missing_and_prints_a_report(page: Any, site:
     assert page.locator(".report-version").count() == 2  # both versions, newest first
     assert "Bổ sung số liệu hội nghị." in page.locator(".report-version").first.inner_text()
     # The commune's Front body heads it, in the seeds' wording (issue 19).
-    assert page.locator(".report-head .org").inner_text() == "BAN THƯỜNG TRỰC ỦY BAN MTTQ XÃ ĐẮK WIL"
+    assert (
+        page.locator(".report-head .org").inner_text() == "BAN THƯỜNG TRỰC ỦY BAN MTTQ XÃ ĐẮK WIL"
+    )
     page.emulate_media(media="print")
     assert not page.locator("header.topbar").is_visible()
     shot(page, "report-print")
