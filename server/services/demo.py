@@ -7,8 +7,8 @@ The records go through the same push service as any device's changes, from the d
 
 :func:`demo_records` makes the sample records for any communes, so the same story can be told on
 the old map: ``dkst demo --history`` (issue 19, built with the reform) loads Huyện Cư Jút's
-2022–2025 records on the legacy tree — ``demo_records(DemoCommunes(...legacy codes...),
-year=2022, tag="history-")`` pushed by :func:`seed_records` — and then reforms the server.
+2022–2025 records on the legacy tree — ``demo_records(OLD_MAP, year=2022, tag="history-")``
+pushed by :func:`seed_records` — and then reforms the server.
 """
 
 from __future__ import annotations
@@ -61,6 +61,10 @@ class DemoCommunes:
 
 
 NEW_MAP = DemoCommunes(DAK_WIL, CU_JUT, "xã Đắk Wil", NAM_DONG)
+# The same story on the old map, for ``--history``: Huyện Cư Jút's Xã Ea Pô (24646 on the legacy
+# tree), Thị trấn Ea T'Ling and Xã Đắk DRông, which the reform made Xã Đắk Wil, Xã Cư Jút and
+# Xã Nam Dong (shared_schema.reform). Pushed as a user of Huyện Cư Jút 662 with ``tag`` set.
+OLD_MAP = DemoCommunes("24646", "24640", "xã Ea Pô", "24652")
 
 
 def demo_id(name: str) -> str:
