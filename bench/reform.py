@@ -32,16 +32,16 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DKST_PASSWORD_HASH", "test")
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from bench.reports import ADMIN, CHUNK, PROVINCE, Generator, seed  # noqa: E402
-from server.db.engine import make_engine, read_tx, write_tx  # noqa: E402
-from server.db.migrate import upgrade  # noqa: E402
-from server.db.schema import records, units  # noqa: E402
-from server.services import reports  # noqa: E402
-from server.services.auth import Principal, add_user  # noqa: E402
-from server.services.reform import reform  # noqa: E402
-from server.store import facts  # noqa: E402
+from bench.reports import ADMIN, CHUNK, PROVINCE, Generator, seed
+from server.db.engine import make_engine, read_tx, write_tx
+from server.db.migrate import upgrade
+from server.db.schema import records, units
+from server.services import reports
+from server.services.auth import Principal, add_user
+from server.services.reform import reform
+from server.store import facts
 
 
 class _Rollback(Exception):
@@ -58,7 +58,7 @@ def measure(url: str, n: int) -> dict[str, Any]:
     upgrade(engine)
     with write_tx(engine) as conn:
         communes = seed(conn)
-        for i, (commune, district) in enumerate(communes):
+        for i, (commune, _district) in enumerate(communes):
             add_user(
                 conn,
                 username=f"xa{i}",

@@ -242,18 +242,20 @@ def users_revoke(username: str, data_dir: DataDir = DEFAULT_DATA) -> None:
 
 @users_app.command("list")
 def users_list(data_dir: DataDir = DEFAULT_DATA) -> None:
-    """List users with their role, units and state.
+    """List users with their role, units, state, and what the role is on those units.
 
     Example:
         dkst users list
     """
     from server.db.engine import read_tx
+    from server.services.accounts import with_titles
     from server.services.auth import list_users
 
     with read_tx(_engine(data_dir)) as conn:
-        for u in list_users(conn):
+        for u in with_titles(conn, list_users(conn), "vi"):
             state = "disabled" if u["disabled"] else "active"
-            typer.echo(f"{u['username']:<20} {u['role']:<15} {','.join(u['units']):<20} {state}")  # type: ignore[arg-type]
+            units = ",".join(u["units"])
+            typer.echo(f"{u['username']:<20} {u['role']:<15} {units:<20} {state:<8} {u['title']}")
 
 
 @devices_app.command("list")
@@ -322,7 +324,9 @@ def devices_provision(
 
 
 def demo(data_dir: DataDir = DEFAULT_DATA) -> None:
-    """Load the demo: Cư Jút district (662), its 8 communes, one user per role, sample records.
+    """Load the demo on the new map: Tỉnh Lâm Đồng (68) and its communes, province staff
+    (``tinh``), commune staff and officers of Xã Đắk Wil, Xã Cư Jút and Xã Nam Dong, sample
+    records.
 
     Prints the demo users' passwords once. Safe to run again (it only adds what is missing).
 
@@ -330,10 +334,14 @@ def demo(data_dir: DataDir = DEFAULT_DATA) -> None:
         dkst demo --data-dir data
     """
     from server.services.demo import load_demo
+    from server.services.units import OtherTreeError
 
     engine = _engine(data_dir)
-    for line in load_demo(engine, _settings(data_dir)):
-        typer.echo(line)
+    try:
+        for line in load_demo(engine, _settings(data_dir)):
+            typer.echo(line)
+    except OtherTreeError as exc:  # a data directory of the old demo, on the legacy tree
+        _fail(f"{exc} The demo is on the new map: give it a new --data-dir.")
 
 
 def register(app: typer.Typer) -> None:

@@ -333,6 +333,10 @@ class Device:
             for c in codes
         ]
 
+    def units_tree(self) -> str | None:
+        """The tree the server works in (``legacy`` / ``current``), from the last unit list."""
+        return store_reference.units_tree(self.store)
+
     def status(self) -> dict[str, Any]:
         counts = self.outbox.counts()
         return {

@@ -12,6 +12,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from mobile.ui.display import show_value
+from mobile.ui.i18n import label_of
 
 __all__ = ["SCREEN", "ConflictsScreen"]
 
@@ -57,7 +58,7 @@ class ConflictsScreen(Screen):
         fdef = dev.forms.latest(rec.entity).field(c["field"])
         label = c["field"]
         if fdef is not None:
-            label = fdef.label.en if app.lang == "en" else fdef.label.vi
+            label = label_of(fdef, app)
 
         def shown(value: Any) -> str:
             return show_value(dev, fdef, value, app.lang) if fdef is not None else str(value)

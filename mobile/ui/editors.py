@@ -16,6 +16,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from mobile.core.records import RecordNotFound
+from mobile.ui.i18n import label_of
 from shared_schema.display import geopoint_text
 from shared_schema.forms import FieldDef
 
@@ -25,8 +26,8 @@ LONG_TEXT = frozenset({"description", "notes", "benefit", "stop_reason", "head_o
 NONE = "—"
 
 
-def _label(fdef: FieldDef, lang: str) -> str:
-    text = fdef.label.en if lang == "en" else fdef.label.vi
+def _label(fdef: FieldDef, app: Any) -> str:
+    text = label_of(fdef, app)
     return f"{text} *" if fdef.required else text
 
 
@@ -44,7 +45,7 @@ class FieldEditor(BoxLayout):
         self._quiet = False
         super().__init__(**kw)
         app = App.get_running_app()
-        self.label = _label(fdef, app.lang)
+        self.label = _label(fdef, app)
         # A unit's hint speaks of codes; its picker shows names.
         if fdef.hint is not None and fdef.type != "unit":
             self.hint = fdef.hint.en if app.lang == "en" else fdef.hint.vi

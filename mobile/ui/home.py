@@ -9,7 +9,7 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from mobile.ui.i18n import local_time
+from mobile.ui.i18n import local_time, who_text
 
 __all__ = ["SCREEN", "HomeScreen"]
 
@@ -38,8 +38,7 @@ class HomeScreen(Screen):
         if dev is None:
             return
         user = dev.user
-        role = app.t(f"role.{user.get('role', '')}")
-        self.who = f"{user.get('full_name') or dev.username} · {role}"
+        self.who = f"{user.get('full_name') or dev.username} · {who_text(app)}"
         units = dev.units()
         self.units_text = (
             "\n".join(

@@ -31,6 +31,8 @@ from mobile.ui.strings import (
     sync,
 )
 from shared_schema.errors import error_message
+from shared_schema.forms import FieldDef
+from shared_schema.titles import field_label, role_title
 
 __all__ = [
     "LANGS",
@@ -39,8 +41,10 @@ __all__ = [
     "device_error_text",
     "error_text",
     "issue_text",
+    "label_of",
     "local_time",
     "tr",
+    "who_text",
 ]
 
 LANGS = ("vi", "en")
@@ -111,8 +115,22 @@ def issue_text(err: dict[str, Any], rec: Any, app: Any) -> str:
     if rec is not None and app.device is not None:
         fdef = app.device.forms.latest(rec.entity).field(str(name))
         if fdef is not None:
-            label = fdef.label.en if lang == "en" else fdef.label.vi
+            label = label_of(fdef, app)
     return f"{label}: {reason}"
+
+
+def label_of(fdef: FieldDef, app: Any) -> str:
+    """A form field's label in the app's language; a unit field's by the server's tree
+    ("Xã, phường, đặc khu" since the 2025 reform; the v1 form files cannot say it)."""
+    tree = app.device.units_tree() if app.device is not None else None
+    return field_label(fdef, app.lang, tree)
+
+
+def who_text(app: Any) -> str:
+    """What the signed-in user is, named for the user's units: "Cán bộ MTTQ tỉnh"."""
+    dev = app.device
+    units = [u for u in dev.units() if u.get("level")]
+    return role_title(str(dev.user.get("role") or ""), units, dev.units_tree(), app.lang)
 
 
 def day_text(iso_date: str) -> str:

@@ -17,7 +17,7 @@ from mobile.core.device import Device
 from mobile.core.records import LocalRecord, RecordNotFound
 from mobile.ui.dialogs import ask
 from mobile.ui.display import show_value
-from mobile.ui.i18n import issue_text
+from mobile.ui.i18n import issue_text, label_of
 from shared_schema.display import review_state_label
 from shared_schema.validation import evaluate_relevance
 
@@ -135,7 +135,7 @@ class RecordScreen(Screen):
         for fdef in form.fields:
             if fdef.name in ("sha256", "size", "media_type") or not relevant[fdef.name]:
                 continue
-            label = fdef.label.vi if app.lang == "vi" else fdef.label.en
+            label = label_of(fdef, app)
             value = show_value(app.device, fdef, rec.fields.get(fdef.name), app.lang)
             box.add_widget(Factory.FieldLine(name=label, value=value))
 

@@ -22,6 +22,7 @@ from sqlalchemy import Row
 from shared_schema.display import MULTI_SEPARATOR
 from shared_schema.entities import REVIEW_STATE_LABELS, REVIEW_STATES
 from shared_schema.forms import FieldDef, FormSet, load_default_forms
+from shared_schema.titles import unit_field_label
 
 __all__ = [
     "REVIEW_LABELS",
@@ -63,17 +64,23 @@ _GEO_PARTS = (
     ("accuracy", "độ chính xác (m)", "accuracy (m)"),
     ("altitude", "độ cao (m)", "altitude (m)"),
 )
-_LEADING = (
-    Column("record_id", "Mã bản ghi", "Record ID", "meta", "record_id"),
-    Column("rev", "Số lần sửa", "Revision", "meta", "rev"),
-    Column("unit", "Mã xã, phường, thị trấn", "Commune code", "meta", "unit"),
-    Column("updated_at", "Cập nhật lúc (UTC)", "Updated at (UTC)", "meta", "updated_at"),
-)
 
 
-def _trailing(include_deleted: bool) -> tuple[Column, ...]:
+def _leading(tree: str | None) -> tuple[Column, ...]:
+    # The unit's words follow the server's tree: "xã, phường, đặc khu" since the 2025 reform.
+    unit = unit_field_label(tree, "vi").lower()
+    return (
+        Column("record_id", "Mã bản ghi", "Record ID", "meta", "record_id"),
+        Column("rev", "Số lần sửa", "Revision", "meta", "rev"),
+        Column("unit", f"Mã {unit}", "Commune code", "meta", "unit"),
+        Column("updated_at", "Cập nhật lúc (UTC)", "Updated at (UTC)", "meta", "updated_at"),
+    )
+
+
+def _trailing(include_deleted: bool, tree: str | None) -> tuple[Column, ...]:
+    unit = unit_field_label(tree, "vi").lower()
     cols: tuple[Column, ...] = (
-        Column("unit_name", "Tên xã, phường, thị trấn", "Commune name", "unit_name", "unit"),
+        Column("unit_name", f"Tên {unit}", "Commune name", "unit_name", "unit"),
         # The unit the record had before the 2025 reform moved it (empty for the others).
         Column(
             "unit_before_2025",
@@ -134,13 +141,15 @@ def entity_columns(
     include_deleted: bool = False,
     forms: FormSet | None = None,
     names_beside: bool = False,
+    tree: str | None = None,
 ) -> list[Column]:
     """The columns of an entity's CSV or sheet, in order (see the module docstring).
 
     ``names_beside``: after a reference to a residential area or a model, a column with its name.
+    ``tree``: the server's (``legacy`` / ``current``), whose words name the unit's columns.
     """
     forms = forms or load_default_forms()
-    cols = list(_LEADING)
+    cols = list(_leading(tree))
     for f in _form_fields(forms, entity):
         if names_beside and f.type == "reference" and f.reference_entity in NAMED_ENTITIES:
             cols.append(Column(f.name, f.label.vi, f.label.en, f.type, f.name))
@@ -169,7 +178,7 @@ def entity_columns(
             continue
         choices = choice_labels(forms, entity, f.name) if f.choices else {}
         cols.append(Column(f.name, f.label.vi, f.label.en, f.type, f.name, None, choices))
-    cols.extend(_trailing(include_deleted))
+    cols.extend(_trailing(include_deleted, tree))
     return cols
 
 

@@ -37,7 +37,11 @@ def _members(conn: Connection, prepared: PreparedExport) -> Iterator[MemberFile]
     dictionary: list[list[Any]] = []
     for entity in ENTITIES:
         cols = entity_columns(
-            entity, include_deleted=q.include_deleted, forms=forms, names_beside=q.labels
+            entity,
+            include_deleted=q.include_deleted,
+            forms=forms,
+            names_beside=q.labels,
+            tree=prepared.tree,
         )
         dictionary += [[entity, c.key, c.label(q.lang), c.type] for c in cols]
         rows = (

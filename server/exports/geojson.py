@@ -25,7 +25,7 @@ def geojson(engine: Engine, prepared: PreparedExport) -> Iterator[bytes]:
     q = prepared.query
     cols = [
         c
-        for c in entity_columns("model", include_deleted=q.include_deleted)
+        for c in entity_columns("model", include_deleted=q.include_deleted, tree=prepared.tree)
         if c.part not in ("lat", "lon")
     ]
     yield b'{"type":"FeatureCollection","features":['

@@ -87,6 +87,7 @@ class PreparedExport:
     media_type: str
     # (from, to) of a plan's period: only the records that count for the plan (SYNC.md's rule)
     period: tuple[str, str] | None = None
+    tree: str | None = None  # the server's tree of units: the unit columns' words follow it
 
     @property
     def unit_code(self) -> str:

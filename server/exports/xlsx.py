@@ -109,7 +109,11 @@ def _entity_sheets(
     cols = [
         LOCAL_UPDATED_AT if c.key == "updated_at" else c
         for c in entity_columns(
-            entity, include_deleted=q.include_deleted, forms=forms, names_beside=q.labels
+            entity,
+            include_deleted=q.include_deleted,
+            forms=forms,
+            names_beside=q.labels,
+            tree=prepared.tree,
         )
     ]
     widths = [_width(c) for c in cols]

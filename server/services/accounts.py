@@ -17,10 +17,40 @@ from sqlalchemy import Connection
 from server.errors import ServerError
 from server.services import auth as auth_service
 from server.services.auth import Principal, UserError
+from server.services.units import server_tree
 from server.store import staff as store
+from server.store import units as store_units
 from shared_schema.errors import ErrorCode
 from shared_schema.roles import MANAGER_ROLES, grantable_roles, may_grant
 from shared_schema.text import nfc
+from shared_schema.titles import role_title
+
+
+def who_is(conn: Connection, who: Principal) -> dict[str, Any]:
+    """``{"units": [{"code", "name", "level", "parent", "tree"}], "tree"}``: the caller's own
+    units and the server's tree, what the caller's title is made of (``shared_schema.titles``)."""
+    # Every page asks: the user's own units by key, their tree with them (a server works in one).
+    units = store_units.by_codes(conn, who.units)
+    return {"units": units, "tree": units[0]["tree"] if units else None}
+
+
+def with_titles(conn: Connection, users: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Each user with ``title``: the role named for the user's units on the server's tree
+    ("Cán bộ MTTQ tỉnh" for a ``district_staff`` of a province)."""
+    tree = server_tree(conn)
+    found = {
+        u["code"]: u
+        for u in store_units.by_codes(conn, sorted({c for u in users for c in u["units"]}))
+    }
+    return [
+        {
+            **u,
+            "title": role_title(
+                str(u["role"]), [found[c] for c in u["units"] if c in found], tree, lang
+            ),
+        }
+        for u in users
+    ]
 
 
 def require_manager(who: Principal) -> None:

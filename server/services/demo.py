@@ -1,14 +1,22 @@
-"""`dkst demo`: Cư Jút district (662) with its communes, one user per role and sample records.
+"""`dkst demo`: the new map. Tỉnh Lâm Đồng (68) and its communes on the current tree, with
+province staff (``tinh``), commune staff and officers of Xã Đắk Wil, Xã Cư Jút and Xã Nam Dong —
+Huyện Cư Jút's communes since the 2025 reform — and sample records there.
 
 The records go through the same push service as any device's changes, from the device
 ``demo-seed``, so they are validated and merged like real data and carry an audit trail.
+
+:func:`demo_records` makes the sample records for any communes, so the same story can be told on
+the old map: ``dkst demo --history`` (issue 19, built with the reform) loads Huyện Cư Jút's
+2022–2025 records on the legacy tree — ``demo_records(OLD_MAP, year=2022, tag="history-")``
+pushed by :func:`seed_records` — and then reforms the server.
 """
 
 from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
@@ -20,42 +28,79 @@ from server.services import auth as auth_service
 from server.services.push import push
 from server.services.units import import_units
 from shared_schema.hlc import Clock
+from shared_schema.titles import role_title
+from shared_schema.units import load_units
 
-DISTRICT, PROVINCE = "662", "67"
-DAK_WIL, EA_TLING = "24643", "24640"
+PROVINCE = "68"  # Tỉnh Lâm Đồng, on the current tree
+DAK_WIL, CU_JUT, NAM_DONG = "24646", "24640", "24649"  # Huyện Cư Jút's communes since 2025
 SEED_DEVICE = "demo-seed"
 # Fixed ids, so that running the demo twice adds nothing new.
 _NS = uuid.UUID("5b8f3c1e-4a8e-4a57-9d57-6b1d0c2a7e11")
 
+# (username, role, unit)
 DEMO_USERS = (
-    ("canbo.dakwil", "field_officer", DAK_WIL, "Cán bộ Mặt trận xã Đắk Wil"),
-    ("mttq.dakwil", "commune_staff", DAK_WIL, "Ủy ban MTTQ xã Đắk Wil"),
-    ("mttq.cujut", "district_staff", DISTRICT, "Ủy ban MTTQ huyện Cư Jút"),
-    ("admin.daknong", "admin", PROVINCE, "Quản trị tỉnh Đắk Nông"),
+    ("tinh", "district_staff", PROVINCE),
+    ("admin.lamdong", "admin", PROVINCE),
+    ("mttq.dakwil", "commune_staff", DAK_WIL),
+    ("canbo.dakwil", "field_officer", DAK_WIL),
+    ("mttq.cujut", "commune_staff", CU_JUT),
+    ("canbo.namdong", "field_officer", NAM_DONG),
 )
+SEED_USER = "admin.lamdong"
 
 
-def _id(name: str) -> str:
+@dataclass(frozen=True)
+class DemoCommunes:
+    """Where the sample records live: two models and the activities in ``first``, a street of
+    flowers in ``second``, a residential area in ``third`` (when given)."""
+
+    first: str
+    second: str
+    first_name: str  # as a sentence writes it: "xã Đắk Wil"
+    third: str | None = None
+
+
+NEW_MAP = DemoCommunes(DAK_WIL, CU_JUT, "xã Đắk Wil", NAM_DONG)
+# The same story on the old map, for ``--history``: Huyện Cư Jút's Xã Ea Pô (24646 on the legacy
+# tree), Thị trấn Ea T'Ling and Xã Đắk DRông, which the reform made Xã Đắk Wil, Xã Cư Jút and
+# Xã Nam Dong (shared_schema.reform). Pushed as a user of Huyện Cư Jút 662 with ``tag`` set.
+OLD_MAP = DemoCommunes("24646", "24640", "xã Ea Pô", "24652")
+
+
+def demo_id(name: str) -> str:
+    """The fixed id of the demo record ``name`` ("model-phan-vi-sinh"): a second run adds nothing."""
     return str(uuid.uuid5(_NS, name))
 
 
-def _records() -> list[tuple[str, str, dict[str, Any]]]:
-    """(entity, record_id, fields) in creation order; Vietnamese text from the seeds."""
+def demo_records(
+    places: DemoCommunes, *, year: int = 2025, tag: str = ""
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """(entity, record_id, fields) in creation order; Vietnamese text from the seeds.
+
+    ``year``: the year of the visit, the initiative and the conference (the models started the
+    year before). ``tag`` prefixes every record's key, so that two sets have different ids.
+    """
+    first, second = places.first, places.second
+
+    def rid(key: str) -> str:
+        return demo_id(tag + key)
 
     def base(entity: str, unit: str) -> dict[str, Any]:
         return {"unit": unit, "form_id": f"dkst_{entity}", "form_version": 1}
 
     areas = [
-        ("area-dakwil-thon3", DAK_WIL, "Thôn 3", "thon", 152, 610),
-        ("area-dakwil-buon-trum", DAK_WIL, "Buôn Trum", "buon", 98, 455),
-        ("area-eatling-tdp2", EA_TLING, "Tổ dân phố 2", "to_dan_pho", 210, 820),
+        ("area-dakwil-thon3", first, "Thôn 3", "thon", 152, 610),
+        ("area-dakwil-buon-trum", first, "Buôn Trum", "buon", 98, 455),
+        ("area-eatling-tdp2", second, "Tổ dân phố 2", "to_dan_pho", 210, 820),
     ]
+    if places.third is not None:
+        areas.append(("area-namdong-thon5", places.third, "Thôn 5", "thon", 120, 480))
     out: list[tuple[str, str, dict[str, Any]]] = []
     for key, unit, name, kind, hh, pop in areas:
         out.append(
             (
                 "residential_area",
-                _id(key),
+                rid(key),
                 {
                     **base("residential_area", unit),
                     "name": name,
@@ -69,7 +114,7 @@ def _records() -> list[tuple[str, str, dict[str, Any]]]:
         (
             "model-phan-vi-sinh",
             "area-dakwil-thon3",
-            DAK_WIL,
+            first,
             "Sản xuất phân vi sinh phục vụ chăm bón cho cây trồng trong nhà lưới",
             "2",
             "operating",
@@ -81,7 +126,7 @@ def _records() -> list[tuple[str, str, dict[str, Any]]]:
         (
             "model-thit-lon-sach",
             "area-dakwil-buon-trum",
-            DAK_WIL,
+            first,
             "Chế biến các sản phẩm từ thịt lợn được chăn nuôi sạch theo quy trình khép kín",
             "2",
             "replicated",
@@ -93,7 +138,7 @@ def _records() -> list[tuple[str, str, dict[str, Any]]]:
         (
             "model-tuyen-duong-hoa",
             "area-eatling-tdp2",
-            EA_TLING,
+            second,
             "Tuyến đường hoa tự quản, xanh – sạch – đẹp",
             "1",
             "building",
@@ -107,15 +152,15 @@ def _records() -> list[tuple[str, str, dict[str, Any]]]:
         out.append(
             (
                 "model",
-                _id(key),
+                rid(key),
                 {
                     **base("model", unit),
                     "name": name,
-                    "residential_area": _id(area),
+                    "residential_area": rid(area),
                     "content_area": content,
                     "linked_campaigns": ["new_rural_civilized_urban", "prefer_vietnamese_goods"],
                     "lead_organization": org,
-                    "start_date": "2021-03-15",
+                    "start_date": f"{year - 1}-03-15",
                     "status": status,
                     "participating_households": hh,
                     "participating_people": hh * 4,
@@ -128,11 +173,11 @@ def _records() -> list[tuple[str, str, dict[str, Any]]]:
     out.append(
         (
             "visit",
-            _id("visit-phan-vi-sinh-1"),
+            rid("visit-phan-vi-sinh-1"),
             {
-                **base("visit", DAK_WIL),
-                "model": _id("model-phan-vi-sinh"),
-                "visit_date": "2022-11-10",
+                **base("visit", first),
+                "model": rid("model-phan-vi-sinh"),
+                "visit_date": f"{year}-11-10",
                 "officer_name": "Nguyễn Thị Lan",
                 "location": {"lat": 12.6920, "lon": 107.8843, "accuracy": 5.0, "altitude": None},
                 "score_effectiveness": 5,
@@ -147,26 +192,26 @@ def _records() -> list[tuple[str, str, dict[str, Any]]]:
     out.append(
         (
             "initiative",
-            _id("initiative-phan-vi-sinh"),
+            rid("initiative-phan-vi-sinh"),
             {
-                **base("initiative", DAK_WIL),
+                **base("initiative", first),
                 "title": "Quy trình ủ phân vi sinh từ phụ phẩm cà phê",
-                "authors": "Hội Nông dân xã Đắk Wil",
+                "authors": f"Hội Nông dân {places.first_name}",
                 "field": "agriculture",
                 "status": "submitted",
-                "submitted_date": "2022-10-01",
+                "submitted_date": f"{year}-10-01",
             },
         )
     )
     out.append(
         (
             "activity",
-            _id("activity-hoi-nghi-2022"),
+            rid("activity-hoi-nghi"),
             {
-                **base("activity", DAK_WIL),
+                **base("activity", first),
                 "kind": "conference",
                 "title": "Hội nghị sơ kết phong trào “Đoàn kết sáng tạo”",
-                "date": "2022-11-18",
+                "date": f"{year}-11-18",
                 "attendees": 140,
             },
         )
@@ -174,26 +219,37 @@ def _records() -> list[tuple[str, str, dict[str, Any]]]:
     return out
 
 
-def load_demo(engine: Engine, settings: ServerSettings) -> Iterator[str]:
-    with write_tx(engine) as conn:
-        n = import_units(conn, source="legacy", under=DISTRICT)
-    yield f"Đơn vị / units: {n} (huyện Cư Jút 662 và 8 xã, tỉnh Đắk Nông 67)"
-    yield "Người dùng / users (mật khẩu chỉ in một lần / passwords are shown once):"
-    for username, role, unit, who in DEMO_USERS:
+def add_demo_users(
+    engine: Engine, users: Sequence[tuple[str, str, str]], tree: str
+) -> Iterator[str]:
+    """Add the users that are missing, each with a new password, printed once with what the user
+    is ("Cán bộ MTTQ tỉnh · Tỉnh Lâm Đồng")."""
+    units = load_units(tree)  # type: ignore[arg-type]
+    for username, role, code in users:
+        unit = units[code]
+        title = role_title(role, [{"name": unit.name, "level": unit.level}], tree, "vi")
         with write_tx(engine) as conn:
             if store.users.id_of(conn, username) is not None:
-                yield f"  {username:<15} {role:<15} {unit:<6} (đã có / exists; password unchanged)"
+                yield f"  {username:<15} {role:<15} {code:<6} (đã có / exists; password unchanged)"
                 continue
             password = secrets.token_urlsafe(9)
             auth_service.add_user(
-                conn, username=username, password=password, role=role, unit_codes=[unit]
+                conn, username=username, password=password, role=role, unit_codes=[code]
             )
-        yield f"  {username:<15} {role:<15} {unit:<6} {password}   {who}"
+        yield f"  {username:<15} {role:<15} {code:<6} {password}   {title} · {unit.name}"
 
+
+def seed_records(
+    engine: Engine,
+    settings: ServerSettings,
+    records: Sequence[tuple[str, str, dict[str, Any]]],
+    username: str,
+) -> str:
+    """Push the records that are not there yet as ``username`` (who must see their units) from
+    the device ``demo-seed``; a line saying how many were new."""
     clock = Clock(SEED_DEVICE)
-    wanted = _records()
     with write_tx(engine) as conn:
-        have = store.records.existing_ids(conn, [r[1] for r in wanted])
+        have = store.records.existing_ids(conn, [r[1] for r in records])
         changes = [
             {
                 "change_id": str(uuid.uuid4()),
@@ -204,24 +260,39 @@ def load_demo(engine: Engine, settings: ServerSettings) -> Iterator[str]:
                 "hlc": str(clock.now()),
                 "fields": fields,
             }
-            for entity, rid, fields in wanted
+            for entity, rid, fields in records
             if rid not in have
         ]
-        admin_id = store.users.id_of(conn, "admin.daknong")
-        if admin_id is None:
-            raise RuntimeError("admin.daknong is missing")
-        principal = auth_service.Principal(
-            admin_id,
-            "admin.daknong",
-            "admin",
-            (PROVINCE,),
-            SEED_DEVICE,
-            auth_service.scope_of(conn, [PROVINCE]),
-        )
-        results = push(conn, settings, principal, changes)
-    applied = sum(r["status"] in ("applied", "conflict") for r in results)
-    existing = len(have)
+        user = store.users.by_name(conn, username) if changes else None
+        results: list[dict[str, Any]] = []
+        if user is not None:
+            units = store.users.units_of(conn, int(user["id"]))
+            principal = auth_service.Principal(
+                int(user["id"]),
+                username,
+                str(user["role"]),
+                units,
+                SEED_DEVICE,
+                auth_service.scope_of(conn, list(units)),
+            )
+            results = push(conn, settings, principal, changes)
+        elif changes:
+            raise RuntimeError(f"{username} is missing")
     rejected = [r for r in results if r["status"] == "rejected"]
     if rejected:
         raise RuntimeError(f"demo records rejected: {rejected}")
-    yield f"Bản ghi mẫu / sample records: {applied} new, {existing} already there"
+    applied = sum(r["status"] in ("applied", "conflict") for r in results)
+    return f"Bản ghi mẫu / sample records: {applied} new, {len(have)} already there"
+
+
+def load_demo(engine: Engine, settings: ServerSettings) -> Iterator[str]:
+    """Tỉnh Lâm Đồng's units (current tree), the demo users, the sample records."""
+    with write_tx(engine) as conn:
+        n = import_units(conn, source="current", under=PROVINCE)
+    yield (
+        f"Đơn vị / units: {n} (tỉnh Lâm Đồng 68 và các xã, phường, đặc khu; "
+        "Xã Đắk Wil 24646, Xã Cư Jút 24640, Xã Nam Dong 24649)"
+    )
+    yield "Người dùng / users (mật khẩu chỉ in một lần / passwords are shown once):"
+    yield from add_demo_users(engine, DEMO_USERS, "current")
+    yield seed_records(engine, settings, demo_records(NEW_MAP), SEED_USER)

@@ -18,7 +18,7 @@ from server.config import ServerSettings
 from server.exports import ExportQuery, PreparedExport
 from server.services import plans as plans_service
 from server.services.auth import Principal
-from server.services.units import unit_in_scope
+from server.services.units import server_tree, unit_in_scope
 from server.storage import store_for
 
 __all__ = ["Download", "open_download", "prepare"]
@@ -46,6 +46,7 @@ def prepare(
         filename=f"dkst-{unit['code']}-{query.name}",
         media_type=exports.EXPORTS[query.name],
         period=period,
+        tree=server_tree(conn),
     )
 
 

@@ -19,6 +19,7 @@ from server.services.units import units_in_scope
 from shared_schema.display import choices_text, review_state_label
 from shared_schema.errors import ErrorCode
 from shared_schema.forms import FieldDef, FormDefinition, FormSet, load_default_forms
+from shared_schema.titles import field_label
 
 __all__ = ["Labeller", "record_detail", "visible_record"]
 
@@ -31,9 +32,15 @@ class Labeller:
     """Field labels and display values of one form version, in one language."""
 
     def __init__(
-        self, form: FormDefinition | None, lang: str, units: dict[str, str], refs: dict[str, str]
+        self,
+        form: FormDefinition | None,
+        lang: str,
+        units: dict[str, str],
+        refs: dict[str, str],
+        tree: str | None = None,
     ) -> None:
         self.form, self.lang, self.units, self.refs = form, lang, units, refs
+        self.tree = tree  # the server's: a unit field is labelled by it (shared_schema.titles)
 
     def fdef(self, name: str) -> FieldDef | None:
         return self.form.field(name) if self.form else None
@@ -42,7 +49,7 @@ class Labeller:
         fdef = self.fdef(name)
         if fdef is None:
             return name
-        return fdef.label.en if self.lang == "en" else fdef.label.vi
+        return field_label(fdef, self.lang, self.tree)
 
     def value(self, name: str, value: Any) -> str:
         fdef = self.fdef(name)
@@ -115,7 +122,8 @@ def record_detail(conn: Connection, who: Principal, record_id: str, lang: str) -
         )
         if who.in_scope(r.unit)
     }
-    lab = Labeller(form, lang, _unit_names(conn, who), refs)
+    own = store.units.by_codes(conn, [row.unit]) if row.unit else []
+    lab = Labeller(form, lang, _unit_names(conn, who), refs, own[0]["tree"] if own else None)
     shown = [f.name for f in form.fields] if form else sorted(fields)
     field_rows = [
         {

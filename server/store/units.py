@@ -144,3 +144,15 @@ def levels(conn: Connection, codes: Iterable[str]) -> dict[str, str]:
 def all_units(conn: Connection) -> list[dict[str, Any]]:
     """``{"code", "name", "level", "parent", "source"}`` of every unit, by code."""
     return [dict(r._mapping) for r in conn.execute(select(units).order_by(units.c.code))]
+
+
+def by_codes(conn: Connection, codes: Sequence[str]) -> list[dict[str, Any]]:
+    """``{"code", "name", "level", "parent", "tree"}`` of the units with these codes (a user's
+    few), by code: a look-up by key, where the server's tree over the whole table is a scan."""
+    cols = (units.c.code, units.c.name, units.c.level, units.c.parent, units.c.source.label("tree"))
+    out: list[dict[str, Any]] = []
+    for part in chunks(list(codes)):
+        out += [
+            dict(r) for r in conn.execute(select(*cols).where(units.c.code.in_(part))).mappings()
+        ]
+    return sorted(out, key=lambda u: str(u["code"]))

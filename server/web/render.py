@@ -16,6 +16,7 @@ from server.config import ServerSettings
 from server.web.i18n import tr
 from shared_schema.display import review_state_label
 from shared_schema.entities import REVIEW_STATES
+from shared_schema.titles import front_body
 
 
 class PageRequest(Protocol):
@@ -74,6 +75,8 @@ env.filters["vntime"] = _vntime
 # The review states and their labels: one wording for the pages, the app and the exports.
 env.globals["REVIEW_STATES"] = REVIEW_STATES
 env.globals["review_label"] = review_state_label
+# A unit's Front committee in the seeds' wording: "Ban Thường trực Ủy ban MTTQ tỉnh Lâm Đồng".
+env.globals["front_body"] = front_body
 
 
 def content_security_policy(map_tile_url: str) -> str:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 from server.web.i18n import tr
+from shared_schema.entities import ROLES
+from shared_schema.titles import role_name
 
 __all__ = ["describe_post"]
 
@@ -49,18 +51,18 @@ _VALUE_LABELS = {
     ("choice", "kept"): "keep",
     ("choice", "losing"): "use_other",
     ("choice", "edit"): "edit_value",
-    ("role", "field_officer"): "field_officer",
-    ("role", "commune_staff"): "commune_staff",
-    ("role", "district_staff"): "district_staff",
-    ("role", "admin"): "admin_role",
 }
 
 
 def describe_post(
-    path: str, saved: list[tuple[str, str]], lang: str, unit_names: dict[str, str]
+    path: str,
+    saved: list[tuple[str, str]],
+    lang: str,
+    unit_names: dict[str, str],
+    tree: str | None = None,
 ) -> dict[str, object]:
     """``{"action", "target", "fields": [(label, value)]}`` of a post to ``path``; a unit by its
-    name where ``unit_names`` has it."""
+    name where ``unit_names`` has it, a role by its name on the server's ``tree``."""
     bare = path.split("?", 1)[0]
     action, target = "unknown_action", ""
     for pattern, key in _ACTIONS:
@@ -73,6 +75,8 @@ def describe_post(
         label = tr(_LABELS[name], lang) if name in _LABELS else name
         if name in _SECRET:
             shown = "•" * 8 if value else ""
+        elif name == "role" and value in ROLES:
+            shown = role_name(value, tree, lang)
         elif (name, value) in _VALUE_LABELS:
             shown = tr(_VALUE_LABELS[(name, value)], lang)
         elif name == "unit" and value in unit_names:

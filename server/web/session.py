@@ -33,11 +33,13 @@ from starlette.responses import HTMLResponse, Response
 from server.config import ServerSettings
 from server.db.tx import in_read_tx
 from server.errors import ServerError
+from server.services import accounts
 from server.services import auth as auth_service
 from server.services.auth import MANAGER_ROLES, REVIEWER_ROLES, Principal
 from server.web.i18n import LANGS, tr
 from server.web.render import render_page
 from shared_schema.text import nfc
+from shared_schema.titles import role_title
 
 SESSION_COOKIE = "dkst_session"
 LOGIN_CSRF_COOKIE = "dkst_login_csrf"
@@ -100,6 +102,8 @@ class Web:
     who: Principal | None = None
     token: str | None = None
     form: dict[str, str] = field(default_factory=dict)
+    # The caller's own units and the server's tree (``accounts.who_is``), for the caller's title.
+    own: dict[str, Any] = field(default_factory=dict)
 
     @property
     def principal(self) -> Principal:
@@ -117,6 +121,18 @@ class Web:
     @property
     def is_reviewer(self) -> bool:
         return self.who is not None and self.who.role in REVIEWER_ROLES
+
+    @property
+    def tree(self) -> str | None:
+        """The tree the server works in (``legacy`` / ``current``; None before any unit)."""
+        return self.own.get("tree")
+
+    @property
+    def who_title(self) -> str:
+        """What the caller is, named for its unit: "Cán bộ MTTQ tỉnh" (issue 19)."""
+        if self.who is None:
+            return ""
+        return role_title(self.who.role, self.own.get("units", ()), self.tree, self.lang)
 
     def t(self, key: str) -> str:
         return tr(key, self.lang)
@@ -153,8 +169,12 @@ async def staff(request: Request) -> Web:
     web = await anonymous(request)
     token = request.cookies.get(SESSION_COOKIE, "")
 
+    def who(conn: Any) -> tuple[Principal, dict[str, Any]]:
+        found = auth_service.authenticate(conn, token)
+        return found, accounts.who_is(conn, found)
+
     try:
-        web.who = await in_read_tx(web.engine, auth_service.authenticate, token)
+        web.who, web.own = await in_read_tx(web.engine, who)
     except ServerError:
         saved = [(k, v) for k, v in web.form.items() if k != CSRF_FIELD]
         path = request.url.path + ("?" + request.url.query if request.url.query else "")

@@ -50,6 +50,8 @@ def test_forms_come_from_the_bundle_and_are_not_refetched_when_unchanged(
     ]
     assert not [e for e in of(sent, "GET", "/forms/")], "no form fetched"
     assert [u["code"] for u in dev.units()] == units
+    # The units' tree is kept with them (issue 19: the app words a unit field by it).
+    assert dev.units_tree() == "legacy"
     dev.close()
 
 

@@ -76,12 +76,14 @@ def test_units_users_devices_and_revocation_from_the_cli(tmp_path: Path) -> None
         stop_server(srv)
 
 
-def test_demo_loads_cu_jut_with_users_and_records(tmp_path: Path) -> None:
+def test_demo_loads_the_new_map_with_province_staff_and_records(tmp_path: Path) -> None:
+    """Issue 19: the demo is Tỉnh Lâm Đồng on the current tree; ``tinh`` is its province staff
+    and is shown so; the records sit on Xã Đắk Wil, Xã Cư Jút and Xã Nam Dong."""
     data = tmp_path / "data"
     env = server_env(data, None)
     out = dkst("demo", "--data-dir", str(data), env=env).stdout
-    assert "Cư Jút" in out
-    passwords = {}
+    assert "Xã Đắk Wil 24646" in out and "Huyện" not in out
+    passwords, titles = {}, {}
     for line in out.splitlines():
         parts = line.split()
         if len(parts) >= 4 and parts[1] in (
@@ -91,24 +93,35 @@ def test_demo_loads_cu_jut_with_users_and_records(tmp_path: Path) -> None:
             "admin",
         ):
             passwords[parts[0]] = parts[3]
-    assert set(passwords) == {"canbo.dakwil", "mttq.dakwil", "mttq.cujut", "admin.daknong"}
-    assert "9 new" in out
+            titles[parts[0]] = " ".join(parts[4:])
+    assert set(passwords) == {
+        "tinh",
+        "admin.lamdong",
+        "mttq.dakwil",
+        "canbo.dakwil",
+        "mttq.cujut",
+        "canbo.namdong",
+    }
+    assert titles["tinh"] == "Cán bộ MTTQ tỉnh · Tỉnh Lâm Đồng"
+    assert titles["mttq.cujut"] == "Cán bộ MTTQ xã · Xã Cư Jút"
+    assert "10 new" in out
     second = dkst("demo", "--data-dir", str(data), env=env).stdout
-    assert "0 new, 9 already there" in second and "password unchanged" in second
+    assert "0 new, 10 already there" in second and "password unchanged" in second
+    listed = dkst("users", "list", "--data-dir", str(data), env=env).stdout
+    row = next(line for line in listed.splitlines() if line.startswith("tinh "))
+    assert row.split()[1] == "district_staff" and row.endswith("Cán bộ MTTQ tỉnh")
 
     srv = start_server(data, None, env)
     try:
         tok = httpx.post(
             srv.api + "/auth/token",
-            data={
-                "username": "mttq.cujut",
-                "password": passwords["mttq.cujut"],
-                "device_id": "laptop-huyen",
-            },
+            data={"username": "tinh", "password": passwords["tinh"], "device_id": "laptop-tinh"},
         ).json()["access_token"]
-        body = httpx.get(srv.api + "/sync/pull", headers={"Authorization": f"Bearer {tok}"}).json()
+        auth = {"Authorization": f"Bearer {tok}"}
+        body = httpx.get(srv.api + "/sync/pull", headers=auth).json()
         names = {r["fields"].get("name") for r in body["records"]}
         assert "Sản xuất phân vi sinh phục vụ chăm bón cho cây trồng trong nhà lưới" in names
+        assert {r["fields"]["unit"] for r in body["records"]} == {"24646", "24640", "24649"}
         assert {r["entity"] for r in body["records"]} == {
             "residential_area",
             "model",
@@ -116,6 +129,9 @@ def test_demo_loads_cu_jut_with_users_and_records(tmp_path: Path) -> None:
             "initiative",
             "activity",
         }
+        units = httpx.get(srv.api + "/units", headers=auth).json()
+        assert {u["tree"] for u in units} == {"current"}
+        assert {u["code"]: u["name"] for u in units}["24646"] == "Xã Đắk Wil"
     finally:
         stop_server(srv)
 

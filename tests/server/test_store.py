@@ -58,6 +58,18 @@ def test_units_listing_is_the_subtree(engine: Engine) -> None:
     assert child_of[DAK_WIL] == DAK_WIL and CU_JUT not in child_of
 
 
+def test_units_by_code_carry_their_tree(engine: Engine) -> None:
+    """A user's own units with their tree: what every page names the user with (issue 19)."""
+    with read_tx(engine) as conn:
+        found = store.units.by_codes(conn, [EA_TLING, DAK_WIL, "99999"])
+        assert store.units.by_codes(conn, []) == []
+    assert [(u["code"], u["level"], u["tree"]) for u in found] == [
+        (EA_TLING, "commune", "legacy"),
+        (DAK_WIL, "commune", "legacy"),
+    ]
+    assert found[1]["name"] == "Xã Đắk Wil" and found[1]["parent"] == CU_JUT
+
+
 def test_a_file_is_visible_to_its_uploader_and_under_its_evidence_unit(engine: Engine) -> None:
     with write_tx(engine) as conn:
         conn.execute(insert(evidence_files).values(record_id="r1", sha256=SHA, unit=DAK_WIL))

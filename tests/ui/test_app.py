@@ -119,7 +119,7 @@ def test_login_opens_home(app: Any, srv: Any) -> None:
     wait_until(lambda: current(app).name == "home", 20, "the home screen")
     assert scr.message == ""
     home = current(app)
-    assert "Cán bộ Mặt trận" in home.who
+    assert "Cán bộ hiện trường" in home.who
     assert "24643" in home.units_text
     wait_until(lambda: app.online, 10, "the online badge")
     shot("03-home-first")
@@ -161,6 +161,8 @@ def test_add_residential_area(app: Any) -> None:
     assert current(app).name == "form"
     type_into(editor(app, "name").input, "Thôn 3")
     choose(editor(app, "kind").input, "Thôn")
+    # This server works on the legacy tree (issue 19: a unit field is labelled by the tree).
+    assert editor(app, "unit").label == "Xã, phường, thị trấn *"
     type_into(editor(app, "households").input, "120")
     shot("04-form-residential-area")
     tap(current(app).ids.finalize)

@@ -1,6 +1,7 @@
-"""The staff pages through a real browser: a live server with the Cư Jút demo and a record of
-Đắk Mil, driven by Playwright on Debian's Chromium (``/usr/bin/chromium``; never a downloaded
-browser). Screenshots of each page land in ``docs/screenshots/web/``."""
+"""The staff pages through a real browser: a live server with the demo's records on the old map
+(Huyện Cư Jút) and a record of Đắk Mil, driven by Playwright on Debian's Chromium
+(``/usr/bin/chromium``; never a downloaded browser). Screenshots of each page land in
+``docs/screenshots/web/``."""
 
 from __future__ import annotations
 
@@ -90,15 +91,18 @@ def _photo() -> bytes:
 
 def _seed(srv: LiveServer) -> Site:
     from server.db.engine import make_engine
-    from server.services.demo import load_demo
+    from server.services.demo import DemoCommunes, demo_records, seed_records
 
-    engine = make_engine(srv.settings().db_url)
-    try:
-        list(load_demo(engine, srv.settings()))
-    finally:
-        engine.dispose()
     for username, role, unit in USERS:
         add_user(srv, username, role, unit, PASSWORD)
+    # The demo's records on the old map (Cư Jút's Xã Đắk Wil and Thị trấn Ea T'Ling, 2022), as
+    # ``dkst demo --history`` tells it; the new map's demo has its own test (test_new_map.py).
+    old_map = DemoCommunes("24643", "24640", "xã Đắk Wil")
+    engine = make_engine(srv.settings().db_url)
+    try:
+        seed_records(engine, srv.settings(), demo_records(old_map, year=2022), "admin")
+    finally:
+        engine.dispose()
 
     mil = str(uuid.uuid4())
     with login(srv, "officer_mil", PASSWORD, "phone-mil") as c:

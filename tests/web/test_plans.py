@@ -28,6 +28,9 @@ def _create(page: Any, number: str, deadline: str, period_from: str = "2022-01-0
 
 def test_district_creates_plans_with_errors_on_the_form(page: Any, site: Site) -> None:
     log_in(page, "district")
+    page.goto("/web/plans")
+    issuer = page.locator(".plan-form select[name=unit] option[value='662']").inner_text()
+    assert issuer == "Ban Thường trực Ủy ban MTTQ huyện Cư Jút"  # the seeds' wording
     _create(page, "44/KH-MTTQ-BTT", "2021-12-01")  # deadline before the period
     assert "Hạn báo cáo không được trước" in page.locator("#err-deadline").inner_text()
     assert page.locator(".plan-form input[name=number]").input_value() == "44/KH-MTTQ-BTT"
@@ -85,6 +88,10 @@ def test_district_sees_on_time_late_missing_and_prints_a_report(page: Any, site:
     page.wait_for_selector(".report-version")
     assert page.locator(".report-version").count() == 2  # both versions, newest first
     assert "Bổ sung số liệu hội nghị." in page.locator(".report-version").first.inner_text()
+    # The commune's Front body heads it, in the seeds' wording (issue 19).
+    assert (
+        page.locator(".report-head .org").inner_text() == "BAN THƯỜNG TRỰC ỦY BAN MTTQ XÃ ĐẮK WIL"
+    )
     page.emulate_media(media="print")
     assert not page.locator("header.topbar").is_visible()
     shot(page, "report-print")

@@ -14,7 +14,10 @@ __all__ = [
     "replace_units",
     "save_form",
     "unit_trees",
+    "units_tree",
 ]
+
+UNITS_TREE = "units_tree"  # the state key of the tree the server's units came from
 
 
 def form_definition(store: Store, form_id: str, version: int) -> str | None:
@@ -57,7 +60,12 @@ def save_form(
 
 
 def replace_units(store: Store, units: Iterable[Mapping[str, Any]]) -> None:
-    """The units of the account's scope, as the server listed them last."""
+    """The units of the account's scope, as the server listed them last, and their tree
+    (``legacy`` / ``current``: the app words a unit field by it, issue 19)."""
+    units = list(units)
+    trees = {u.get("tree") for u in units} - {None}
+    if len(trees) == 1:
+        store.set_state(UNITS_TREE, trees.pop())
     store.db.table("units").delete_where()
     store.db.table("units").insert_all(
         (
@@ -83,3 +91,9 @@ def unit_names(store: Store) -> dict[str, tuple[str, str | None]]:
     """code → (name, level) of the cached units."""
     cur = store.conn.execute("SELECT code, name, level FROM units")
     return {code: (name, level) for code, name, level in cur}
+
+
+def units_tree(store: Store) -> str | None:
+    """The tree of the cached units, None before a sync has fetched them."""
+    tree = store.get_state(UNITS_TREE)
+    return str(tree) if tree else None

@@ -1,4 +1,4 @@
-"""Texts of every screen: the app's name, the online badge, dialogs, roles, the kinds of record
+"""Texts of every screen: the app's name, the online badge, dialogs, the kinds of record
 and their states."""
 
 from __future__ import annotations
@@ -19,11 +19,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Đã có lỗi ngoài dự kiến; dữ liệu đã lưu vẫn còn. Hãy thử lại.",
         "Something unexpected went wrong; everything saved is kept. Try again.",
     ),
-    "role.field_officer": ("Cán bộ Mặt trận", "Field officer"),
-    "role.commune_staff": ("Ủy ban MTTQ xã", "Commune staff"),
-    "role.district_staff": ("Ủy ban MTTQ huyện", "District staff"),
-    "role.admin": ("Quản trị", "Administrator"),
-    "role.": ("", ""),
     "entity.residential_area": ("Khu dân cư", "Residential area"),
     "entity.model": ("Mô hình", "Model"),
     "entity.visit": ("Lượt khảo sát", "Visit"),

@@ -23,9 +23,9 @@ from server.web.routing import WebRoute
 from server.web.session import Web, staff
 from shared_schema.limits import MIN_PASSWORD_LENGTH
 from shared_schema.provisioning import ProvisioningError, encode
+from shared_schema.titles import role_name, role_title
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
-_ROLE_KEY = {"admin": "admin_role"}
 _DONE = "/web/admin/users?done=1"
 
 
@@ -34,6 +34,12 @@ async def _users_page(web: Web, status: int = 200, **extra: Any) -> Response:
         return accounts.users_within(conn, web.principal), pickable_units(conn, web.principal)
 
     users, units = await in_read_tx(web.engine, read)
+    by_code = {str(u["code"]): u for u in units}
+
+    def title_of(user: dict[str, Any]) -> str:
+        own = [by_code[c] for c in user["units"] if c in by_code]
+        return role_title(str(user["role"]), own, web.tree, web.lang)
+
     return web.render(
         "admin_users.html",
         status=status,
@@ -42,7 +48,8 @@ async def _users_page(web: Web, status: int = 200, **extra: Any) -> Response:
         units=units,
         unit_names={str(u["code"]): str(u["name"]) for u in units},
         roles=accounts.assignable_roles(web.principal),
-        role_key=lambda r: _ROLE_KEY.get(r, r),
+        title_of=title_of,
+        role_label=lambda r: role_name(r, web.tree, web.lang),
         min_password=MIN_PASSWORD_LENGTH,
         notice=web.request.query_params.get("done") and "done",
         **extra,

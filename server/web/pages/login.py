@@ -82,7 +82,7 @@ async def login_post(web: Annotated[Web, Depends(anonymous)]) -> Response:
             "repost_confirm.html",
             next_url=next_url,
             saved=saved,
-            described=describe_post(next_url, saved, web.lang, await _unit_names(web, saved)),
+            described=describe_post(next_url, saved, web.lang, *await _held_units(web, saved)),
         )
     else:
         response = RedirectResponse(next_url, status_code=303)
@@ -90,13 +90,15 @@ async def login_post(web: Annotated[Web, Depends(anonymous)]) -> Response:
     return response
 
 
-async def _unit_names(web: Web, saved: list[tuple[str, str]]) -> dict[str, str]:
-    """The names of the units a held-back form names, those in the user's subtree."""
+async def _held_units(web: Web, saved: list[tuple[str, str]]) -> tuple[dict[str, str], str | None]:
+    """The names of the units a held-back form names, those in the user's subtree, and the
+    server's tree (a role is named by it)."""
     codes = {v for k, v in saved if k == "unit"}
     if not codes:
-        return {}
+        return {}, None
     units = await in_read_tx(web.engine, units_in_scope, web.principal)
-    return {str(u["code"]): str(u["name"]) for u in units if u["code"] in codes}
+    tree = str(units[0]["tree"]) if units else None
+    return {str(u["code"]): str(u["name"]) for u in units if u["code"] in codes}, tree
 
 
 @router.post("/logout")
