@@ -323,22 +323,37 @@ def devices_provision(
     typer.echo(f"wrote {png}: {server} {username} ({lang})")
 
 
-def demo(data_dir: DataDir = DEFAULT_DATA) -> None:
+def demo(
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history",
+            help="First Huyện Cư Jút's 2022–2025 records on the old map, then the 2025 reform.",
+        ),
+    ] = False,
+    data_dir: DataDir = DEFAULT_DATA,
+) -> None:
     """Load the demo on the new map: Tỉnh Lâm Đồng (68) and its communes, province staff
     (``tinh``), commune staff and officers of Xã Đắk Wil, Xã Cư Jút and Xã Nam Dong, sample
     records.
 
     Prints the demo users' passwords once. Safe to run again (it only adds what is missing).
 
+    With --history (on a new data directory): Huyện Cư Jút's records of 2022 on the old map and a
+    2022 plan of the district, moved by `dkst units reform` to the new communes, then the above.
+
     Example:
         dkst demo --data-dir data
+        dkst demo --history --data-dir data-history
     """
     from server.services.demo import load_demo
+    from server.services.demo_history import load_history_demo
     from server.services.units import OtherTreeError
 
     engine = _engine(data_dir)
     try:
-        for line in load_demo(engine, _settings(data_dir)):
+        loader = load_history_demo if history else load_demo
+        for line in loader(engine, _settings(data_dir)):
             typer.echo(line)
     except OtherTreeError as exc:  # a data directory of the old demo, on the legacy tree
         _fail(f"{exc} The demo is on the new map: give it a new --data-dir.")
