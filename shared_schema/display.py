@@ -11,7 +11,13 @@ from typing import Any
 from shared_schema.entities import REVIEW_STATE_LABELS
 from shared_schema.forms import FieldDef
 
-__all__ = ["MULTI_SEPARATOR", "choices_text", "geopoint_text", "review_state_label"]
+__all__ = [
+    "MULTI_SEPARATOR",
+    "choices_text",
+    "geopoint_text",
+    "review_state_label",
+    "unit_before_2025_text",
+]
 
 # Between the labels of a select_multiple answer: "; ", as a CSV cell or a sentence reads it
 # (a label may hold a comma: "Giảm nghèo, an sinh xã hội").
@@ -40,3 +46,19 @@ def geopoint_text(value: Any) -> str:
     acc = value.get("accuracy")
     tail = f" (±{acc:.0f} m)" if isinstance(acc, int | float) else ""
     return f"{value['lat']:.6f}, {value['lon']:.6f}{tail}"
+
+
+def unit_before_2025_text(code: Any) -> str:
+    """Where a record was before the 2025 reform, as its unit and the units above it were named on
+    the old map: "Xã Ea Pô (24646), Huyện Cư Jút, Tỉnh Đắk Nông"; the bare code if the old list
+    does not hold it."""
+    from shared_schema.units import load_units
+
+    if not isinstance(code, str) or not code:
+        return ""
+    tree = load_units("legacy")
+    unit = tree.get(code)
+    if unit is None:
+        return code
+    above = [u.name for u in tree.ancestors(code) if u.code != code]
+    return ", ".join([f"{unit.name} ({code})", *above])

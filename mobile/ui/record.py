@@ -18,7 +18,7 @@ from mobile.core.records import LocalRecord, RecordNotFound
 from mobile.ui.dialogs import ask
 from mobile.ui.display import show_value
 from mobile.ui.i18n import issue_text, label_of
-from shared_schema.display import review_state_label
+from shared_schema.display import review_state_label, unit_before_2025_text
 from shared_schema.validation import evaluate_relevance
 
 __all__ = ["SCREEN", "RecordScreen"]
@@ -138,6 +138,10 @@ class RecordScreen(Screen):
             label = label_of(fdef, app)
             value = show_value(app.device, fdef, rec.fields.get(fdef.name), app.lang)
             box.add_widget(Factory.FieldLine(name=label, value=value))
+            before = rec.fields.get("unit_before_2025")
+            if fdef.type == "unit" and before:  # moved by the 2025 reform: its old-map unit
+                old = unit_before_2025_text(before)
+                box.add_widget(Factory.FieldLine(name=app.t("record.before_2025"), value=old))
 
     def _fill_children(self, rec: LocalRecord) -> None:
         app = App.get_running_app()

@@ -20,6 +20,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "record.add_visit": ("+ Lượt khảo sát", "+ Visit"),
     "record.add_photo": ("+ Ảnh minh chứng", "+ Photo"),
     "record.see_conflicts": ("Xem xung đột", "See conflicts"),
+    "record.before_2025": ("Trước 1/7/2025", "Before 1 July 2025"),
     "record.returned": ("Bị trả lại. Lý do: {reason}", "Returned. Reason: {reason}"),
     "record.rejected": ("Máy chủ từ chối: {reason}", "Refused by the server: {reason}"),
     "record.conflicts": (
