@@ -103,16 +103,21 @@ def migrate(data_dir: DataDir = DEFAULT_DATA) -> None:
 
 def units_import(
     source: Annotated[
-        str, typer.Option(help="legacy (until mid-2025) or current (since the 2025 reform).")
-    ],
+        str,
+        typer.Option(
+            help="current (since the 2025 reform; a new installation's) or legacy (until mid-2025)."
+        ),
+    ] = "current",
     under: Annotated[
         str | None, typer.Option(help="Only this unit's subtree (and its ancestors).")
     ] = None,
     data_dir: DataDir = DEFAULT_DATA,
 ) -> None:
-    """Import administrative units into the server's database.
+    """Import administrative units into the server's database. A server works in one tree: the
+    other tree's units are refused.
 
     Example:
+        dkst units import --under 68
         dkst units import --source legacy --under 662
     """
     from server.db.engine import write_tx

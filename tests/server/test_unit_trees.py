@@ -77,3 +77,15 @@ def test_unit_before_2025_is_the_servers_alone(live_server: Any) -> None:
         }
     district, _ = client(live_server, "district")
     assert "unit_before_2025" in csv_export(district).headers["model.csv"]
+
+
+def test_a_new_installation_starts_on_the_current_tree(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = server_env(data, None)
+    dkst("units", "import", "--under", "68", "--data-dir", str(data), env=env)
+    engine = make_engine(f"sqlite:///{data}/dkst.sqlite")
+    try:
+        got = _units(engine)
+    finally:
+        engine.dispose()
+    assert got["24646"] == ("Xã Đắk Wil", "current") and got["68"][1] == "current"
