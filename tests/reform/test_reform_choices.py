@@ -1,0 +1,97 @@
+"""Issue 19: the reform's choices as staff check them on the web, "Sắp xếp đơn vị 2025 — cần kiểm
+tra" (``server/web/pages/reform.py``, ``server/services/reform_checks.py``), on SQLite and
+PostgreSQL. Huyện Cư Jút's own model went to the new province; the district's staff (bound by the
+reform to the three new communes its communes became) move it, with its visit, to Xã Cư Jút."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.reform.scenario import (
+    CU_JUT,
+    CU_JUT_NEW,
+    LAM_DONG,
+    MODELS,
+    World,
+    reformed_world,
+    stored,
+    summary,
+)
+from tests.server.helpers import pull_all
+from tests.server.test_admin_roles import WebSession
+
+
+def _record(w: World, username: str, record_id: str) -> dict[str, Any]:
+    records, _ = pull_all(w.api(username))
+    return next(r for r in records if r["record_id"] == record_id)
+
+
+def test_district_staff_move_a_district_record_to_a_new_commune(
+    tmp_path: Path, database_url: str | None
+) -> None:
+    with reformed_world(tmp_path, database_url) as w:
+        model, visit = w.models[CU_JUT], w.district_visit
+        assert "choices for staff to check: 1" in w.reform_out, w.reform_out
+
+        # A field officer may not see the page; commune staff see nothing of the district's.
+        assert WebSession(w.srv, "officer_district").get("/web/reform").status_code == 403
+        commune = WebSession(w.srv, "commune_wil")
+        assert model not in commune.get("/web/reform").text
+        assert 'id="nav-reform"' not in commune.get("/web/").text
+
+        district = WebSession(w.srv, "district")
+        home = district.get("/web/")
+        assert 'id="nav-reform"' in home.text, "the menu links the page while choices are open"
+        page = district.get("/web/reform")
+        assert page.status_code == 200
+        html = page.text
+        assert "Sắp xếp đơn vị 2025 — cần kiểm tra" in html
+        assert f'href="/web/records/{model}"' in html and "Mô hình 662" in html
+        assert "Huyện Cư Jút" in html and "Tỉnh Lâm Đồng" in html
+        assert "Cấp huyện kết thúc" in html
+        assert "Xã Cư Jút" in html and "Xã Nam Dong" in html and "Xã Đắk Wil" in html
+
+        # No CSRF token: refused. A unit that is not one of its parts: 400, said in Vietnamese.
+        no_csrf = district.http.post(f"/web/reform/{model}", data={"unit": CU_JUT_NEW})
+        assert no_csrf.status_code == 403
+        bad = district.post(f"/web/reform/{model}", unit="24652")
+        assert bad.status_code == 400 and "Không thể chuyển hồ sơ đến đơn vị này" in bad.text
+        # The province itself is a part, but not within the district staff's units.
+        assert district.post(f"/web/reform/{model}", unit=LAM_DONG).status_code == 400
+        # A record that is not in the list, or out of scope: 404.
+        assert district.post(f"/web/reform/{w.areas['24640']}", unit=CU_JUT_NEW).status_code == 404
+        assert commune.post(f"/web/reform/{model}", unit=CU_JUT_NEW).status_code == 404
+        assert stored(w.srv, model) == (LAM_DONG, 2)  # nothing moved
+
+        before_summary = summary(w.api("district"), CU_JUT_NEW)["totals"]
+        r = district.post(f"/web/reform/{model}", unit=CU_JUT_NEW)
+        assert r.status_code == 303 and r.headers["location"] == "/web/reform?done=reform_moved"
+
+        # The model and its visit are on Xã Cư Jút, with a new rev; devices pull them.
+        moved = _record(w, "officer_district", model)
+        assert moved["fields"]["unit"] == CU_JUT_NEW
+        assert moved["fields"]["unit_before_2025"] == CU_JUT
+        assert moved["rev"] == 3  # created, reformed, moved
+        followed = _record(w, "officer_district", visit)
+        assert followed["fields"]["unit"] == CU_JUT_NEW and followed["rev"] == 3
+        # Its figures count in the new commune's summary now.
+        after = summary(w.api("district"), CU_JUT_NEW)["totals"]
+        people, _households, budget = MODELS[CU_JUT]
+        assert after["participants"] == before_summary["participants"] + people
+        assert (
+            after["contributions"]["state_budget_vnd"]
+            == before_summary["contributions"]["state_budget_vnd"] + budget
+        )
+        assert after["visits"] == before_summary["visits"] + 1
+        # The history says so in words; the choice is checked, by whom.
+        rec_page = district.get(f"/web/records/{model}").text
+        assert "Sắp xếp đơn vị hành chính 2025" in rec_page
+        listed = district.get("/web/reform").text
+        assert "Đã kiểm tra: district" in listed
+        assert 'id="nav-reform"' not in district.get("/web/").text
+
+        # Confirming leaves the record where it is (no new rev).
+        r = district.post(f"/web/reform/{model}", unit=CU_JUT_NEW)
+        assert r.headers["location"] == "/web/reform?done=reform_confirmed"
+        assert _record(w, "officer_district", model)["rev"] == 3
