@@ -11,6 +11,7 @@ from typing import Any
 from tests.reform.scenario import (
     CU_JUT,
     CU_JUT_NEW,
+    EA_PO,
     LAM_DONG,
     MODELS,
     World,
@@ -95,3 +96,20 @@ def test_district_staff_move_a_district_record_to_a_new_commune(
         r = district.post(f"/web/reform/{model}", unit=CU_JUT_NEW)
         assert r.headers["location"] == "/web/reform?done=reform_confirmed"
         assert _record(w, "officer_district", model)["rev"] == 3
+
+
+def test_a_reformed_record_shows_its_old_unit_and_the_reform_in_its_history(
+    tmp_path: Path, database_url: str | None
+) -> None:
+    with reformed_world(tmp_path, database_url) as w:
+        commune = WebSession(w.srv, "commune_wil")  # Xã Đắk Wil (24646) after the reform
+        html = commune.get(f"/web/records/{w.models[EA_PO]}").text
+        assert "Trước 1/7/2025: <strong>Xã Ea Pô (24646)</strong>, Huyện Cư Jút" in html
+        history = html[html.index('class="history'):]
+        assert "Sắp xếp đơn vị hành chính 2025" in history
+        assert "server:reform" not in history
+        # The reform's change: the new unit by its new name, the old one by its old name; the
+        # create, made before the move, names 24646 as it was then: Xã Ea Pô.
+        assert "Đơn vị trước 1/7/2025</span>: Xã Ea Pô (24646)" in history
+        assert history.count("Xã Ea Pô (24646)") == 2, history
+        assert "Xã Đắk Wil (24646)" in history
