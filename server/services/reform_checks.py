@@ -42,9 +42,7 @@ def _staff(who: Principal) -> None:
 
 def _districts(conn: Connection, who: Principal) -> list[str]:
     """Old districts whose every new commune lies in the caller's scope."""
-    return sorted(
-        d for d, parts in store.reform.district_parts(conn).items() if parts <= who.scope
-    )
+    return sorted(d for d, parts in store.reform.district_parts(conn).items() if parts <= who.scope)
 
 
 def open_count(conn: Connection, who: Principal) -> int:
@@ -116,7 +114,13 @@ def check(conn: Connection, who: Principal, record_id: str, target: str) -> dict
         ids += store.reform.family_of(conn, record_id)
         _move(conn, ids, target, stamp)
     store.reform.check_choices(conn, ids, target, by=who.username, at=stamp)
-    return {**choice, "unit": target, "checked_by": who.username, "checked_at": stamp, "moved": moved}
+    return {
+        **choice,
+        "unit": target,
+        "checked_by": who.username,
+        "checked_at": stamp,
+        "moved": moved,
+    }
 
 
 def _move(conn: Connection, ids: list[str], target: str, stamp: str) -> None:

@@ -42,7 +42,7 @@ from server.store import units as store_units
 from shared_schema.errors import ErrorCode
 from shared_schema.forms import load_default_forms
 
-__all__ = ["Tally", "summary"]
+__all__ = ["GROUPINGS", "Tally", "reports_of", "summary"]
 
 
 def _choices(entity: str, field: str) -> tuple[str, ...]:
@@ -158,10 +158,12 @@ def _unit_rows(
     ]
 
 
-def _reports(
-    conn: Connection, principal: Principal, plan: dict[str, Any] | None
+def reports_of(
+    conn: Connection, principal: Principal, plan: dict[str, Any] | None, *, legacy: bool = False
 ) -> dict[str, dict[str, Any]]:
-    """Commune code → ``{"status", "submitted_at"}`` for the communes under the plan's unit."""
+    """Commune code → ``{"status", "submitted_at"}`` for the communes under the plan's unit: of
+    today's communes, or (``legacy``) of the communes before the 2025 reform of a plan made
+    before it (their codes may be today's codes of other communes)."""
     if plan is None:
         return {}
     return {
@@ -170,18 +172,34 @@ def _reports(
             "submitted_at": None if report is None else report["submitted_at"],
         }
         for commune, report, _n in plans_service.latest_reports(conn, principal, plan)
+        if (commune.get("tree") == "legacy") == legacy
     }
 
 
+GROUPINGS = ("units", "before_2025")
+
+
 def summary(
-    conn: Connection, principal: Principal, unit: str | None, plan_id: str | None = None
+    conn: Connection,
+    principal: Principal,
+    unit: str | None,
+    plan_id: str | None = None,
+    grouping: str | None = None,
 ) -> dict[str, Any]:
+    """The summary; ``grouping="before_2025"``: by the units before the 2025 reform
+    (:mod:`server.services.reports_before`)."""
     if not unit:
         raise ServerError(ErrorCode.INVALID_REQUEST, {"parameter": "unit"})
+    if grouping not in (None, "", *GROUPINGS):
+        raise ServerError(ErrorCode.INVALID_REQUEST, {"parameter": "grouping"})
     target = store_units.get_in_scope(conn, unit, principal.units)
     if target is None:
         raise ServerError(ErrorCode.NOT_FOUND)
     plan = plans_service.get_plan(conn, principal, plan_id) if plan_id else None
+    if grouping == "before_2025":
+        from server.services.reports_before import summary_before_2025
+
+        return summary_before_2025(conn, principal, target, plan)
     code = target["code"]
     if target["level"] == "commune":
         totals, kids = _by_area(conn, code, plan)
@@ -196,7 +214,7 @@ def summary(
         child_of = store_units.child_of_each(conn, code)
         totals, own_tally, kids = _by_unit(_unit_rows(conn, code, plan), code, child_of)
         own = own_tally.as_dict()
-    reports = _reports(conn, principal, plan)
+    reports = reports_of(conn, principal, plan)
     return {
         "unit": {"code": code, "name": target["name"], "level": target["level"]},
         "plan": plan,

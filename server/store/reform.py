@@ -50,13 +50,11 @@ __all__ = [
     "note_choices",
     "note_records_before",
     "open_choices",
-    "plan_before",
     "plan_units",
     "rebind_users",
     "record_batches",
     "reformed_at",
     "report_units",
-    "reports_before",
     "set_reformed_at",
     "user_bindings",
 ]
@@ -358,21 +356,3 @@ def mark_reports(conn: Connection, moved: Sequence[tuple[str, str, str]]) -> Non
         report_units_before_2025,
         [{"report_id": rid, "unit_before_2025": old} for rid, old, _new in moved],
     )
-
-
-def plan_before(conn: Connection, plan_id: str) -> str | None:
-    """The legacy unit of a plan issued before the reform, else None."""
-    q = select(plan_units_before_2025.c.unit_before_2025).where(
-        plan_units_before_2025.c.plan_id == plan_id
-    )
-    return conn.execute(q).scalar()
-
-
-def reports_before(conn: Connection, report_ids: Iterable[str]) -> dict[str, str]:
-    """``report_id → old commune`` of reports made before the reform."""
-    out: dict[str, str] = {}
-    q = select(report_units_before_2025)
-    for part in chunks(report_ids):
-        for r in conn.execute(q.where(report_units_before_2025.c.report_id.in_(part))):
-            out[r.report_id] = r.unit_before_2025
-    return out

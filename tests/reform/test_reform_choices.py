@@ -105,7 +105,7 @@ def test_a_reformed_record_shows_its_old_unit_and_the_reform_in_its_history(
         commune = WebSession(w.srv, "commune_wil")  # Xã Đắk Wil (24646) after the reform
         html = commune.get(f"/web/records/{w.models[EA_PO]}").text
         assert "Trước 1/7/2025: <strong>Xã Ea Pô (24646)</strong>, Huyện Cư Jút" in html
-        history = html[html.index('class="history'):]
+        history = html[html.index('class="history') :]
         assert "Sắp xếp đơn vị hành chính 2025" in history
         assert "server:reform" not in history
         # The reform's change: the new unit by its new name, the old one by its old name; the
