@@ -11,7 +11,7 @@ grouped by the unit each record had before the 2025 reform (``record_units_befor
 - ``districts``: the same figures per old district (its communes' and its own records), from
   ``units_before_2025.parent``;
 - ``totals`` as the summary's; ``own`` null; with a plan made before the reform, each old
-  commune carries its ``report`` status.
+  commune under the plan's old unit is listed with its ``report`` status (with no records too).
 """
 
 from __future__ import annotations
@@ -40,7 +40,10 @@ def summary_before_2025(
     """The summary of ``target`` (a unit in the caller's scope) by the old units."""
     period = (plan["period"]["from"], plan["period"]["to"]) if plan else None
     rows = store.periods.before_2025_sums(conn, target["code"], period)
-    names = store.reform.legacy_names(conn, {old for old, _k, _n in rows if old is not None})
+    # With a plan, every old commune that owes a report is listed, even with no figures.
+    reports = reports_of(conn, principal, plan, legacy=True)
+    codes = {old for old, _k, _n in rows if old is not None} | set(reports)
+    names = store.reform.legacy_names(conn, codes)
     district_of: dict[str, str] = {}
     for code, unit in names.items():
         if unit["level"] == "district":
@@ -48,7 +51,7 @@ def summary_before_2025(
         elif unit["level"] == "commune" and unit["parent"]:
             district_of[code] = unit["parent"]
     totals = Tally()
-    kids: dict[str | None, Tally] = defaultdict(Tally)
+    kids: dict[str | None, Tally] = defaultdict(Tally, {c: Tally() for c in sorted(reports)})
     districts: dict[str, Tally] = defaultdict(Tally)
     for old, key, n in rows:
         totals.add(key, n)
@@ -56,7 +59,6 @@ def summary_before_2025(
         if old is not None and old in district_of:
             districts[district_of[old]].add(key, n)
     names.update(store.reform.legacy_names(conn, [d for d in districts if d not in names]))
-    reports = reports_of(conn, principal, plan, legacy=True)
 
     def ref(code: str | None) -> dict[str, Any]:
         if code is None:
