@@ -22,10 +22,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from server import store
-from server.services.auth import Principal
-from server.services.reports import Tally, reports_of
+from server.services.tally import Tally
 
-__all__ = ["AFTER_2025", "summary_before_2025"]
+__all__ = ["AFTER_2025", "reformed", "summary_before_2025"]
 
 AFTER_2025 = "after_2025"
 _ORDER = {"province": 0, "district": 1, "commune": 2}
@@ -33,15 +32,15 @@ _ORDER = {"province": 0, "district": 1, "commune": 2}
 
 def summary_before_2025(
     conn: Connection,
-    principal: Principal,
     target: dict[str, Any],
     plan: dict[str, Any] | None,
+    reports: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
-    """The summary of ``target`` (a unit in the caller's scope) by the old units."""
+    """The summary of ``target`` (a unit in the caller's scope, checked) by the old units;
+    ``reports``: the report status of each old commune under a pre-reform ``plan``."""
     period = (plan["period"]["from"], plan["period"]["to"]) if plan else None
     rows = store.periods.before_2025_sums(conn, target["code"], period)
     # With a plan, every old commune that owes a report is listed, even with no figures.
-    reports = reports_of(conn, principal, plan, legacy=True)
     codes = {old for old, _k, _n in rows if old is not None} | set(reports)
     names = store.reform.legacy_names(conn, codes)
     district_of: dict[str, str] = {}
@@ -83,3 +82,9 @@ def summary_before_2025(
             {"unit": ref(d), **districts[d].as_dict(), "report": None} for d in sorted(districts)
         ],
     }
+
+
+def reformed(conn: Connection) -> bool:
+    """Whether the server moved to the current tree by ``dkst units reform`` (the pages then
+    offer the old grouping)."""
+    return store.reform.reformed_at(conn) is not None

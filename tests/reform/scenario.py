@@ -35,6 +35,13 @@ USERS = [
     ("district", "district_staff", CU_JUT),
     ("admin", "admin", PROVINCE),
 ]
+# Names of each old unit's residential area and model.
+NAMES = {
+    EA_PO: ("Buôn Trum", "Nuôi bò sinh sản"),
+    DAK_WIL_OLD: ("Thôn 3", "Vườn cà phê sạch"),
+    EA_TLING: ("Tổ dân phố 2", "Tuyến đường hoa"),
+    CU_JUT: ("", "Quỹ khuyến học huyện"),
+}
 # Figures of each model: people, households, state budget.
 MODELS = {
     EA_PO: (10, 4, 1_000_000),
@@ -73,12 +80,12 @@ def _seed(w: World) -> None:
         }
         changes = []
         if unit != CU_JUT:
-            area = change(dev, record_fields("residential_area", unit, name=f"Thôn {unit}"))
+            area = change(dev, record_fields("residential_area", unit, name=NAMES[unit][0]))
             w.areas[unit] = area["record_id"]
             changes.append(area)
             numbers["residential_area"] = area["record_id"]
         model = change(
-            dev, record_fields("model", unit, name=f"Mô hình {unit}", **numbers), entity="model"
+            dev, record_fields("model", unit, name=NAMES[unit][1], **numbers), entity="model"
         )
         w.models[unit] = model["record_id"]
         changes.append(model)

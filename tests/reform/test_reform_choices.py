@@ -48,7 +48,7 @@ def test_district_staff_move_a_district_record_to_a_new_commune(
         assert page.status_code == 200
         html = page.text
         assert "Sắp xếp đơn vị 2025 — cần kiểm tra" in html
-        assert f'href="/web/records/{model}"' in html and "Mô hình 662" in html
+        assert f'href="/web/records/{model}"' in html and "Quỹ khuyến học huyện" in html
         assert "Huyện Cư Jút" in html and "Tỉnh Lâm Đồng" in html
         assert "Cấp huyện kết thúc" in html
         assert "Xã Cư Jút" in html and "Xã Nam Dong" in html and "Xã Đắk Wil" in html

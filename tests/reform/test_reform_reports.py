@@ -61,7 +61,7 @@ def test_summaries_and_exports_across_the_move(tmp_path: Path, database_url: str
             assert t[key] == was[EA_PO][key] + was[DAK_WIL_OLD][key], key
         assert t["contributions"]["state_budget_vnd"] == 1_250_000
         assert sum(t["models"]["by_status"].values()) == 2
-        assert {c["unit"]["name"] for c in now["children"]} == {"Thôn 24646", "Thôn 24643"}
+        assert {c["unit"]["name"] for c in now["children"]} == {"Buôn Trum", "Thôn 3"}
 
         # The old grouping: one child per old commune, with the figures it had.
         old = summary(district, DAK_WIL, grouping="before_2025")
