@@ -175,10 +175,13 @@ def family_of(conn: Connection, record_id: str) -> list[str]:
     seen = {record_id}
     frontier = [record_id]
     for _ in range(3):  # area → model → visit → evidence
-        q = select(f.c.record_id).where(
-            or_(f.c.area.in_(frontier), f.c.model.in_(frontier), f.c.visit.in_(frontier))
-        )
-        frontier = [rid for rid in conn.execute(q).scalars() if rid not in seen]
+        named: list[str] = []
+        for part in chunks(frontier):
+            q = select(f.c.record_id).where(
+                or_(f.c.area.in_(part), f.c.model.in_(part), f.c.visit.in_(part))
+            )
+            named += conn.execute(q).scalars()
+        frontier = sorted({rid for rid in named if rid not in seen})
         if not frontier:
             break
         seen.update(frontier)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import PASSWORD
 from tests.reform.scenario import (
     CU_JUT,
     CU_JUT_NEW,
@@ -19,8 +20,10 @@ from tests.reform.scenario import (
     stored,
     summary,
 )
-from tests.server.helpers import pull_all
+from tests.server.helpers import change, client, pull_all, push
 from tests.server.test_admin_roles import WebSession
+from tests.support import server as support
+from tests.support.records import record_fields
 
 
 def _record(w: World, username: str, record_id: str) -> dict[str, Any]:
@@ -113,3 +116,55 @@ def test_a_reformed_record_shows_its_old_unit_and_the_reform_in_its_history(
         assert "Đơn vị trước 1/7/2025</span>: Xã Ea Pô (24646)" in history
         assert history.count("Xã Ea Pô (24646)") == 2, history
         assert "Xã Đắk Wil (24646)" in history
+
+
+def test_a_split_communes_area_moves_to_another_part_with_its_family(
+    tmp_path: Path, database_url: str | None
+) -> None:
+    """Phường Cống Vị (00007, Quận Ba Đình) was split between Phường Ngọc Hà (00008, its
+    default) and Phường Giảng Võ (00025): its staff move a residential area, its model and the
+    model's visit to the other part; staff of a neighbour that holds only the default may
+    confirm it there, not move it."""
+    cong_vi, default, other = "00007", "00008", "00025"
+    with support.running_server(
+        tmp_path, database_url, units_under=("001",), in_process=True
+    ) as srv:
+        support.add_users(
+            srv,
+            [
+                ("officer", "field_officer", cong_vi),
+                ("staff", "commune_staff", cong_vi),
+                ("neighbour", "commune_staff", "00016"),  # Phường Ngọc Hà: → 00004, 00008
+            ],
+            PASSWORD,
+        )
+        c, dev = client(srv, "officer")
+        area = change(dev, record_fields("residential_area", cong_vi, name="Tổ dân phố 5"))
+        model = change(
+            dev,
+            record_fields("model", cong_vi, residential_area=area["record_id"]),
+            entity="model",
+        )
+        visit = change(
+            dev, record_fields("visit", cong_vi, model=model["record_id"]), entity="visit"
+        )
+        assert {r["status"] for r in push(c, dev, [area, model, visit])} == {"applied"}
+        env = support.server_env(srv.data_dir, srv.database_url)
+        support.dkst("units", "reform", "--data-dir", str(srv.data_dir), env=env)
+        ids = [area["record_id"], model["record_id"], visit["record_id"]]
+        assert [stored(srv, rid)[0] for rid in ids] == [default] * 3
+
+        neighbour = WebSession(srv, "neighbour")
+        html = neighbour.get("/web/reform").text
+        assert "Xã bị chia cho nhiều xã mới" in html and "Tổ dân phố 5" in html
+        assert neighbour.post(f"/web/reform/{ids[0]}", unit=other).status_code == 400
+
+        staff = WebSession(srv, "staff")
+        assert staff.post(f"/web/reform/{ids[0]}", unit="00004").status_code == 400
+        r = staff.post(f"/web/reform/{ids[0]}", unit=other)
+        assert r.headers["location"] == "/web/reform?done=reform_moved"
+        assert [stored(srv, rid) for rid in ids] == [(other, 3)] * 3
+        records, _ = pull_all(client(srv, "staff")[0])
+        assert {r["record_id"]: r["fields"]["unit_before_2025"] for r in records} == dict.fromkeys(
+            ids, cong_vi
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 
@@ -30,6 +30,6 @@ def summary(
     conn: ReadConn,
     unit: str | None = None,
     plan: str | None = None,
-    grouping: str | None = None,
+    grouping: Literal["units", "before_2025"] | None = None,
 ) -> dict[str, Any]:
     return reports_service.summary(conn, who, unit, plan, grouping)
