@@ -2,7 +2,8 @@
 
 The function the JSON API and the staff pages call:
 
-- ``summary(conn, principal, unit, plan_id=None) -> dict``: ``{"unit", "plan", "totals", "own",
+- ``summary(conn, principal, unit, plan_id=None, grouping=None) -> dict`` (``grouping=
+  "before_2025"``: by the units before the 2025 reform, :mod:`server.services.reports_before`): ``{"unit", "plan", "totals", "own",
   "children"}``. For a district or province the children are its child units and ``own`` counts
   the records whose unit is the unit itself (a district's own models); for a commune the children
   are its residential areas (``level: "residential_area"``, code the record id) and ``own`` is

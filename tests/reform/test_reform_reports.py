@@ -111,7 +111,16 @@ def test_summaries_and_exports_across_the_move(tmp_path: Path, database_url: str
         reports = {c["unit"]["code"]: c["report"] for c in with_plan["children"]}
         assert reports[EA_PO]["status"] == "on_time" and reports[DAK_WIL_OLD]["status"] == "missing"
 
-        page = WebSession(w.srv, "district").get(f"/web/plans/{w.plan_id}").text
+        # Today's communes of the province carry no old commune's report (24646 is Ea Pô's old
+        # code and Đắk Wil's new one).
+        by_new = summary(lam_dong, LAM_DONG, plan=w.plan_id)
+        assert {c["unit"]["code"]: c["report"] for c in by_new["children"]}[DAK_WIL] is None
+        assert district.get(f"/plans/{w.plan_id}/reports/{DAK_WIL_OLD}").json() == []
+
+        web = WebSession(w.srv, "district")
+        report_page = web.get(f"/web/plans/{w.plan_id}/reports/{EA_PO}")
+        assert report_page.status_code == 200 and "Xã Ea Pô" in report_page.text
+        page = web.get(f"/web/plans/{w.plan_id}").text
         row = page[page.index(f'data-unit="{EA_PO}"') :]
         row = row[: row.index("</tr>")]
         assert "Xã Ea Pô" in row and "on_time" in row
