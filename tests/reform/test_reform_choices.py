@@ -5,6 +5,7 @@ reform to the three new communes its communes became) move it, with its visit, t
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from tests.reform.scenario import (
     stored,
     summary,
 )
-from tests.server.helpers import change, client, pull_all, push
+from tests.server.helpers import change, client, pull_all, push, put_file
 from tests.server.test_admin_roles import WebSession
 from tests.support import server as support
 from tests.support.records import record_fields
@@ -118,12 +119,20 @@ def test_a_reformed_record_shows_its_old_unit_and_the_reform_in_its_history(
         assert "Xã Đắk Wil (24646)" in history
 
 
+def _photo() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (46, 125, 50)).save(buf, "PNG")
+    return buf.getvalue()
+
+
 def test_a_split_communes_area_moves_to_another_part_with_its_family(
     tmp_path: Path, database_url: str | None
 ) -> None:
     """Phường Cống Vị (00007, Quận Ba Đình) was split between Phường Ngọc Hà (00008, its
-    default) and Phường Giảng Võ (00025): its staff move a residential area, its model and the
-    model's visit to the other part; staff of a neighbour that holds only the default may
+    default) and Phường Giảng Võ (00025): its staff move a residential area, its model, the
+    model's visit and the visit's photo to the other part (who may read the file follows); staff of a neighbour that holds only the default may
     confirm it there, not move it."""
     cong_vi, default, other = "00007", "00008", "00025"
     with support.running_server(
@@ -148,11 +157,29 @@ def test_a_split_communes_area_moves_to_another_part_with_its_family(
         visit = change(
             dev, record_fields("visit", cong_vi, model=model["record_id"]), entity="visit"
         )
-        assert {r["status"] for r in push(c, dev, [area, model, visit])} == {"applied"}
+        photo = _photo()
+        sha = put_file(c, photo, "image/png")
+        evidence = change(
+            dev,
+            record_fields(
+                "evidence",
+                cong_vi,
+                visit=visit["record_id"],
+                sha256=sha,
+                media_type="image/png",
+                size=len(photo),
+            ),
+            entity="evidence",
+        )
+        changes = [area, model, visit, evidence]
+        assert {r["status"] for r in push(c, dev, changes)} == {"applied"}
         env = support.server_env(srv.data_dir, srv.database_url)
         support.dkst("units", "reform", "--data-dir", str(srv.data_dir), env=env)
-        ids = [area["record_id"], model["record_id"], visit["record_id"]]
-        assert [stored(srv, rid)[0] for rid in ids] == [default] * 3
+        ids = [r["record_id"] for r in changes]
+        assert [stored(srv, rid)[0] for rid in ids] == [default] * 4
+        # The neighbour's scope holds the default part: the photo is theirs to see, until it moves.
+        neighbour_api = client(srv, "neighbour")[0]
+        assert neighbour_api.get(f"/attachments/{sha}").status_code == 200
 
         neighbour = WebSession(srv, "neighbour")
         html = neighbour.get("/web/reform").text
@@ -163,7 +190,9 @@ def test_a_split_communes_area_moves_to_another_part_with_its_family(
         assert staff.post(f"/web/reform/{ids[0]}", unit="00004").status_code == 400
         r = staff.post(f"/web/reform/{ids[0]}", unit=other)
         assert r.headers["location"] == "/web/reform?done=reform_moved"
-        assert [stored(srv, rid) for rid in ids] == [(other, 3)] * 3
+        assert [stored(srv, rid) for rid in ids] == [(other, 3)] * 4
+        assert neighbour_api.get(f"/attachments/{sha}").status_code == 404  # the file followed
+        assert client(srv, "staff")[0].get(f"/attachments/{sha}").status_code == 200
         records, _ = pull_all(client(srv, "staff")[0])
         assert {r["record_id"]: r["fields"]["unit_before_2025"] for r in records} == dict.fromkeys(
             ids, cong_vi
