@@ -122,6 +122,10 @@ class Summary(BaseModel):
     totals: Figures
     own: Figures | None
     children: list[SummaryChild]
+    # With grouping=before_2025 only: the children are the units before the 2025 reform, and
+    # the same figures per old district (docs/SYNC.md, "Where this server decides").
+    grouping: Literal["units", "before_2025"] | None = None
+    districts: list[SummaryChild] | None = None
 
 
 _DATE = {"type": "string", "format": "date", "example": "2022-11-20"}

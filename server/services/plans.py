@@ -36,6 +36,7 @@ from sqlalchemy import Connection
 
 from server.clock import iso, now_ms
 from server.errors import ServerError
+from server.services import plans_before
 from server.services.auth import MANAGER_ROLES, REVIEWER_ROLES, Principal
 from server.store import plans as store_plans
 from server.store import units as store_units
@@ -254,7 +255,11 @@ def add_report(
 def latest_reports(
     conn: Connection, principal: Principal, plan: dict[str, Any]
 ) -> list[tuple[dict[str, Any], dict[str, Any] | None, int]]:
-    """(commune, its latest report or None, versions) per commune under the plan's unit in scope."""
+    """(commune, its latest report or None, versions) per commune under the plan's unit in scope;
+    for a plan made before the 2025 reform, its old communes (:mod:`server.services.plans_before`)."""
+    old = plans_before.old_unit(conn, plan)
+    if old is not None:
+        return plans_before.latest_reports(conn, principal, plan, old, _report_out)
     communes = store_units.communes_in_scope_under(conn, plan["unit"], principal.units)
     latest = store_plans.latest_under(conn, plan["plan_id"], plan["unit"], principal.units)
     out = []
@@ -281,5 +286,10 @@ def report_versions(
     conn: Connection, principal: Principal, plan_id: str, unit: str
 ) -> list[dict[str, Any]]:
     plan = _plan_row(conn, principal, plan_id)
+    old = plans_before.old_unit(conn, plan)
+    if old is not None:
+        rows = plans_before.versions(conn, principal, plan, old, unit)
+        if rows is not None:
+            return [_report_out(r) for r in rows]
     _commune_of(conn, principal, plan, unit)
     return [_report_out(r) for r in store_plans.reports_of(conn, plan["plan_id"], unit)]

@@ -15,6 +15,7 @@ from server.errors import ServerError
 from server.services import attachments as attachments_service
 from server.services.auth import Principal
 from server.services.browse import title_of
+from server.services.relocate import REFORM_DEVICE
 from server.services.units import units_in_scope
 from shared_schema.display import choices_text, review_state_label
 from shared_schema.errors import ErrorCode
@@ -28,8 +29,12 @@ def _unit_names(conn: Connection, who: Principal) -> dict[str, str]:
     return {str(u["code"]): str(u["name"]) for u in units_in_scope(conn, who)}
 
 
+_BEFORE_2025 = {"vi": "Đơn vị trước 1/7/2025", "en": "Unit before 1 July 2025"}
+
+
 class Labeller:
-    """Field labels and display values of one form version, in one language."""
+    """Field labels and display values of one form version, in one language. ``legacy``: the
+    names of the units before the 2025 reform, for ``unit_before_2025``."""
 
     def __init__(
         self,
@@ -38,15 +43,23 @@ class Labeller:
         units: dict[str, str],
         refs: dict[str, str],
         tree: str | None = None,
+        legacy: dict[str, str] | None = None,
     ) -> None:
         self.form, self.lang, self.units, self.refs = form, lang, units, refs
         self.tree = tree  # the server's: a unit field is labelled by it (shared_schema.titles)
+        self.legacy = legacy or {}
+
+    def before_reform(self) -> Labeller:
+        """The same, for a change made before the reform: its unit codes name legacy units."""
+        return Labeller(self.form, self.lang, self.legacy, self.refs, "legacy", self.legacy)
 
     def fdef(self, name: str) -> FieldDef | None:
         return self.form.field(name) if self.form else None
 
     def label(self, name: str) -> str:
         fdef = self.fdef(name)
+        if name == "unit_before_2025":
+            return _BEFORE_2025.get(self.lang, _BEFORE_2025["vi"])
         if fdef is None:
             return name
         return field_label(fdef, self.lang, self.tree)
@@ -61,6 +74,8 @@ class Labeller:
             return choices_text(fdef, value, self.lang)
         if fdef is not None and fdef.type == "unit" and isinstance(value, str):
             return f"{self.units.get(value, value)} ({value})"
+        if name == "unit_before_2025" and isinstance(value, str):
+            return f"{self.legacy.get(value, value)} ({value})"
         if fdef is not None and fdef.type == "reference" and isinstance(value, str):
             return self.refs.get(value, value)
         if isinstance(value, dict) and "lat" in value and "lon" in value:
@@ -123,7 +138,17 @@ def record_detail(conn: Connection, who: Principal, record_id: str, lang: str) -
         if who.in_scope(r.unit)
     }
     own = store.units.by_codes(conn, [row.unit]) if row.unit else []
-    lab = Labeller(form, lang, _unit_names(conn, who), refs, own[0]["tree"] if own else None)
+    before = _before_2025(conn, fields.get("unit_before_2025"))
+    changes = store.changes.history(conn, row.record_id)
+    reformed_at = store.reform.reformed_at(conn)
+    legacy: dict[str, str] = {}
+    if reformed_at is not None:  # the units a change names, by their names before the reform
+        named = [orjson.loads(h.fields) for h in changes]
+        codes = {v for c in named for k in ("unit", "unit_before_2025") if (v := c.get(k))}
+        legacy = {k: v["name"] for k, v in store.reform.legacy_names(conn, codes).items()}
+    tree = own[0]["tree"] if own else None
+    lab = Labeller(form, lang, _unit_names(conn, who), refs, tree, legacy)
+    old_lab = lab.before_reform()
     shown = [f.name for f in form.fields] if form else sorted(fields)
     field_rows = [
         {
@@ -136,18 +161,21 @@ def record_detail(conn: Connection, who: Principal, record_id: str, lang: str) -
         if n in fields
     ]
     history = []
-    for h in store.changes.history(conn, row.record_id):
+    for h in changes:
         changed = orjson.loads(h.fields)
+        reform = h.device_id == REFORM_DEVICE
+        old = reformed_at is not None and not reform and h.received_at < reformed_at
         history.append(
             {
                 "who": h.username or "—",
+                "reform": reform,
                 "device": h.device_id,
                 "when": h.received_at,
                 "hlc": h.hlc,
                 "op": h.op,
                 "status": h.status,
                 "rev": h.rev,
-                "what": _in_words(changed, lab, lang),
+                "what": _in_words(changed, old_lab if old else lab, lang),
             }
         )
     conflicts = [
@@ -169,6 +197,7 @@ def record_detail(conn: Connection, who: Principal, record_id: str, lang: str) -
         "title": title_of(fields, refs.get(str(fields.get("model")))),
         "form_title": (form.title.en if lang == "en" else form.title.vi) if form else row.entity,
         "unit": row.unit,
+        "before_2025": before,
         "rev": row.rev,
         "deleted": bool(row.deleted),
         "updated_at": row.updated_at,
@@ -179,6 +208,19 @@ def record_detail(conn: Connection, who: Principal, record_id: str, lang: str) -
         "conflicts": conflicts,
         **related,
     }
+
+
+def _before_2025(conn: Connection, code: Any) -> dict[str, Any] | None:
+    """The legacy unit a record came from (``unit_before_2025``), with its district's name."""
+    if not isinstance(code, str):
+        return None
+    names = store.reform.legacy_names(conn, [code])
+    unit = names.get(code)
+    if unit is None:
+        return {"code": code, "name": code, "parent_name": ""}
+    parent = unit.get("parent")
+    above = store.reform.legacy_names(conn, [parent]).get(parent, {}) if parent else {}
+    return {"code": code, "name": unit["name"], "parent_name": above.get("name", "")}
 
 
 def _related(conn: Connection, who: Principal, row: Row[Any]) -> dict[str, Any]:

@@ -16,9 +16,7 @@ What moves (the rules: :mod:`shared_schema.reform_moves`):
 
 from __future__ import annotations
 
-import hashlib
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +28,7 @@ from sqlalchemy import Connection
 from server import store
 from server.clock import iso
 from server.db.engine import lock_change_log
+from server.services.relocate import REFORM_DEVICE, Relocation
 from server.services.units import import_units, server_tree
 from shared_schema.hlc import Clock
 from shared_schema.reform import load_reform
@@ -38,7 +37,6 @@ from shared_schema.units import load_units
 
 __all__ = ["REFORM_DEVICE", "ReformResult", "reform"]
 
-REFORM_DEVICE = "server:reform"
 # Records that a choice placed and that carry others with them: their families move with them.
 _FOLLOWERS = {"model": ("residential_area",), "visit": ("model",), "evidence": ("visit", "model")}
 
@@ -163,8 +161,7 @@ def _move_batch(
     stamp: str,
     seq: int,
 ) -> int:
-    updates: list[dict[str, Any]] = []
-    changes: list[dict[str, Any]] = []
+    moving = Relocation(hlc, stamp, seq)
     before: list[tuple[str, str]] = []
     choices: list[dict[str, Any]] = []
     for r in rows:
@@ -172,44 +169,7 @@ def _move_batch(
         if move is None:
             continue
         new = overrides.get(r.record_id, move.new)
-        fields = orjson.loads(r.fields)
-        meta = orjson.loads(r.meta)
-        rev = r.rev + 1
-        fields["unit"], fields["unit_before_2025"] = new, r.unit
-        meta["unit"] = meta["unit_before_2025"] = [hlc, rev]
-        updates.append(
-            {
-                "record_id": r.record_id,
-                "unit": new,
-                "fields": orjson.dumps(fields).decode(),
-                "meta": orjson.dumps(meta).decode(),
-                "rev": rev,
-                "seq": seq,
-                "updated_at": stamp,
-            }
-        )
-        moved = {"unit": new, "unit_before_2025": r.unit}
-        body = orjson.dumps(moved)
-        changes.append(
-            {
-                "seq": seq,
-                "change_id": str(uuid.uuid4()),
-                "content_hash": hashlib.sha256(r.record_id.encode() + body).hexdigest(),
-                "record_id": r.record_id,
-                "entity": r.entity,
-                "op": "upsert",
-                "base_rev": r.rev,
-                "hlc": hlc,
-                "fields": body.decode(),
-                "device_id": REFORM_DEVICE,
-                "user_id": None,
-                "status": "applied",
-                "rev": rev,
-                "conflicts": "[]",
-                "received_at": stamp,
-            }
-        )
-        seq += 1
+        fields = moving.move(r, new, r.unit)
         before.append((r.record_id, r.unit))
         result.records += 1
         result.moves[(r.unit, new)] += 1
@@ -226,12 +186,11 @@ def _move_batch(
                     "parts": orjson.dumps(list(move.parts)).decode(),
                 }
             )
-    store.reform.move_records(conn, updates)
-    store.changes.append(conn, changes)
+    moving.write(conn)
     store.reform.note_records_before(conn, before)
     store.reform.note_choices(conn, choices)
     result.choices.extend(choices)
-    return seq
+    return moving.seq
 
 
 def _rebind_users(

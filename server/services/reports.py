@@ -2,7 +2,8 @@
 
 The function the JSON API and the staff pages call:
 
-- ``summary(conn, principal, unit, plan_id=None) -> dict``: ``{"unit", "plan", "totals", "own",
+- ``summary(conn, principal, unit, plan_id=None, grouping=None) -> dict`` (``grouping=
+  "before_2025"``: by the units before the 2025 reform, :mod:`server.services.reports_before`): ``{"unit", "plan", "totals", "own",
   "children"}``. For a district or province the children are its child units and ``own`` counts
   the records whose unit is the unit itself (a district's own models); for a commune the children
   are its residential areas (``level: "residential_area"``, code the record id) and ``own`` is
@@ -36,81 +37,14 @@ from sqlalchemy import Connection
 from server.errors import ServerError
 from server.services import plans as plans_service
 from server.services.auth import Principal
+from server.services.reports_before import summary_before_2025
+from server.services.tally import Tally
 from server.store import facts as store_facts
 from server.store import periods as store_periods
 from server.store import units as store_units
 from shared_schema.errors import ErrorCode
-from shared_schema.forms import load_default_forms
 
-__all__ = ["Tally", "summary"]
-
-
-def _choices(entity: str, field: str) -> tuple[str, ...]:
-    fdef = load_default_forms().latest(entity).field(field)
-    return fdef.choice_values if fdef is not None else ()
-
-
-# Tally key prefix → (section, choices of the form) for the counted choices.
-_CHOICE_KEYS: dict[str, tuple[str, str]] = {
-    "model.content_area.": ("model", "content_area"),
-    "model.status.": ("model", "status"),
-    "model.organization.": ("model", "lead_organization"),
-    "model.campaign.": ("model", "linked_campaigns"),
-    "initiative.status.": ("initiative", "status"),
-    "activity.kind.": ("activity", "kind"),
-}
-_CONTRIBUTIONS = ("state_budget_vnd", "people_contribution_vnd", "labour_days")
-_RESULTS = ("economic_value_vnd_per_year", "households_out_of_poverty")
-_SCALARS = {
-    "model.people": "participants",
-    "model.households": "households",
-    "visit": "visits",
-    "evidence": "evidence",
-    "evidence.missing": "evidence_missing",
-    **{f"model.{k}": k for k in (*_CONTRIBUTIONS, *_RESULTS)},
-    **{f"activity.{k}": k for k in store_facts.ACTIVITY_NUMBERS},
-}
-
-
-class Tally:
-    """The figures of one child, of the unit's own records or of the totals."""
-
-    def __init__(self) -> None:
-        self.choices = {p: dict.fromkeys(_choices(*src), 0) for p, src in _CHOICE_KEYS.items()}
-        self.scalars = dict.fromkeys(_SCALARS.values(), 0)
-
-    def add(self, key: str, n: int) -> None:
-        name = _SCALARS.get(key)
-        if name is not None:
-            self.scalars[name] += n
-            return
-        prefix, _, value = key.rpartition(".")
-        counts = self.choices.get(prefix + ".")
-        if counts is not None:
-            counts[value] = counts.get(value, 0) + n
-
-    def as_dict(self) -> dict[str, Any]:
-        c, s = self.choices, self.scalars
-        return {
-            "models": {
-                "by_content_area": c["model.content_area."],
-                "by_status": c["model.status."],
-                "by_organization": c["model.organization."],
-                "by_campaign": c["model.campaign."],
-            },
-            "participants": s["participants"],
-            "households": s["households"],
-            "contributions": {k: s[k] for k in _CONTRIBUTIONS},
-            "results": {k: s[k] for k in _RESULTS},
-            "visits": s["visits"],
-            "evidence": s["evidence"],
-            "evidence_missing": s["evidence_missing"],
-            "initiatives": {"by_status": c["initiative.status."]},
-            "activities": {
-                "by_kind": c["activity.kind."],
-                **{k: s[k] for k in store_facts.ACTIVITY_NUMBERS},
-            },
-        }
+__all__ = ["GROUPINGS", "Tally", "reports_of", "summary"]
 
 
 def _by_area(
@@ -158,10 +92,12 @@ def _unit_rows(
     ]
 
 
-def _reports(
-    conn: Connection, principal: Principal, plan: dict[str, Any] | None
+def reports_of(
+    conn: Connection, principal: Principal, plan: dict[str, Any] | None, *, legacy: bool = False
 ) -> dict[str, dict[str, Any]]:
-    """Commune code → ``{"status", "submitted_at"}`` for the communes under the plan's unit."""
+    """Commune code → ``{"status", "submitted_at"}`` for the communes under the plan's unit: of
+    today's communes, or (``legacy``) of the communes before the 2025 reform of a plan made
+    before it (their codes may be today's codes of other communes)."""
     if plan is None:
         return {}
     return {
@@ -170,18 +106,33 @@ def _reports(
             "submitted_at": None if report is None else report["submitted_at"],
         }
         for commune, report, _n in plans_service.latest_reports(conn, principal, plan)
+        if (commune.get("tree") == "legacy") == legacy
     }
 
 
+GROUPINGS = ("units", "before_2025")
+
+
 def summary(
-    conn: Connection, principal: Principal, unit: str | None, plan_id: str | None = None
+    conn: Connection,
+    principal: Principal,
+    unit: str | None,
+    plan_id: str | None = None,
+    grouping: str | None = None,
 ) -> dict[str, Any]:
+    """The summary; ``grouping="before_2025"``: by the units before the 2025 reform
+    (:mod:`server.services.reports_before`)."""
     if not unit:
         raise ServerError(ErrorCode.INVALID_REQUEST, {"parameter": "unit"})
+    if grouping not in (None, "", *GROUPINGS):
+        raise ServerError(ErrorCode.INVALID_REQUEST, {"parameter": "grouping"})
     target = store_units.get_in_scope(conn, unit, principal.units)
     if target is None:
         raise ServerError(ErrorCode.NOT_FOUND)
     plan = plans_service.get_plan(conn, principal, plan_id) if plan_id else None
+    if grouping == "before_2025":
+        legacy = reports_of(conn, principal, plan, legacy=True)
+        return summary_before_2025(conn, target, plan, legacy)
     code = target["code"]
     if target["level"] == "commune":
         totals, kids = _by_area(conn, code, plan)
@@ -196,7 +147,7 @@ def summary(
         child_of = store_units.child_of_each(conn, code)
         totals, own_tally, kids = _by_unit(_unit_rows(conn, code, plan), code, child_of)
         own = own_tally.as_dict()
-    reports = _reports(conn, principal, plan)
+    reports = reports_of(conn, principal, plan)
     return {
         "unit": {"code": code, "name": target["name"], "level": target["level"]},
         "plan": plan,

@@ -26,7 +26,8 @@ Modules, one per table family:
   kept in the push transaction (their keys: :mod:`~server.store.fact_keys`; the adding upsert:
   :mod:`~server.store.tally_sql`).
 - :mod:`~server.store.reform`: the 2025 reform's tables (``units_before_2025``, what it moved
-  and chose) and its batch moves of records, users, plans and reports.
+  and chose) and its batch moves of records, users, plans and reports;
+  :mod:`~server.store.reform_plans`: plans and reports made before it, with their old units.
 - :mod:`~server.store.periods`: ``period_tallies`` and the facts' placement — a plan's summary
   and a commune's, kept in the same transaction.
 """
@@ -40,6 +41,7 @@ from server.store import (
     plans,
     records,
     reform,
+    reform_plans,
     units,
     users,
 )
@@ -53,6 +55,7 @@ __all__ = [
     "plans",
     "records",
     "reform",
+    "reform_plans",
     "units",
     "users",
 ]

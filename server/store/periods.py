@@ -39,7 +39,12 @@ from sqlalchemy import (
     update,
 )
 
-from server.db.schema import attachments, period_tallies, record_facts
+from server.db.schema import (
+    attachments,
+    period_tallies,
+    record_facts,
+    record_units_before_2025,
+)
 from server.store import fact_keys as keys
 from server.store.driver import chunks
 from server.store.fact_keys import contributions
@@ -50,6 +55,7 @@ from shared_schema import periods as rule
 __all__ = [
     "Tracked",
     "area_sums",
+    "before_2025_sums",
     "cover",
     "missing",
     "place_own",
@@ -271,32 +277,38 @@ def _ranges(period: Period) -> list[tuple[str, str, str, str]]:
 
 
 def _keyed(
-    conn: Connection, group: Any, where: Any, *, lost: bool = True
+    conn: Connection, group: Any, where: Any, *, lost: bool = True, source: Any = None
 ) -> list[tuple[Any, str, int]]:
     """``(group, key, n)``: the facts that pass ``where`` summed into the keys of
     :mod:`~server.store.fact_keys` (and ``evidence.missing`` when ``lost``) by the database, one small ``GROUP BY`` per kind of key (so
-    that this process adds up a few rows per group, not one per combination of choices)."""
+    that this process adds up a few rows per group, not one per combination of choices).
+    ``source``: the facts joined to the table ``group`` is a column of."""
     f = record_facts
+
+    def facts(*cols: Any) -> Any:
+        q = select(*cols)
+        return q if source is None else q.select_from(source)
+
     out: list[tuple[Any, str, int]] = []
-    q = select(group, f.c.entity, func.count()).where(where, f.c.entity.in_(keys.COUNTED))
+    q = facts(group, f.c.entity, func.count()).where(where, f.c.entity.in_(keys.COUNTED))
     out += [(g, e, n) for g, e, n in conn.execute(q.group_by(group, f.c.entity))]
     for entity, col, prefix in keys.CHOICES:
         c = f.c[col]
-        q = select(group, c, func.count()).where(where, f.c.entity == entity, c.is_not(None))
+        q = facts(group, c, func.count()).where(where, f.c.entity == entity, c.is_not(None))
         out += [(g, prefix + v, n) for g, v, n in conn.execute(q.group_by(group, c)) if v]
     c = f.c.campaigns
-    q = select(group, c, func.count()).where(where, f.c.entity == "model", c.is_not(None))
+    q = facts(group, c, func.count()).where(where, f.c.entity == "model", c.is_not(None))
     for g, v, n in conn.execute(q.group_by(group, c)):
         out += [(g, keys.CAMPAIGNS + one, n) for one in (v or "").split(",") if one]
     for entity, cols in keys.NUMBERS.items():
         sums = [func.sum(f.c[col]) for col in cols]
-        q = select(group, *sums).where(where, f.c.entity == entity).group_by(group)
+        q = facts(group, *sums).where(where, f.c.entity == entity).group_by(group)
         for g, *values in conn.execute(q):
             out += [
                 (g, f"{entity}.{col}", int(v)) for col, v in zip(cols, values, strict=True) if v
             ]
     if lost:
-        q = select(group, func.count()).where(where, missing()).group_by(group)
+        q = facts(group, func.count()).where(where, missing()).group_by(group)
         out += [(g, "evidence.missing", n) for g, n in conn.execute(q)]
     return out
 
@@ -354,3 +366,14 @@ def area_sums(
     """``(residential area or None, key, n)`` of a commune's own facts, with or without a plan."""
     f = record_facts
     return _keyed(conn, f.c.p_area, and_(f.c.unit == commune, _in_period(period)))
+
+
+def before_2025_sums(
+    conn: Connection, code: str, period: Period | None
+) -> list[tuple[str | None, str, int]]:
+    """``(unit before the 2025 reform or None, key, n)`` of the facts of ``code``'s subtree: the
+    old grouping of reports (None: records that came after the reform)."""
+    f, before = record_facts, record_units_before_2025
+    joined = f.outerjoin(before, before.c.record_id == f.c.record_id)
+    where = and_(f.c.unit.in_(under(code)), _in_period(period))
+    return _keyed(conn, before.c.unit_before_2025, where, source=joined)

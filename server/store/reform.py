@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 
 from server.db.schema import (
     evidence_files,
@@ -34,8 +34,16 @@ from server.store.driver import chunks, insert_rows
 from server.store.units import in_scope_of
 
 __all__ = [
+    "before_of",
+    "check_choices",
+    "choice",
     "choices_in_scope",
     "clear_units",
+    "count_choices",
+    "district_parts",
+    "family_of",
+    "follow_evidence_files",
+    "has_choices",
     "keep_legacy_units",
     "legacy_names",
     "mark_plans",
@@ -43,6 +51,7 @@ __all__ = [
     "move_records",
     "note_choices",
     "note_records_before",
+    "open_choices",
     "plan_units",
     "rebind_users",
     "record_batches",
@@ -145,14 +154,42 @@ def move_records(conn: Connection, rows: list[dict[str, Any]]) -> None:
     conn.execute(stmt, [{**r, "b_record_id": r["record_id"]} for r in rows])
 
 
-def follow_evidence_files(conn: Connection) -> None:
-    """An evidence file's unit follows its record's (who may see the file)."""
+def follow_evidence_files(conn: Connection, record_ids: Sequence[str] | None = None) -> None:
+    """An evidence file's unit follows its record's (who may see the file): every file's, or
+    those of ``record_ids``."""
     unit_of = (
         select(records.c.unit)
         .where(records.c.record_id == evidence_files.c.record_id)
         .scalar_subquery()
     )
-    conn.execute(update(evidence_files).values(unit=unit_of))
+    if record_ids is None:
+        conn.execute(update(evidence_files).values(unit=unit_of))
+        return
+    for part in chunks(record_ids):
+        where = evidence_files.c.record_id.in_(part)
+        conn.execute(update(evidence_files).where(where).values(unit=unit_of))
+
+
+def family_of(conn: Connection, record_id: str) -> list[str]:
+    """The records that follow ``record_id`` to another unit, from the report facts: a
+    residential area's models, a model's visits, the evidence of a model or of its visits."""
+    f = record_facts
+    found: list[str] = []
+    seen = {record_id}
+    frontier = [record_id]
+    for _ in range(3):  # area → model → visit → evidence
+        named: list[str] = []
+        for part in chunks(frontier):
+            q = select(f.c.record_id).where(
+                or_(f.c.area.in_(part), f.c.model.in_(part), f.c.visit.in_(part))
+            )
+            named += conn.execute(q).scalars()
+        frontier = sorted({rid for rid in named if rid not in seen})
+        if not frontier:
+            break
+        seen.update(frontier)
+        found += frontier
+    return sorted(found)
 
 
 def note_records_before(conn: Connection, pairs: Sequence[tuple[str, str]]) -> None:
@@ -169,11 +206,23 @@ def note_choices(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     insert_rows(conn, reform_choices, [dict(r) for r in rows])
 
 
+def _scoped(roots: Sequence[str], or_before: Sequence[str]) -> Any:
+    c = reform_choices.c
+    in_scope = c.unit.in_(in_scope_of(roots))
+    return or_(in_scope, c.unit_before_2025.in_(list(or_before))) if or_before else in_scope
+
+
 def choices_in_scope(
-    conn: Connection, roots: Sequence[str], *, open_only: bool = False, limit: int = 500
+    conn: Connection,
+    roots: Sequence[str],
+    *,
+    or_before: Sequence[str] = (),
+    open_only: bool = False,
+    limit: int = 500,
 ) -> list[dict[str, Any]]:
-    """What needed a choice, on units under ``roots``, unchecked first."""
-    q = select(reform_choices).where(reform_choices.c.unit.in_(in_scope_of(roots)))
+    """What needed a choice, on units under ``roots`` (or whose old unit is one of
+    ``or_before``), unchecked first."""
+    q = select(reform_choices).where(_scoped(roots, or_before))
     if open_only:
         q = q.where(reform_choices.c.checked_at.is_(None))
     q = q.order_by(
@@ -186,6 +235,43 @@ def choices_in_scope(
         m = dict(r._mapping)
         m["reasons"], m["parts"] = orjson.loads(m["reasons"]), orjson.loads(m["parts"])
         out.append(m)
+    return out
+
+
+def open_choices(conn: Connection, roots: Sequence[str], or_before: Sequence[str] = ()) -> int:
+    """How many choices in scope (as :func:`choices_in_scope`) are still to check."""
+    q = select(func.count()).where(_scoped(roots, or_before), reform_choices.c.checked_at.is_(None))
+    return int(conn.execute(q).scalar_one())
+
+
+def has_choices(conn: Connection) -> bool:
+    """Whether the reform listed anything for staff (a cheap test before any scoped count)."""
+    return conn.execute(select(reform_choices.c.record_id).limit(1)).first() is not None
+
+
+def district_parts(conn: Connection) -> dict[str, set[str]]:
+    """``old district → the new units its communes became`` (by default), for the districts
+    whose records were listed for staff."""
+    d, kid = units_before_2025, units_before_2025.alias("kid")
+    listed = select(reform_choices.c.unit_before_2025).distinct()
+    q = (
+        select(d.c.code, kid.c.became)
+        .join(kid, kid.c.parent == d.c.code)
+        .where(d.c.level == "district", d.c.code.in_(listed), kid.c.became.is_not(None))
+    )
+    out: dict[str, set[str]] = {}
+    for code, became in conn.execute(q):
+        out.setdefault(code, set()).add(became)
+    return out
+
+
+def before_of(conn: Connection, record_ids: Iterable[str]) -> dict[str, str]:
+    """``record_id → its unit before the reform`` of those the reform (or a push) placed."""
+    t = record_units_before_2025
+    out: dict[str, str] = {}
+    for part in chunks(record_ids):
+        q = select(t.c.record_id, t.c.unit_before_2025).where(t.c.record_id.in_(part))
+        out.update({r.record_id: r.unit_before_2025 for r in conn.execute(q)})
     return out
 
 
@@ -276,24 +362,6 @@ def mark_reports(conn: Connection, moved: Sequence[tuple[str, str, str]]) -> Non
         report_units_before_2025,
         [{"report_id": rid, "unit_before_2025": old} for rid, old, _new in moved],
     )
-
-
-def plan_before(conn: Connection, plan_id: str) -> str | None:
-    """The legacy unit of a plan issued before the reform, else None."""
-    q = select(plan_units_before_2025.c.unit_before_2025).where(
-        plan_units_before_2025.c.plan_id == plan_id
-    )
-    return conn.execute(q).scalar()
-
-
-def reports_before(conn: Connection, report_ids: Iterable[str]) -> dict[str, str]:
-    """``report_id → old commune`` of reports made before the reform."""
-    out: dict[str, str] = {}
-    q = select(report_units_before_2025)
-    for part in chunks(report_ids):
-        for r in conn.execute(q.where(report_units_before_2025.c.report_id.in_(part))):
-            out[r.report_id] = r.unit_before_2025
-    return out
 
 
 # ---------------------------------------------------------------------------- facts and tallies

@@ -78,6 +78,15 @@ def names_under(conn: Connection, code: str) -> dict[str, str]:
     return {r.code: r.name for r in conn.execute(q)}
 
 
+def names_of(conn: Connection, codes: Iterable[str]) -> dict[str, str]:
+    """Code → name of the units among ``codes``."""
+    out: dict[str, str] = {}
+    for part in chunks(sorted(set(codes))):
+        q = select(units.c.code, units.c.name).where(units.c.code.in_(part))
+        out.update({r.code: r.name for r in conn.execute(q)})
+    return out
+
+
 def communes_under(conn: Connection, code: str) -> list[str]:
     """The commune codes of ``code``'s subtree, sorted."""
     q = (

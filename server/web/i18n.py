@@ -6,11 +6,13 @@ the pages' own words. Every string is NFC (checked by the tests).
 
 from __future__ import annotations
 
+from server.web.i18n_reform import REFORM_TEXT
 from shared_schema.limits import MIN_PASSWORD_LENGTH
 
 LANGS = ("vi", "en")
 
 TEXT: dict[str, tuple[str, str]] = {
+    **REFORM_TEXT,
     "app": ("DKST — Đoàn kết sáng tạo", "DKST — Solidarity and creativity"),
     "login": ("Đăng nhập", "Log in"),
     "logout": ("Đăng xuất", "Log out"),

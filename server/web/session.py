@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import quote
 
@@ -31,9 +32,10 @@ from sqlalchemy import Engine
 from starlette.responses import HTMLResponse, Response
 
 from server.config import ServerSettings
+from server.db.engine import read_tx
 from server.db.tx import in_read_tx
 from server.errors import ServerError
-from server.services import accounts
+from server.services import accounts, reform_checks
 from server.services import auth as auth_service
 from server.services.auth import MANAGER_ROLES, REVIEWER_ROLES, Principal
 from server.web.i18n import LANGS, tr
@@ -133,6 +135,15 @@ class Web:
         if self.who is None:
             return ""
         return role_title(self.who.role, self.own.get("units", ()), self.tree, self.lang)
+
+    @cached_property
+    def reform_open(self) -> int:
+        """Choices of the 2025 reform left for this caller to check (the menu links the page
+        while there are some)."""
+        if not self.is_reviewer:
+            return 0
+        with read_tx(self.engine) as conn:
+            return reform_checks.open_count(conn, self.principal)
 
     def t(self, key: str) -> str:
         return tr(key, self.lang)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 
@@ -22,8 +22,14 @@ router = APIRouter(tags=["reports"])
         ErrorCode.INVALID_REQUEST, ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND
     ),
     summary="A unit's figures (models, contributions, results, activities…), per child unit",
+    # ``grouping`` and ``districts`` appear with grouping=before_2025 only.
+    response_model_exclude_unset=True,
 )
 def summary(
-    who: CurrentPrincipal, conn: ReadConn, unit: str | None = None, plan: str | None = None
+    who: CurrentPrincipal,
+    conn: ReadConn,
+    unit: str | None = None,
+    plan: str | None = None,
+    grouping: Literal["units", "before_2025"] | None = None,
 ) -> dict[str, Any]:
-    return reports_service.summary(conn, who, unit, plan)
+    return reports_service.summary(conn, who, unit, plan, grouping)

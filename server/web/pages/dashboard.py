@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from server.db.engine import read_tx
-from server.services import browse, queues
+from server.services import browse, queues, reports_before
 from server.services import reports as reports_service
 from server.services.units import unit_in_scope
 from server.web.pages.common import choices, download_query, pickable_units, query
@@ -42,6 +42,17 @@ def _row(label: str, fig: dict[str, Any], *, code: str | None = None) -> dict[st
     }
 
 
+def _child_row(web: Web, child: dict[str, Any], *, old: bool) -> dict[str, Any]:
+    """A child's row; by the units before the 2025 reform, with its old code shown and no link
+    (an old code is not a unit of the server, and may be another unit's code today)."""
+    unit = child["unit"]
+    if not old:
+        return _row(unit["name"], child, code=unit["code"])
+    if unit["level"] == reports_before.AFTER_2025:
+        return _row(web.t("after_2025"), child)
+    return {**_row(f"{unit['name']} ({unit['code']})", child), "level": unit["level"]}
+
+
 def _chart(
     labels: list[tuple[str, str]], counts: dict[str, int], short: str | None = None
 ) -> dict[str, Any]:
@@ -60,15 +71,21 @@ def _chart(
 @router.get("/")
 def dashboard(web: Annotated[Web, Depends(staff)]) -> Response:
     who = web.principal
-    params = {k: v for k, v in web.request.query_params.items() if k in ("unit", "plan") and v}
+    keys = ("unit", "plan", "grouping")
+    params = {k: v for k, v in web.request.query_params.items() if k in keys and v}
     unit = params.get("unit") or who.units[0]
     with read_tx(web.engine) as conn:
-        report = reports_service.summary(conn, who, unit, params.get("plan"))
+        report = reports_service.summary(
+            conn, who, unit, params.get("plan"), params.get("grouping")
+        )
         queue_counts = queues.counts(conn, who, unit)
         units = pickable_units(conn, who)
         plans = visible_plans(conn, who)
+        reformed = reports_before.reformed(conn)
     totals = report["totals"]
-    rows = [_row(c["unit"]["name"], c, code=c["unit"]["code"]) for c in report["children"]]
+    old = report.get("grouping") == "before_2025"
+    rows = [_child_row(web, c, old=old) for c in report["children"]]
+    districts = [_child_row(web, c, old=True) for c in report.get("districts") or ()]
     own = _row(web.t("own"), report["own"]) if report.get("own") else None
     models = totals["models"]
     charts = {
@@ -93,6 +110,9 @@ def dashboard(web: Annotated[Web, Depends(staff)]) -> Response:
         report=report,
         params={**params, "unit": unit},
         rows=rows,
+        districts=districts,
+        grouping="before_2025" if old else "units",
+        reformed=reformed,
         own=own,
         total=_row(web.t("totals"), totals),
         units=units,

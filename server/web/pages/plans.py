@@ -86,7 +86,11 @@ def plan_page(plan_id: str, web: Annotated[Web, Depends(staff)]) -> Response:
     with read_tx(web.engine) as conn:
         plan = plans_service.get_plan(conn, who, plan_id)
         statuses = plans_service.report_statuses(conn, who, plan_id)
-        own = [s for s in statuses if s["unit"]["code"] in who.units]
+        own = [
+            s
+            for s in statuses
+            if s["unit"]["code"] in who.units and s["unit"].get("tree") != "legacy"
+        ]
         mine = None
         if who.role == "commune_staff" and own:
             commune = own[0]["unit"]["code"]
