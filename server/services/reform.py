@@ -208,8 +208,17 @@ def _rebind_users(
 
 
 def _mark_plans(conn: Connection, moves: dict[str, UnitMove], result: ReformResult) -> None:
+    """A district's plan goes to the new province (every commune its communes became sees it,
+    as a plan of an ancestor; its report list keeps the district's old communes); any other plan,
+    and every commune report, to what its unit became."""
+    province_of = load_reform().new_codes()
+
+    def plan_unit(old: str) -> str:
+        move = moves[old]
+        return province_of.get(move.new, move.new) if move.by == "seat" else move.new
+
     plans = [
-        (pid, old, moves[old].new) for pid, old in store.reform.plan_units(conn) if old in moves
+        (pid, old, plan_unit(old)) for pid, old in store.reform.plan_units(conn) if old in moves
     ]
     reports = [
         (rid, old, moves[old].new) for rid, old in store.reform.report_units(conn) if old in moves

@@ -3,7 +3,7 @@
 Before the move (legacy tree): Xã Ea Pô (24646) and Xã Đắk Wil (24643), which both become Xã Đắk
 Wil (24646), each with a residential area and a model; Thị trấn Ea T'Ling (24640, becomes Xã Cư
 Jút) with one; Huyện Cư Jút (662) with a model of its own and a visit of it (the district's
-records go to the new province, Tỉnh Lâm Đồng 68, listed for staff to place); a plan of the
+records go to Xã Cư Jút, the new commune of its district town, listed for staff to check); a plan of the
 district with Ea Pô's report submitted on time. Then ``dkst units reform``.
 """
 

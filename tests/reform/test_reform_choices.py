@@ -16,6 +16,7 @@ from tests.reform.scenario import (
     EA_PO,
     LAM_DONG,
     MODELS,
+    NAM_DONG,
     World,
     reformed_world,
     stored,
@@ -53,7 +54,7 @@ def test_district_staff_move_a_district_record_to_a_new_commune(
         html = page.text
         assert "Sắp xếp đơn vị 2025 — cần kiểm tra" in html
         assert f'href="/web/records/{model}"' in html and "Quỹ khuyến học huyện" in html
-        assert "Huyện Cư Jút" in html and "Tỉnh Lâm Đồng" in html
+        assert "Huyện Cư Jút" in html  # placed in Xã Cư Jút, its district town's new commune
         assert "Cấp huyện kết thúc" in html
         assert "Xã Cư Jút" in html and "Xã Nam Dong" in html and "Xã Đắk Wil" in html
 
@@ -62,26 +63,26 @@ def test_district_staff_move_a_district_record_to_a_new_commune(
         assert no_csrf.status_code == 403
         bad = district.post(f"/web/reform/{model}", unit="24652")
         assert bad.status_code == 400 and "Không thể chuyển hồ sơ đến đơn vị này" in bad.text
-        # The province itself is a part, but not within the district staff's units.
+        # The province is not a part (nor within the district staff's units).
         assert district.post(f"/web/reform/{model}", unit=LAM_DONG).status_code == 400
         # A record that is not in the list, or out of scope: 404.
         assert district.post(f"/web/reform/{w.areas['24640']}", unit=CU_JUT_NEW).status_code == 404
         assert commune.post(f"/web/reform/{model}", unit=CU_JUT_NEW).status_code == 404
-        assert stored(w.srv, model) == (LAM_DONG, 2)  # nothing moved
+        assert stored(w.srv, model) == (CU_JUT_NEW, 2)  # nothing moved
 
-        before_summary = summary(w.api("district"), CU_JUT_NEW)["totals"]
-        r = district.post(f"/web/reform/{model}", unit=CU_JUT_NEW)
+        before_summary = summary(w.api("district"), NAM_DONG)["totals"]
+        r = district.post(f"/web/reform/{model}", unit=NAM_DONG)
         assert r.status_code == 303 and r.headers["location"] == "/web/reform?done=reform_moved"
 
-        # The model and its visit are on Xã Cư Jút, with a new rev; devices pull them.
+        # The model and its visit are on Xã Nam Dong, with a new rev; devices pull them.
         moved = _record(w, "officer_district", model)
-        assert moved["fields"]["unit"] == CU_JUT_NEW
+        assert moved["fields"]["unit"] == NAM_DONG
         assert moved["fields"]["unit_before_2025"] == CU_JUT
         assert moved["rev"] == 3  # created, reformed, moved
         followed = _record(w, "officer_district", visit)
-        assert followed["fields"]["unit"] == CU_JUT_NEW and followed["rev"] == 3
+        assert followed["fields"]["unit"] == NAM_DONG and followed["rev"] == 3
         # Its figures count in the new commune's summary now.
-        after = summary(w.api("district"), CU_JUT_NEW)["totals"]
+        after = summary(w.api("district"), NAM_DONG)["totals"]
         people, _households, budget = MODELS[CU_JUT]
         assert after["participants"] == before_summary["participants"] + people
         assert (
@@ -97,7 +98,7 @@ def test_district_staff_move_a_district_record_to_a_new_commune(
         assert 'id="nav-reform"' not in district.get("/web/").text
 
         # Confirming leaves the record where it is (no new rev).
-        r = district.post(f"/web/reform/{model}", unit=CU_JUT_NEW)
+        r = district.post(f"/web/reform/{model}", unit=NAM_DONG)
         assert r.headers["location"] == "/web/reform?done=reform_confirmed"
         assert _record(w, "officer_district", model)["rev"] == 3
 
