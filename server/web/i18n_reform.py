@@ -33,8 +33,8 @@ REFORM_TEXT: dict[str, tuple[str, str]] = {
     "reason_split": ("Xã bị chia cho nhiều xã mới", "Commune split between new communes"),
     "reason_merged_earlier": ("Xã đã sáp nhập trước năm 2025", "Commune merged before 2025"),
     "reason_district_ended": (
-        "Cấp huyện kết thúc: hồ sơ của huyện chuyển về tỉnh",
-        "District level ended: the district's records went to the province",
+        "Cấp huyện kết thúc: hồ sơ của huyện chuyển về xã mới của thị trấn huyện lỵ",
+        "District level ended: the district's records went to its district town's new commune",
     ),
     "reason_assigned": ("Quản trị viên chỉ định", "Assigned by an administrator"),
     "reform_confirmed": ("Đã xác nhận đơn vị của hồ sơ.", "The record's unit is confirmed."),

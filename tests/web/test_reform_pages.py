@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.reform.scenario import CU_JUT, CU_JUT_NEW, DAK_WIL, EA_PO, World, reformed_world, stored
+from tests.reform.scenario import CU_JUT, DAK_WIL, EA_PO, NAM_DONG, World, reformed_world, stored
 from tests.web.conftest import shot
 
 
@@ -49,12 +49,15 @@ def test_the_choices_page_moves_a_district_record(browser: Any, world: World) ->
         assert "Huyện Cư Jút" in row.inner_text()
         assert "Cấp huyện kết thúc" in row.inner_text()
         shot(page, "reform-choices")
-        row.locator("select[name=unit]").select_option(CU_JUT_NEW)
+        # Placed in Xã Cư Jút (its district town's new commune); moved to Xã Nam Dong.
+        row.locator("select[name=unit]").select_option(NAM_DONG)
         row.locator("button[type=submit]").click()
         page.wait_for_selector("p.notice")
         assert "Đã chuyển hồ sơ" in page.locator("p.notice").inner_text()
-        assert stored(world.srv, world.models[CU_JUT]) == (CU_JUT_NEW, 3)
-        assert "Xã Cư Jút" in page.locator(f"tr[data-record='{world.models[CU_JUT]}']").inner_text()
+        assert stored(world.srv, world.models[CU_JUT]) == (NAM_DONG, 3)
+        assert (
+            "Xã Nam Dong" in page.locator(f"tr[data-record='{world.models[CU_JUT]}']").inner_text()
+        )
     finally:
         page.context.close()
 
