@@ -62,11 +62,36 @@ class ReportEntry(BaseModel):
     versions: int
 
 
+class Groups(BaseModel):
+    """Who takes part (form set v2): party members, youth and students, religious dignitaries and
+    followers, ethnic minority people."""
+
+    party_members: int
+    youth_students: int
+    religious_followers: int
+    ethnic_minority: int
+
+
+class ProductivityGain(BaseModel):
+    models: int  # models that state a productivity gain
+    average_pct: float | None
+
+
 class ModelCounts(BaseModel):
     by_content_area: dict[str, int]
     by_status: dict[str, int]
     by_organization: dict[str, int]
     by_campaign: dict[str, int]
+    by_recommendation: dict[str, int]
+    productivity_gain: ProductivityGain
+    participants_by_group: Groups
+    with_results: int
+    with_shortcomings: int
+
+
+class Score(BaseModel):
+    visits: int  # visits that gave this score
+    average: float | None
 
 
 class Contributions(BaseModel):
@@ -82,6 +107,8 @@ class Results(BaseModel):
 
 class InitiativeCounts(BaseModel):
     by_status: dict[str, int]
+    applied: int
+    applied_by_year: dict[str, int]
 
 
 class ActivityCounts(BaseModel):
@@ -89,6 +116,13 @@ class ActivityCounts(BaseModel):
     attendees: int
     bulletins_printed: int
     commendations: int
+    commended_collectives: int
+    commended_individuals: int
+    contest_entrants: int
+    broadcasts: int
+    participants_by_group: Groups
+    with_results: int
+    with_shortcomings: int
 
 
 class Figures(BaseModel):
@@ -102,6 +136,8 @@ class Figures(BaseModel):
     evidence_missing: int
     initiatives: InitiativeCounts
     activities: ActivityCounts
+    visit_scores: dict[str, Score]
+    evidence_by_parent: dict[str, int]
 
 
 class ReportStatus(BaseModel):

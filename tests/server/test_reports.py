@@ -101,6 +101,8 @@ def test_district_summary_per_commune(live_server: Any, dataset: dict[str, Any])
         "evidence",
         "evidence_missing",
         "initiatives",
+        "visit_scores",
+        "evidence_by_parent",
         "report",
     }
     assert set(body["totals"]) == set(dw) - {"unit", "report"}
@@ -287,6 +289,7 @@ def test_fuller_figures_of_a_commune(live_server: Any, ea_po: dict[str, Any]) ->
         "youth_union": 0,
         "veterans_association": 0,
         "trade_union": 0,
+        "religious_organization": 0,  # form set v2's choices are keys too
         "other": 0,
     }
     assert models["by_campaign"] == {
@@ -294,6 +297,10 @@ def test_fuller_figures_of_a_commune(live_server: Any, ea_po: dict[str, Any]) ->
         "prefer_vietnamese_goods": 0,
         "cultural_life": 2,
         "covid_dual_goal": 0,
+        "green_clean_beautiful": 0,
+        "sustainable_poverty_reduction": 0,
+        "anti_corruption": 0,
+        "other": 0,
     }
     assert (po["participants"], po["households"]) == (82, 34)
     assert po["contributions"] == {
@@ -306,12 +313,19 @@ def test_fuller_figures_of_a_commune(live_server: Any, ea_po: dict[str, Any]) ->
         "households_out_of_poverty": 6,
     }
     assert (po["visits"], po["evidence"], po["evidence_missing"]) == (2, 2, 2)
-    assert po["activities"] == {
-        "by_kind": {"conference": 1, "talk": 0, "bulletin": 1, "commendation": 1, "other": 0},
-        "attendees": 140,
-        "bulletins_printed": 8400,
-        "commendations": 3,
+    assert po["activities"]["by_kind"] == {
+        "conference": 1,
+        "talk": 0,
+        "bulletin": 1,
+        "commendation": 1,
+        **dict.fromkeys(("contest", "web", "facebook", "radio", "loudspeaker"), 0),
+        "other": 0,
     }
+    assert (
+        po["activities"]["attendees"],
+        po["activities"]["bulletins_printed"],
+        po["activities"]["commendations"],
+    ) == (140, 8400, 3)
     # Every choice is a key in every child, the totals and the unit's own figures.
     nam_dong = next(ch for ch in body["children"] if ch["unit"]["code"] == NAM_DONG)
     for figures in (nam_dong, body["totals"], body["own"]):
