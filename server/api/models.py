@@ -42,6 +42,14 @@ class Plan(BaseModel):
     deadline: str
     created_by: str
     created_at: str
+    parent_plan_id: str | None = None  # the higher plan this one carries out
+    document_sha256: str | None = None  # the plan's PDF, read by GET /attachments/{sha256}
+
+
+ReportKind = Literal["interim", "final", "thematic"]  # sơ kết, tổng kết, chuyên đề
+Organization = Literal[
+    "farmers_union", "womens_union", "youth_union", "veterans_association", "trade_union"
+]
 
 
 class Report(BaseModel):
@@ -51,12 +59,15 @@ class Report(BaseModel):
     submitted_at: str
     submitted_by: str
     status: Literal["on_time", "late"]
+    kind: ReportKind
+    organization: Organization | None
     comment: str
     figures: dict[str, Any]
 
 
 class ReportEntry(BaseModel):
     unit: UnitRef
+    organization: Organization | None  # null: the commune's own report
     status: Literal["on_time", "late", "missing"]
     report: Report | None
     versions: int
@@ -189,6 +200,8 @@ PLAN_BODY: dict[str, Any] = {
             "properties": {"from": _DATE, "to": _DATE},
         },
         "deadline": _DATE,
+        "parent_plan_id": {"type": ["string", "null"], "format": "uuid"},
+        "document_sha256": {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"},
     },
 }
 REPORT_BODY: dict[str, Any] = {
@@ -197,6 +210,18 @@ REPORT_BODY: dict[str, Any] = {
     "properties": {
         "unit": DIGITS_UNIT,
         "comment": {"type": "string", "maxLength": 5000, "pattern": "^[^\\u0000]*$"},
+        "kind": {"type": "string", "enum": ["interim", "final", "thematic"]},
+        "organization": {
+            "type": ["string", "null"],
+            "enum": [
+                "farmers_union",
+                "womens_union",
+                "youth_union",
+                "veterans_association",
+                "trade_union",
+                None,
+            ],
+        },
     },
 }
 

@@ -418,41 +418,9 @@ def test_edits_and_deletes_move_the_figures(live_server: Any, ea_po: dict[str, A
 
 def test_kept_sums_agree_with_a_recount(live_server: Any, ea_po: dict[str, Any]) -> None:
     """The sums kept on write equal every stored record recounted (``tests/support/recount.py``)."""
-    import orjson
-    from sqlalchemy import select
+    from tests.support.recount import assert_kept_sums_agree
 
-    from server.db.engine import make_engine, read_tx
-    from server.db.schema import attachments, records
-    from server.services import reports
-    from server.services.auth import Principal
-    from server.store import units
-    from tests.support.recount import figures_of, recount
-
-    admin = Principal(user_id=0, username="t", role="admin", units=("67",), device_id="t")
-    engine = make_engine(live_server.settings().db_url)
-    try:
-        with read_tx(engine) as conn:
-            q = select(records.c.record_id, records.c.entity, records.c.unit, records.c.fields)
-            live = {
-                r.record_id: (r.entity, r.unit, orjson.loads(r.fields))
-                for r in conn.execute(q.where(records.c.deleted.is_(False)))
-                if r.unit is not None
-            }
-            files = set(conn.execute(select(attachments.c.sha256)).scalars())
-            for code in ("662", "67"):
-                child_of = units.child_of_each(conn, code)
-                want = recount(
-                    live,
-                    files,
-                    code,
-                    subtree=set(child_of) | {code},
-                    child_of=child_of,
-                    by_area=False,
-                    period=None,
-                )
-                assert figures_of(reports.summary(conn, admin, code)) == want
-    finally:
-        engine.dispose()
+    assert_kept_sums_agree(live_server, ("662", "67"))
 
 
 def test_own_records_of_a_district(live_server: Any) -> None:
