@@ -320,7 +320,8 @@ def add_report(
         "submitted_at": iso(ms),
         "submitted_by": principal.username,
         "status": report_status(plan["deadline"], ms),
-        "figures": orjson.dumps(figures).decode(),
+        # A unit's row may name its columns with SQLAlchemy's str subclass (a district's children).
+        "figures": orjson.dumps(figures, option=orjson.OPT_NON_STR_KEYS).decode(),
     }
     store_plans.add_report(conn, row)
     return _report_out(row)
