@@ -17,6 +17,7 @@ from server import store
 from server.config import ServerSettings
 from server.db.engine import write_tx
 from server.services import auth as auth_service
+from server.services import demo_v2
 from server.services.push import push
 from server.services.units import import_units
 from shared_schema.hlc import Clock
@@ -192,6 +193,7 @@ def load_demo(engine: Engine, settings: ServerSettings) -> Iterator[str]:
 
     clock = Clock(SEED_DEVICE)
     wanted = _records()
+    wanted += demo_v2.records(wanted)  # issue 20: form set v2 beside them
     with write_tx(engine) as conn:
         have = store.records.existing_ids(conn, [r[1] for r in wanted])
         changes = [

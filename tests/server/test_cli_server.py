@@ -92,9 +92,9 @@ def test_demo_loads_cu_jut_with_users_and_records(tmp_path: Path) -> None:
         ):
             passwords[parts[0]] = parts[3]
     assert set(passwords) == {"canbo.dakwil", "mttq.dakwil", "mttq.cujut", "admin.daknong"}
-    assert "9 new" in out
+    assert "16 new" in out  # 9 of form set v1, 7 of v2 (server/services/demo_v2.py)
     second = dkst("demo", "--data-dir", str(data), env=env).stdout
-    assert "0 new, 9 already there" in second and "password unchanged" in second
+    assert "0 new, 16 already there" in second and "password unchanged" in second
 
     srv = start_server(data, None, env)
     try:
@@ -115,6 +115,7 @@ def test_demo_loads_cu_jut_with_users_and_records(tmp_path: Path) -> None:
             "visit",
             "initiative",
             "activity",
+            "evidence",  # v2: an initiative's dossier
         }
     finally:
         stop_server(srv)
