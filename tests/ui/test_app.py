@@ -181,7 +181,7 @@ def test_add_model_with_skip_logic_and_inline_errors(app: Any) -> None:
     tap(current(app).ids.models)
     tap(current(app).ids.add)
     form = current(app)
-    assert form.pages == 4  # 21 fields, 6 a page
+    assert form.pages == 5  # form set v2: 30 fields, 6 a page
     assert editor(app, "name").label == "Tên mô hình *"  # required mark
     type_into(editor(app, "name").input, "Sản xuất phân vi sinh phục vụ chăm bón cây trồng")
     choose(editor(app, "residential_area").input, "Thôn 3")
