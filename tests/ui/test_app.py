@@ -361,6 +361,15 @@ def test_initiatives_and_activities_are_recorded_from_home(app: Any, reviewer: A
     tap(lst.ids.add)
     form = current(app)
     assert form.title_text == "Hoạt động tuyên truyền, biểu dương"
+    # Form set v2 (issue 20), drawn from its definition with no code of its own: a contest asks
+    # for its entrants and the collectives and individuals commended, and when.
+    choose(editor(app, "kind").input, "Hội thi")
+    type_into(editor(app, "title").input, "Hội thi “Tay nghề giỏi”, “Bàn tay vàng”")
+    assert form.editor("commended_collectives").shown and not form.editor("broadcasts").shown
+    editor(app, "commended_individuals")  # its page; left empty, as the kind changes below
+    shot("24b-form-activity-v2")
+    while "kind" not in [getattr(w, "fdef", None) and w.fdef.name for w in form.ids.fields.children]:
+        tap(form.ids.prev)
     choose(editor(app, "kind").input, "Bản tin, tài liệu tuyên truyền")
     type_into(editor(app, "title").input, "Bản tin Mặt trận xã quý I")
     today_in(app, "date")
