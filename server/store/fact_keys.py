@@ -46,7 +46,12 @@ ACTIVITY_NUMBERS = ("attendees", "bulletins_printed", "commendations")
 # Issue 20 (form set v2): who takes part, the visits' scores, the activities' new counts.
 GROUPS = ("party_members", "youth_students", "religious_followers", "ethnic_minority")
 SCORES = ("effectiveness", "creativity", "replicability", "participation", "sustainability")
-ACTIVITY_EXTRA = ("commended_collectives", "commended_individuals", "contest_entrants", "broadcasts")
+ACTIVITY_EXTRA = (
+    "commended_collectives",
+    "commended_individuals",
+    "contest_entrants",
+    "broadcasts",
+)
 
 
 # The key scheme, as tables that :func:`contributions` and the SQL sums of

@@ -147,7 +147,6 @@ def test_model_form_content() -> None:
 
 
 def test_visit_and_evidence_content() -> None:
-    forms = load_default_forms()
     visit = _v1("visit")
     for k in ("effectiveness", "creativity", "replicability", "participation", "sustainability"):
         score = visit.field(f"score_{k}")

@@ -368,7 +368,9 @@ def test_initiatives_and_activities_are_recorded_from_home(app: Any, reviewer: A
     assert form.editor("commended_collectives").shown and not form.editor("broadcasts").shown
     editor(app, "commended_individuals")  # its page; left empty, as the kind changes below
     shot("24b-form-activity-v2")
-    while "kind" not in [getattr(w, "fdef", None) and w.fdef.name for w in form.ids.fields.children]:
+    while "kind" not in [
+        getattr(w, "fdef", None) and w.fdef.name for w in form.ids.fields.children
+    ]:
         tap(form.ids.prev)
     choose(editor(app, "kind").input, "Bản tin, tài liệu tuyên truyền")
     type_into(editor(app, "title").input, "Bản tin Mặt trận xã quý I")

@@ -129,6 +129,4 @@ async def report_versions(
     engine: EngineDep,
     organization: str | None = None,
 ) -> list[dict[str, Any]]:
-    return await in_read_tx(
-        engine, plans_service.report_versions, who, plan_id, unit, organization
-    )
+    return await in_read_tx(engine, plans_service.report_versions, who, plan_id, unit, organization)

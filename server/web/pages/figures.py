@@ -17,17 +17,11 @@ _COUNTS = (
     ("activities", ("activities", "by_kind"), ("activity", "kind")),
     ("by_recommendation", ("models", "by_recommendation"), ("model", "recommendation")),
 )
-# Issue 20: (section key, path, entity whose fields label the keys, key → field name)
-_GROUPS = ("party_members", "youth_students", "religious_followers", "ethnic_minority")
+# Issue 20: (section key, path, entity whose fields label the keys: each key is a field's name)
 _BY_FIELD = (
-    ("model_groups", ("models", "participants_by_group"), "model", {g: g for g in _GROUPS}),
-    ("activity_groups", ("activities", "participants_by_group"), "activity", {g: g for g in _GROUPS}),
-    (
-        "evidence_by_parent",
-        ("evidence_by_parent",),
-        "evidence",
-        {p: p for p in ("visit", "model", "initiative", "activity")},
-    ),
+    ("model_groups", ("models", "participants_by_group"), "model"),
+    ("activity_groups", ("activities", "participants_by_group"), "activity"),
+    ("evidence_by_parent", ("evidence_by_parent",), "evidence"),
 )
 _SCORES = ("effectiveness", "creativity", "replicability", "participation", "sustainability")
 # (path, entity whose form labels the number; None: the pages' own word)
@@ -91,10 +85,10 @@ def _v2_sections(fig: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     """Issue 20's breakdowns: who takes part, evidence by parent, the visits' average scores,
     initiatives applied by year."""
     sections = []
-    for key, path, entity, names in _BY_FIELD:
+    for key, path, entity in _BY_FIELD:
         counts = _at(fig, path)
         if isinstance(counts, dict):
-            rows = [(_label(entity, names.get(k, k), lang), v) for k, v in counts.items()]
+            rows = [(_label(entity, str(k), lang), v) for k, v in counts.items()]
             sections.append({"title": tr(key, lang), "rows": rows})
     scores = fig.get("visit_scores")
     if isinstance(scores, dict):

@@ -13,10 +13,9 @@ from starlette.responses import RedirectResponse, Response
 from server.db.engine import read_tx
 from server.db.tx import in_thread, in_write_tx
 from server.errors import ServerError
-from server.services import attachments
+from server.services import attachments, submissions
 from server.services import plans as plans_service
 from server.services import reports as reports_service
-from server.services import submissions
 from server.storage import store_for
 from server.web.pages.common import choices, pickable_units
 from server.web.pages.figures import figure_sections
@@ -45,9 +44,7 @@ def _issuers(conn: Any, web: Web) -> list[dict[str, Any]]:
     return [u for u in pickable_units(conn, web.principal) if u["level"] != "commune"]
 
 
-def _list_page(
-    web: Web, status: int = 200, errors: Any = None, plan_form: Any = None
-) -> Response:
+def _list_page(web: Web, status: int = 200, errors: Any = None, plan_form: Any = None) -> Response:
     with read_tx(web.engine) as conn:
         plans = plans_service.list_plans(conn, web.principal)
         issuers = _issuers(conn, web) if web.principal.role in plans_service.PLAN_ROLES else []
