@@ -353,6 +353,7 @@ def test_initiatives_and_activities_are_recorded_from_home(app: Any, reviewer: A
     rec = wait_until(lambda: current(app).name == "record" and current(app), 5, "the record")
     assert rec.title_text == "Nhật ký điện tử cho tổ chăn nuôi bò"
     assert rec.state_text.startswith("Sáng kiến · Chờ gửi")
+    assert "+ Ảnh minh chứng" in actions(rec)  # v2: the initiative's dossier, as evidence
 
     go_home(app)
     tap(current(app).ids.activities)
