@@ -101,3 +101,14 @@ def test_a_plan_with_its_parent_document_kind_and_organizations(
     page.goto(f"/web/plans/{plan}")
     assert page.locator("a.plan-document").count() == 1
     assert page.locator("table.organization-statuses").count() == 0
+
+
+def test_an_initiative_page_lists_its_dossier(page: Any, site: Site) -> None:
+    from server.services.demo_v2 import _id
+
+    log_in(page, "district")
+    page.goto(f"/web/records/{_id('initiative-ung-dung')}")
+    body = page.locator("main").inner_text()
+    assert "Ứng dụng phần mềm quản lý hồ sơ một cửa" in body
+    assert "Hồ sơ sáng kiến gửi Hội đồng" in body  # the v2 evidence naming this initiative
+    assert "Đã áp dụng" in body and "2022" in body
