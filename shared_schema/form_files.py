@@ -156,5 +156,6 @@ def load_forms_dir(path: str | os.PathLike[str] | Traversable) -> FormSet:
 
 @cache
 def load_default_forms() -> FormSet:
-    """The forms shipped with the package ("Đoàn kết sáng tạo v1"); loaded once per process."""
+    """The forms shipped with the package ("Đoàn kết sáng tạo" v1 and v2, v2 the default for new
+    records); loaded once per process."""
     return _load_dir(resources.files("shared_schema") / "data" / "forms")

@@ -3,8 +3,9 @@
 A record counts for a plan when its own date falls in the plan's period: ``activity.date``,
 ``visit.visit_date``, ``initiative.submitted_date``; a model when its ``start_date`` is on or
 before the period's end, and a model without one when the day the server first received it
-(Vietnam time) is (:func:`with_received_day`); evidence with the visit it names, else with the
-model it names; residential areas always. Any other record without its date (or with one that is
+(Vietnam time) is (:func:`with_received_day`); evidence with the record it names
+(:func:`evidence_parent`: its visit, else its model, initiative or activity); residential areas
+always. Any other record without its date (or with one that is
 not a calendar day ``YYYY-MM-DD``) does not count.
 
 The summary (``server/store/periods.py``), the exports' ``plan`` filter
@@ -20,10 +21,12 @@ from typing import Any
 
 __all__ = [
     "DATE_FIELD",
+    "EVIDENCE_PARENTS",
     "UPTO",
     "WITHIN",
     "counts",
     "day_of",
+    "evidence_parent",
     "iso_day",
     "place",
     "received_day",
@@ -39,6 +42,9 @@ DATE_FIELD = {
     "initiative": "submitted_date",
     "model": "start_date",
 }
+# The fields by which an evidence record names the record it documents, in the order they are
+# read: v1 names a visit or a model, v2 an initiative (its dossier) or an activity too.
+EVIDENCE_PARENTS = ("visit", "model", "initiative", "activity")
 WITHIN = "r"  # counts when from <= day <= to
 UPTO = "u"  # counts when day <= to (a model: started by the period's end)
 
@@ -108,21 +114,29 @@ def counts(rule: str | None, day: str | None, period: Period) -> bool:
 Lookup = Callable[[str], tuple[str, Mapping[str, Any]] | None]
 
 
+def evidence_parent(fields: Mapping[str, Any]) -> tuple[str, str] | None:
+    """``(entity, record_id)`` of the record an evidence names: the first of
+    :data:`EVIDENCE_PARENTS` it fills, or None."""
+    for name in EVIDENCE_PARENTS:
+        ref = fields.get(name)
+        if isinstance(ref, str) and ref:
+            return name, ref
+    return None
+
+
 def place(entity: str, fields: Mapping[str, Any], named: Lookup) -> tuple[str | None, str | None]:
     """``(rule, day)`` that decide whether a record counts (:func:`counts`): its own, or for
-    evidence those of the visit it names, else of its model.
+    evidence those of the record it names (:func:`evidence_parent`).
 
     ``named(record_id)`` gives ``(entity, fields)`` of the record an evidence names, or None when
     the reader does not hold it (then the evidence does not count)."""
     if entity != "evidence":
         return rule_of(entity), day_of(entity, fields)
-    ref = fields.get("visit") or None
-    kind = "visit" if ref else "model"
-    ref = ref or fields.get("model") or None
-    found = named(ref) if isinstance(ref, str) else None
-    if found is None or found[0] != kind:
+    parent = evidence_parent(fields)
+    found = named(parent[1]) if parent is not None else None
+    if parent is None or found is None or found[0] != parent[0]:
         return None, None
-    return rule_of(kind), day_of(kind, found[1])
+    return rule_of(parent[0]), day_of(parent[0], found[1])
 
 
 def record_counts(

@@ -31,7 +31,17 @@ CHILDREN = {
     "model": (("visit", "model"), ("evidence", "model")),
     "visit": (("evidence", "visit"),),
     "residential_area": (("model", "residential_area"),),
+    # Form set v2 (issue 20): an initiative's dossier, an activity's photos.
+    "initiative": (("evidence", "initiative"),),
+    "activity": (("evidence", "activity"),),
 }
+
+
+def _evidence_parents() -> set[str]:
+    """What the newest evidence form may name (v1: a model or a visit; v2: an initiative or an
+    activity too): the records a photo or document can be added to, read from the definition."""
+    form = App.get_running_app().device.forms.latest("evidence")
+    return {f.reference_entity or "" for f in form.fields if f.type == "reference"}
 
 
 class RecordScreen(Screen):
@@ -92,7 +102,7 @@ class RecordScreen(Screen):
             "edit": live,
             "finalize": self.is_draft,
             "add_visit": live and self.entity == "model",
-            "add_photo": live and self.entity in ("model", "visit"),
+            "add_photo": live and self.entity in _evidence_parents(),
             "discard": self.has_rejected,
             "conflicts": self.has_conflicts,
             "delete": live,
@@ -239,7 +249,7 @@ class RecordScreen(Screen):
     def add_visit(self) -> None:
         App.get_running_app().show("form", entity="visit", preset={"model": self.record_id})
 
-    def add_photo(self) -> None:  # shown for a model or a visit only (_show_actions)
+    def add_photo(self) -> None:  # shown for what evidence may name only (_show_actions)
         app = App.get_running_app()
         app.show("photo", parent_field=self.entity, parent_id=self.record_id)
 

@@ -42,6 +42,14 @@ class Plan(BaseModel):
     deadline: str
     created_by: str
     created_at: str
+    parent_plan_id: str | None = None  # the higher plan this one carries out
+    document_sha256: str | None = None  # the plan's PDF, read by GET /attachments/{sha256}
+
+
+ReportKind = Literal["interim", "final", "thematic"]  # sơ kết, tổng kết, chuyên đề
+Organization = Literal[
+    "farmers_union", "womens_union", "youth_union", "veterans_association", "trade_union"
+]
 
 
 class Report(BaseModel):
@@ -51,15 +59,33 @@ class Report(BaseModel):
     submitted_at: str
     submitted_by: str
     status: Literal["on_time", "late"]
+    kind: ReportKind
+    organization: Organization | None
     comment: str
     figures: dict[str, Any]
 
 
 class ReportEntry(BaseModel):
     unit: UnitRef
+    organization: Organization | None  # null: the commune's own report
     status: Literal["on_time", "late", "missing"]
     report: Report | None
     versions: int
+
+
+class Groups(BaseModel):
+    """Who takes part (form set v2): party members, youth and students, religious dignitaries and
+    followers, ethnic minority people."""
+
+    party_members: int
+    youth_students: int
+    religious_followers: int
+    ethnic_minority: int
+
+
+class ProductivityGain(BaseModel):
+    models: int  # models that state a productivity gain
+    average_pct: float | None
 
 
 class ModelCounts(BaseModel):
@@ -67,6 +93,16 @@ class ModelCounts(BaseModel):
     by_status: dict[str, int]
     by_organization: dict[str, int]
     by_campaign: dict[str, int]
+    by_recommendation: dict[str, int]
+    productivity_gain: ProductivityGain
+    participants_by_group: Groups
+    with_results: int
+    with_shortcomings: int
+
+
+class Score(BaseModel):
+    visits: int  # visits that gave this score
+    average: float | None
 
 
 class Contributions(BaseModel):
@@ -82,6 +118,8 @@ class Results(BaseModel):
 
 class InitiativeCounts(BaseModel):
     by_status: dict[str, int]
+    applied: int
+    applied_by_year: dict[str, int]
 
 
 class ActivityCounts(BaseModel):
@@ -89,6 +127,13 @@ class ActivityCounts(BaseModel):
     attendees: int
     bulletins_printed: int
     commendations: int
+    commended_collectives: int
+    commended_individuals: int
+    contest_entrants: int
+    broadcasts: int
+    participants_by_group: Groups
+    with_results: int
+    with_shortcomings: int
 
 
 class Figures(BaseModel):
@@ -102,6 +147,8 @@ class Figures(BaseModel):
     evidence_missing: int
     initiatives: InitiativeCounts
     activities: ActivityCounts
+    visit_scores: dict[str, Score]
+    evidence_by_parent: dict[str, int]
 
 
 class ReportStatus(BaseModel):
@@ -157,6 +204,8 @@ PLAN_BODY: dict[str, Any] = {
             "properties": {"from": _DATE, "to": _DATE},
         },
         "deadline": _DATE,
+        "parent_plan_id": {"type": ["string", "null"], "format": "uuid"},
+        "document_sha256": {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"},
     },
 }
 REPORT_BODY: dict[str, Any] = {
@@ -165,6 +214,18 @@ REPORT_BODY: dict[str, Any] = {
     "properties": {
         "unit": DIGITS_UNIT,
         "comment": {"type": "string", "maxLength": 5000, "pattern": "^[^\\u0000]*$"},
+        "kind": {"type": "string", "enum": ["interim", "final", "thematic"]},
+        "organization": {
+            "type": ["string", "null"],
+            "enum": [
+                "farmers_union",
+                "womens_union",
+                "youth_union",
+                "veterans_association",
+                "trade_union",
+                None,
+            ],
+        },
     },
 }
 

@@ -228,7 +228,12 @@ plans = Table(
     Column("deadline", String(10), nullable=False),
     Column("created_by", String(64), nullable=False),
     Column("created_at", String(32), nullable=False),
+    # Issue 20: the higher plan this one carries out ("Thực hiện Kế hoạch số 169/KH-MTTQ-BTT"),
+    # and the plan's own document, a PDF sent through the attachments channel (its SHA-256).
+    Column("parent_plan_id", String(36), nullable=True),
+    Column("document_sha256", String(64), nullable=True),
     Index("ux_plans_unit_number", "unit", "number", unique=True),
+    Index("ix_plans_document", "document_sha256"),
 )
 
 # Every submission of a commune's report against a plan: a new row (version) each time.
@@ -243,6 +248,10 @@ plan_reports = Table(
     Column("status", String(16), nullable=False),
     Column("comment", Text, nullable=False),
     Column("figures", Text, nullable=False),  # JSON: the commune's summary, frozen
+    # Issue 20: the report's kind (interim "sơ kết", final "tổng kết", thematic "chuyên đề"), and
+    # the member organization that sends it (plan 44/KH §IV.2), null for a commune's own report.
+    Column("kind", String(16), nullable=False, server_default="final"),
+    Column("organization", String(32), nullable=True),
     Index("ix_plan_reports_plan_unit", "plan_id", "unit", "submitted_at"),
 )
 
@@ -250,7 +259,8 @@ plan_reports = Table(
 # One row per live (not deleted) record with a unit: the values reports aggregate, extracted from
 # ``records.fields`` in the push transaction (server/store/facts.py), so no report parses JSON.
 # ``day`` is the record's own date for the plan period rule (model start_date, visit visit_date,
-# initiative submitted_date, activity date); ``area``/``model``/``visit`` are its references.
+# initiative submitted_date, activity date); ``area``/``model``/``visit`` are its references (an
+# evidence's ``model`` is what it names other than a visit: a model, an initiative or an activity).
 record_facts = Table(
     "record_facts",
     metadata,
@@ -281,6 +291,9 @@ record_facts = Table(
     Column("attendees", BigInteger, nullable=True),
     Column("bulletins_printed", BigInteger, nullable=True),
     Column("commendations", BigInteger, nullable=True),
+    # Issue 20's figures, as a JSON object of tally key → number (server/store/fact_keys.py
+    # ``extras``): one column for the many small counts of form set v2, summed like the others.
+    Column("extra", Text, nullable=True),
     # Where the record counts (migration 0004, server/store/periods.py): the plan period rule's
     # ``p_rule`` ("r" within the period, "u" up to its end) and ``p_day`` (its own date, or for
     # evidence its visit's, else its model's), and ``p_area`` (the residential area a commune's

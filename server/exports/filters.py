@@ -3,7 +3,7 @@ what hangs off them.
 
 A plan's period: the rule of ``shared_schema.periods`` (SYNC.md "Plans and commune reports"), the
 one the summary and the web records list follow. Evidence counts with the visit (or model) it
-names: here, whether that visit (model) is among those :func:`links` kept.
+names: here, whether that visit (model, initiative, activity) is among those :func:`links` kept.
 
 ``content_area`` and ``status`` select models; a visit is kept when its model is, an evidence record
 when its visit's model is (or its model, when it names no visit). With a model filter the models and
@@ -29,10 +29,13 @@ __all__ = ["Links", "keep", "links"]
 
 @dataclass
 class Links:
-    """Ids of the models that pass ``content_area``/``status``, and of their visits."""
+    """Ids of the models that pass ``content_area``/``status``, and of their visits; with a plan,
+    of the initiatives and activities of its period (``others``; None: all of them), whose
+    evidence (form set v2) goes with them."""
 
     models: set[str]
     visits: set[str]
+    others: set[str] | None = None
 
 
 _DATED = frozenset(periods.DATE_FIELD) - {"model"}
@@ -66,6 +69,13 @@ def links(conn: Connection, prepared: PreparedExport) -> Links | None:
         of_model = not q.model_filter or fields.get("model") in found.models
         if of_model and in_period("visit", fields, prepared.period, row.created_at):
             found.visits.add(row.record_id)
+    if prepared.period is not None:
+        found.others = set()
+        kinds = ["initiative", "activity"]
+        for row in store.records.stream_under(conn, unit, kinds, include_deleted=True):
+            fields = orjson.loads(row.fields)
+            if in_period(row.entity, fields, prepared.period, row.created_at):
+                found.others.add(row.record_id)
     return found
 
 
@@ -100,8 +110,10 @@ def keep(
     if row.entity == "visit":
         return row.record_id in found.visits
     if row.entity == "evidence":
-        visit = fields.get("visit")
-        if visit:
-            return visit in found.visits
-        return fields.get("model") in found.models
+        parent = periods.evidence_parent(fields)
+        if parent is None:
+            return False
+        if parent[0] in ("visit", "model"):
+            return parent[1] in (found.visits if parent[0] == "visit" else found.models)
+        return found.others is None or parent[1] in found.others
     return True

@@ -1,11 +1,12 @@
 """``media.zip``: the evidence files, ``index.csv`` saying what each file is, and ``missing.csv``
 listing evidence whose file is not here.
 
-A file goes in as ``<visit|model>/<parent record_id>/<evidence record_id>.<ext>``, the extension from
+A file goes in as ``<visit|model|initiative|activity>/<parent record_id>/<evidence record_id>.<ext>``, the extension from
 the type the server detected when it arrived; it is stored, not deflated (photos, audio and PDF are
 compressed already). ``missing.csv`` lists the evidence left out, with a ``reason``:
 ``not_uploaded`` (the file has not arrived yet), ``not_in_store`` (recorded but absent from the
-blob store: logged as an error) or ``no_parent`` (the record names neither a visit nor a model).
+blob store: logged as an error) or ``no_parent`` (the record names no visit, model, initiative
+or activity).
 A deleted evidence record no longer makes its file visible (SYNC.md "Attachments"), so media.zip
 never holds the file of one, whatever ``include_deleted`` says.
 
@@ -42,6 +43,7 @@ from server.storage import BlobStore
 from shared_schema.forms import load_default_forms
 from shared_schema.ids import UUID_RE
 from shared_schema.media import EXTENSIONS
+from shared_schema.periods import EVIDENCE_PARENTS
 
 log = logging.getLogger("dkst.server")
 
@@ -134,8 +136,9 @@ class _Names:
 
 
 def _parent(fields: dict[str, Any]) -> tuple[str, str] | None:
-    """``(entity, record_id)`` of the record an evidence file belongs to: its visit, else its model."""
-    for entity in ("visit", "model"):
+    """``(entity, record_id)`` of the record an evidence file belongs to: its visit, else its
+    model, initiative or activity (form set v2, issue 20)."""
+    for entity in EVIDENCE_PARENTS:
         value = fields.get(entity)
         if isinstance(value, str) and UUID_RE.fullmatch(value):
             return entity, value

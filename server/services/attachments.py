@@ -32,6 +32,7 @@ is on disk. A complete file is moved into place with ``os.replace`` only after i
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ __all__ = [
     "precheck_put",
     "readable_file",
     "sniff",
+    "store_whole",
 ]
 
 # Declared Content-Type → the family its bytes must belong to. Audio types are one family because
@@ -302,3 +304,37 @@ def commit_chunk(
     )
     store.attachments.add_uploader(conn, sha256, who.user_id, started_at=up.started_at)
     return PutResult(PutStatus.CREATED, rng.total)
+
+
+def store_whole(
+    conn: Connection,
+    blobs: BlobStore,
+    who: Principal,
+    f: IO[bytes],
+    max_file_bytes: int,
+    allowed: tuple[str, ...] = STORED_MEDIA_TYPES,
+) -> str:
+    """A whole file posted by a staff page (a plan's PDF, issue 20), stored through the same
+    channel as a device's chunks: type from the first bytes (415), then size (413), then one
+    chunk verified against the hash computed here. Returns its SHA-256; ``f`` is read twice."""
+    head = f.read(SNIFF_BYTES)
+    found = sniff(head)
+    if found is None or found[1] not in allowed:
+        raise ServerError(
+            ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+            {"detected": found[1] if found else None, "allowed": list(allowed)},
+        )
+    f.seek(0, 2)
+    total = f.tell()
+    if total > max_file_bytes or total == 0:
+        raise ServerError(ErrorCode.FILE_TOO_LARGE, {"limit": max_file_bytes, "size": total})
+    f.seek(0)
+    digest = hashlib.sha256()
+    while block := f.read(1024 * 1024):
+        digest.update(block)
+    sha = digest.hexdigest()
+    f.seek(0)
+    result = commit_chunk(conn, blobs, who, sha, ByteRange(0, total - 1, total), f, found[1])
+    if result.status is PutStatus.HASH_MISMATCH:  # the file changed under us: nothing stored
+        raise ServerError(ErrorCode.HASH_MISMATCH)
+    return sha

@@ -25,6 +25,7 @@ from server import store
 from server.config import ServerSettings
 from server.db.engine import write_tx
 from server.services import auth as auth_service
+from server.services import demo_v2
 from server.services.push import push
 from server.services.units import import_units
 from shared_schema.hlc import Clock
@@ -295,4 +296,6 @@ def load_demo(engine: Engine, settings: ServerSettings) -> Iterator[str]:
     )
     yield "Người dùng / users (mật khẩu chỉ in một lần / passwords are shown once):"
     yield from add_demo_users(engine, DEMO_USERS, "current")
-    yield seed_records(engine, settings, demo_records(NEW_MAP), SEED_USER)
+    wanted = demo_records(NEW_MAP)
+    wanted += demo_v2.records(wanted)  # issue 20: form set v2 beside them
+    yield seed_records(engine, settings, wanted, SEED_USER)

@@ -6,16 +6,25 @@ The functions the JSON API and the staff pages call (names stable, plain values 
   district or province in their subtree. ``data`` is the plan less ``plan_id``, ``created_by``,
   ``created_at``; a bad field is ``invalid_request`` with ``{"field": <name>}`` in details
   (``number``, ``title``, ``unit``, ``issued_on``, ``period``, ``period.from``, ``period.to``,
-  ``deadline``); the same number twice for a unit is ``already_exists``.
-- ``list_plans(conn, principal) -> [plan]``: plans issued in the caller's subtree or by an
-  ancestor of one of its units, newest ``issued_on`` first.
-- ``get_plan(conn, principal, plan_id) -> plan``: ``not_found`` when the caller cannot see it.
-- ``check_report`` and ``add_report``: the two halves of a commune's report, around the figures
-  that ``services.submissions.submit_report`` freezes (a report needs the summary, and the
-  summary shows reports: the module above both joins them).
-- ``report_statuses(conn, principal, plan_id) -> [{"unit", "status", "report", "versions"}]``: one
-  entry per commune under the plan's unit in the caller's scope.
-- ``report_versions(conn, principal, plan_id, unit) -> [report]``: every version, newest first.
+  ``deadline``, ``parent_plan_id``, ``document_sha256``); the same number twice for a unit is
+  ``already_exists``. Issue 20: ``parent_plan_id`` names the higher plan this one carries out (a
+  plan the caller can see, else ``not_found``, issued by the plan's unit or one above it, else
+  ``invalid_request``); ``document_sha256`` the plan's document, a PDF the caller has uploaded
+  through the attachments channel (size-limited and type-checked there).
+- ``list_plans(conn, principal)``: issued in the caller's subtree or above it, newest first.
+- ``get_plan(conn, principal, plan_id)``: ``not_found`` when the caller cannot see it.
+- ``check_report`` and ``add_report``: a commune's report, around the figures
+  ``services.submissions.submit_report`` freezes (the module above both joins them).
+- ``report_statuses(conn, principal, plan_id) -> [{"unit", "organization", "status", "report",
+  "versions"}]``: one entry per commune under the plan's unit in the caller's scope
+  (``organization`` null).
+- ``organization_statuses(conn, principal, plan_id)``: the same entries, one per member
+  organization of the Front at the plan's unit when that unit is in scope (plan 44/KH §IV.2:
+  they report to the Front by the same deadline), else none.
+- ``report_versions(conn, principal, plan_id, unit, organization=None)``: newest first.
+
+A report has a ``kind``: ``interim`` (sơ kết), ``final`` (tổng kết, the default) or ``thematic``
+(chuyên đề); the latest version counts whatever its kind.
 
 A deadline day ends at 24:00 Vietnam time (UTC+7): a report submitted before that instant is
 ``on_time``, from it on ``late``; a commune with none is ``missing``.
@@ -36,7 +45,7 @@ from sqlalchemy import Connection
 
 from server.clock import iso, now_ms
 from server.errors import ServerError
-from server.services import plans_before
+from server.services import attachments, plans_before
 from server.services.auth import MANAGER_ROLES, REVIEWER_ROLES, Principal
 from server.store import plans as store_plans
 from server.store import units as store_units
@@ -45,7 +54,9 @@ from shared_schema.ids import UUID_ANY_CASE_RE
 from shared_schema.text import nfc
 
 __all__ = [
+    "MEMBER_ORGANIZATIONS",
     "PLAN_ROLES",
+    "REPORT_KINDS",
     "REPORT_ROLES",
     "add_report",
     "check_report",
@@ -54,6 +65,7 @@ __all__ = [
     "get_plan",
     "latest_reports",
     "list_plans",
+    "organization_statuses",
     "plan_out",
     "report_status",
     "report_statuses",
@@ -65,6 +77,17 @@ _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_NUMBER, MAX_TITLE, MAX_COMMENT = 200, 1000, 5000
 PLAN_ROLES = MANAGER_ROLES  # who may issue a plan
 REPORT_ROLES = REVIEWER_ROLES  # who may submit a commune's report
+REPORT_KINDS = ("interim", "final", "thematic")  # sơ kết, tổng kết, chuyên đề
+# The Front's member organizations that report on a plan beside the communes (the model form's
+# lead_organization values; their labels come from there).
+MEMBER_ORGANIZATIONS = (
+    "farmers_union",
+    "womens_union",
+    "youth_union",
+    "veterans_association",
+    "trade_union",
+)
+_SHA_RE = re.compile(r"[0-9a-f]{64}")
 
 
 def _bad(field: str) -> ServerError:
@@ -113,6 +136,8 @@ def plan_out(row: dict[str, Any]) -> dict[str, Any]:
         "deadline": row["deadline"],
         "created_by": row["created_by"],
         "created_at": row["created_at"],
+        "parent_plan_id": row.get("parent_plan_id"),
+        "document_sha256": row.get("document_sha256"),
     }
 
 
@@ -124,6 +149,8 @@ def _report_out(row: dict[str, Any]) -> dict[str, Any]:
         "submitted_at": row["submitted_at"],
         "submitted_by": row["submitted_by"],
         "status": row["status"],
+        "kind": row.get("kind") or "final",
+        "organization": row.get("organization"),
         "comment": row["comment"],
         "figures": orjson.loads(row["figures"]),
     }
@@ -167,6 +194,8 @@ def create_plan(conn: Connection, principal: Principal, data: Any) -> dict[str, 
         raise _bad("period.from")
     if deadline < start:
         raise _bad("deadline")
+    parent = _parent(conn, principal, data.get("parent_plan_id"), unit)
+    document = _document(conn, principal, data.get("document_sha256"))
     row = {
         "plan_id": str(uuid.uuid4()),
         "number": number,
@@ -179,10 +208,34 @@ def create_plan(conn: Connection, principal: Principal, data: Any) -> dict[str, 
         "deadline": deadline,
         "created_by": principal.username,
         "created_at": iso(),
+        "parent_plan_id": parent,
+        "document_sha256": document,
     }
     if not store_plans.add(conn, row):
         raise ServerError(ErrorCode.ALREADY_EXISTS, {"field": "number"})
     return plan_out(row)
+
+
+def _parent(conn: Connection, principal: Principal, value: Any, unit: str) -> str | None:
+    """The higher plan a plan carries out: one the caller sees, of its unit or one above it."""
+    if value is None or value == "":
+        return None
+    parent = _plan_row(conn, principal, value)  # not_found out of sight
+    if not store_units.is_under(conn, unit, parent["unit"]):
+        raise _bad("parent_plan_id")  # a commune's plan cannot carry out a lower unit's
+    return str(parent["plan_id"])
+
+
+def _document(conn: Connection, principal: Principal, value: Any) -> str | None:
+    """The plan's document: a complete PDF the caller may see (uploaded through attachments)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _SHA_RE.fullmatch(value):
+        raise _bad("document_sha256")
+    found = attachments.readable_file(conn, principal, value)
+    if found is None or found[0] != "application/pdf":
+        raise _bad("document_sha256")
+    return value
 
 
 def list_plans(conn: Connection, principal: Principal) -> list[dict[str, Any]]:
@@ -213,40 +266,59 @@ def _commune_of(conn: Connection, principal: Principal, plan: dict[str, Any], un
         raise ServerError(ErrorCode.NOT_FOUND)
 
 
+def _organization_unit(
+    conn: Connection, principal: Principal, plan: dict[str, Any], unit: str, organization: Any
+) -> str:
+    """A member organization reports for the plan's own unit, which must be in scope."""
+    if organization not in MEMBER_ORGANIZATIONS:
+        raise _bad("organization")
+    if unit != plan["unit"] or store_units.get_in_scope(conn, unit, principal.units) is None:
+        raise ServerError(ErrorCode.NOT_FOUND)
+    return str(organization)
+
+
 def check_report(
-    conn: Connection, principal: Principal, plan_id: str, unit: Any, comment: Any
-) -> tuple[dict[str, Any], str, str]:
-    """What a commune's report is about, checked: (the plan, the commune, the comment). The
-    figures are the caller's to freeze (``services.submissions``)."""
+    conn: Connection, principal: Principal, plan_id: str, data: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What a report is about, checked: (the plan, the report's ``unit``, ``comment``, ``kind``
+    and ``organization``). The figures are the caller's to freeze (``services.submissions``)."""
     if principal.role not in REPORT_ROLES:
         raise ServerError(ErrorCode.FORBIDDEN)
     plan = _plan_row(conn, principal, plan_id)
+    unit, comment = data.get("unit"), data.get("comment")
     if not isinstance(unit, str) or not unit:
         raise _bad("unit")
     text = "" if comment is None else _text(comment, "comment", MAX_COMMENT, empty=True)
-    _commune_of(conn, principal, plan, unit)
-    return plan, unit, text
+    kind = data.get("kind") or "final"
+    if kind not in REPORT_KINDS:
+        raise _bad("kind")
+    organization = data.get("organization") or None
+    if organization is None:
+        _commune_of(conn, principal, plan, unit)
+    else:
+        organization = _organization_unit(conn, principal, plan, unit, organization)
+    return plan, {"unit": unit, "comment": text, "kind": kind, "organization": organization}
 
 
 def add_report(
     conn: Connection,
     principal: Principal,
     plan: dict[str, Any],
-    unit: str,
-    comment: str,
+    report: dict[str, Any],
     figures: dict[str, Any],
 ) -> dict[str, Any]:
-    """A new version of a commune's report, stamped now, on time or late by the plan's deadline."""
+    """A new version of a report (``check_report``'s), stamped now, on time or late by the plan's
+    deadline."""
     ms = now_ms()
     row = {
         "report_id": str(uuid.uuid4()),
         "plan_id": plan["plan_id"],
-        "unit": unit,
+        **report,
         "submitted_at": iso(ms),
         "submitted_by": principal.username,
         "status": report_status(plan["deadline"], ms),
-        "comment": comment,
-        "figures": orjson.dumps(figures).decode(),
+        # A unit's row may name its columns with SQLAlchemy's str subclass (a district's children).
+        "figures": orjson.dumps(figures, option=orjson.OPT_NON_STR_KEYS).decode(),
     }
     store_plans.add_report(conn, row)
     return _report_out(row)
@@ -269,27 +341,61 @@ def latest_reports(
     return out
 
 
+def _entry(
+    unit: dict[str, Any], organization: str | None, report: dict[str, Any] | None, n: int
+) -> dict[str, Any]:
+    return {
+        "unit": unit,
+        "organization": organization,
+        "status": "missing" if report is None else report["status"],
+        "report": report,
+        "versions": n,
+    }
+
+
+def organization_statuses(
+    conn: Connection, principal: Principal, plan_id: str
+) -> list[dict[str, Any]]:
+    """One entry per member organization at the plan's unit, when that unit is in scope."""
+    plan = _plan_row(conn, principal, plan_id)
+    issuer = store_units.get_in_scope(conn, plan["unit"], principal.units)
+    if issuer is None:
+        return []
+    unit = {k: issuer[k] for k in ("code", "name", "level")}
+    latest = store_plans.latest_under(
+        conn, plan["plan_id"], plan["unit"], principal.units, organizations=True
+    )
+    out = []
+    for org in MEMBER_ORGANIZATIONS:
+        row, n = latest.get((plan["unit"], org), (None, 0))
+        out.append(_entry(unit, org, None if row is None else _report_out(row), n))
+    return out
+
+
 def report_statuses(conn: Connection, principal: Principal, plan_id: str) -> list[dict[str, Any]]:
     plan = _plan_row(conn, principal, plan_id)
-    return [
-        {
-            "unit": commune,
-            "status": "missing" if report is None else report["status"],
-            "report": report,
-            "versions": n,
-        }
+    communes = [
+        _entry(commune, None, report, n)
         for commune, report, n in latest_reports(conn, principal, plan)
     ]
+    return communes
 
 
 def report_versions(
-    conn: Connection, principal: Principal, plan_id: str, unit: str
+    conn: Connection,
+    principal: Principal,
+    plan_id: str,
+    unit: str,
+    organization: str | None = None,
 ) -> list[dict[str, Any]]:
     plan = _plan_row(conn, principal, plan_id)
+    if organization:
+        organization = _organization_unit(conn, principal, plan, unit, organization)
+        rows = store_plans.reports_of(conn, plan["plan_id"], unit, organization)
+        return [_report_out(r) for r in rows]
     old = plans_before.old_unit(conn, plan)
-    if old is not None:
-        rows = plans_before.versions(conn, principal, plan, old, unit)
-        if rows is not None:
-            return [_report_out(r) for r in rows]
+    before = plans_before.versions(conn, principal, plan, old, unit) if old is not None else None
+    if before is not None:
+        return [_report_out(r) for r in before]
     _commune_of(conn, principal, plan, unit)
     return [_report_out(r) for r in store_plans.reports_of(conn, plan["plan_id"], unit)]

@@ -20,6 +20,7 @@ from server.services.units import units_in_scope
 from shared_schema.display import choices_text, review_state_label
 from shared_schema.errors import ErrorCode
 from shared_schema.forms import FieldDef, FormDefinition, FormSet, load_default_forms
+from shared_schema.periods import EVIDENCE_PARENTS
 from shared_schema.titles import field_label
 
 __all__ = ["Labeller", "record_detail", "visible_record"]
@@ -224,10 +225,11 @@ def _before_2025(conn: Connection, code: Any) -> dict[str, Any] | None:
 
 
 def _related(conn: Connection, who: Principal, row: Row[Any]) -> dict[str, Any]:
-    """A model's visits; its (or a visit's) evidence, each with whether its file is readable."""
+    """A model's visits; its (or a visit's, an initiative's, an activity's: form set v2)
+    evidence, each with whether its file is readable."""
     visits: list[dict[str, Any]] = []
     evidence: list[dict[str, Any]] = []
-    if row.entity not in ("model", "visit") or row.unit is None:
+    if row.entity not in EVIDENCE_PARENTS or row.unit is None:
         return {"visits": visits, "evidence": evidence}
     visit_ids = {row.record_id} if row.entity == "visit" else set()
     if row.entity == "model":
@@ -240,7 +242,7 @@ def _related(conn: Connection, who: Principal, row: Row[Any]) -> dict[str, Any]:
     for e in store.records.of_unit(conn, row.unit, "evidence"):
         ef = orjson.loads(e.fields)
         if ef.get("visit") in visit_ids or (
-            row.entity == "model" and ef.get("model") == row.record_id
+            row.entity != "visit" and ef.get(row.entity) == row.record_id
         ):
             sha = ef.get("sha256") if isinstance(ef.get("sha256"), str) else None
             readable = sha is not None and attachments_service.readable_file(conn, who, sha)

@@ -18,9 +18,11 @@ __all__ = ["submit_report"]
 
 
 def submit_report(
-    conn: Connection, principal: Principal, plan_id: str, unit: Any, comment: Any
+    conn: Connection, principal: Principal, plan_id: str, data: dict[str, Any]
 ) -> dict[str, Any]:
-    """A new version of ``unit``'s report, with the summary it shows now (a write transaction)."""
-    plan, commune, text = plans.check_report(conn, principal, plan_id, unit, comment)
-    figures = reports.summary(conn, principal, commune, plan["plan_id"])
-    return plans.add_report(conn, principal, plan, commune, text, figures)
+    """A new version of a report (``data``: ``unit``, ``comment``, ``kind``, ``organization``),
+    with the summary it shows now (a write transaction). A member organization's report freezes
+    the summary of the plan's unit, whose own records are the organizations' at that level."""
+    plan, report = plans.check_report(conn, principal, plan_id, data)
+    figures = reports.summary(conn, principal, report["unit"], plan["plan_id"])
+    return plans.add_report(conn, principal, plan, report, figures)

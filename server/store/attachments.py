@@ -17,9 +17,11 @@ from server.db.schema import (
     attachment_uploads,
     attachments,
     evidence_files,
+    plans,
     unit_closure,
 )
 from server.store.driver import chunks
+from server.store.plans import visible as plan_visible
 
 # Hashes bound in one statement (SQLite allows 32,766 parameters; stay far below).
 
@@ -82,7 +84,8 @@ def add_uploader(conn: Connection, sha256: str, user_id: int, *, started_at: str
 
 
 def visible(conn: Connection, sha256: str, *, user_id: int, roots: Sequence[str]) -> bool:
-    """The user uploaded the file, or a live evidence record under ``roots`` names it.
+    """The user uploaded the file, or a live evidence record under ``roots`` names it, or a plan
+    the caller may see names it as its document.
 
     ``roots`` are the caller's own units; the subtree is joined in SQL, never bound as a list.
     """
@@ -96,7 +99,9 @@ def visible(conn: Connection, sha256: str, *, user_id: int, roots: Sequence[str]
             unit_closure.c.ancestor.in_(list(roots)),
         ),
     )
-    return bool(conn.execute(select(mine | named)).scalar())
+    # A plan's document (issue 20) is visible wherever the plan is.
+    plan_doc = exists().where(plans.c.document_sha256 == sha256, plan_visible(roots))
+    return bool(conn.execute(select(mine | named | plan_doc)).scalar())
 
 
 # ---------------------------------------------------------------------------- uploads in progress

@@ -29,10 +29,10 @@ from server.store import periods
 from server.store import records as records_store
 from server.store.attachments import complete_among
 from server.store.driver import chunks, insert_rows
-from server.store.fact_keys import ACTIVITY_NUMBERS, MODEL_NUMBERS, contributions
+from server.store.fact_keys import ACTIVITY_NUMBERS, MODEL_NUMBERS, contributions, extras
 from server.store.tally_sql import add_counts
 from server.store.units import under
-from shared_schema.periods import day_of, with_received_day
+from shared_schema.periods import EVIDENCE_PARENTS, day_of, with_received_day
 
 # Form field → fact column, where they differ.
 _MODEL_FIELDS = {"people": "participating_people", "households": "participating_households"}
@@ -83,7 +83,9 @@ def fact_of(
     elif entity == "visit":
         f["model"] = _str(fields.get("model"))
     elif entity == "evidence":
-        f["model"] = _str(fields.get("model"))
+        # The parent other than a visit: a model, or in v2 an initiative or an activity.
+        parent = (_str(fields.get(n)) for n in EVIDENCE_PARENTS[1:])
+        f["model"] = next((p for p in parent if p), None)
         f["visit"] = _str(fields.get("visit"))
         f["missing_sha"] = _str(fields.get("sha256")) or ""
     elif entity == "initiative":
@@ -92,6 +94,10 @@ def fact_of(
         f["kind"] = _str(fields.get("kind"))
         for col in ACTIVITY_NUMBERS:
             f[col] = _int(fields.get(col))
+        if f["commendations"] is None:  # v2 counts collectives and individuals apart
+            both = [_int(fields.get(c)) for c in ("commended_collectives", "commended_individuals")]
+            f["commendations"] = sum(n for n in both if n) if any(both) else None
+    f["extra"] = extras(entity, fields)
     return f
 
 

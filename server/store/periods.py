@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     Connection,
     and_,
@@ -101,9 +102,11 @@ def _placement(r: Mapping[Any, Any]) -> tuple[str | None, str | None, str | None
     names (the model: the visit's, else its own). A fact that places itself (:func:`place_own`)
     needs no ``v_*`` or ``m_*``."""
     entity = r["entity"]
-    fields: dict[str, Any] = {"visit": r["visit"], "model": r["model"]}
-    if entity != "evidence":
-        fields = {rule.DATE_FIELD.get(entity, ""): r["day"]}
+    fields: dict[str, Any] = {rule.DATE_FIELD.get(entity, ""): r["day"]}
+    if entity == "evidence":
+        # An evidence fact's ``model`` holds the parent it names other than a visit (a model, an
+        # initiative or an activity): the field named after what that record turns out to be.
+        fields = {"visit": r["visit"]} if r["visit"] else {r["m_entity"] or "model": r["model"]}
 
     def named(ref: str) -> tuple[str, dict[str, Any]] | None:
         if ref == r["visit"]:
@@ -307,6 +310,11 @@ def _keyed(
             out += [
                 (g, f"{entity}.{col}", int(v)) for col, v in zip(cols, values, strict=True) if v
             ]
+    # Issue 20's figures: facts with the same ``extra`` are counted together by the database.
+    c = f.c.extra
+    q = select(group, c, func.count()).where(where, c.is_not(None)).group_by(group, c)
+    for g, v, n in conn.execute(q):
+        out += [(g, k, m * n) for k, m in orjson.loads(v).items()]
     if lost:
         q = facts(group, func.count()).where(where, missing()).group_by(group)
         out += [(g, "evidence.missing", n) for g, n in conn.execute(q)]

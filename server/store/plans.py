@@ -16,7 +16,9 @@ from server.db.schema import plan_reports, plans, unit_closure
 from server.store.units import in_scope_of, under
 
 
-def _visible(roots: Sequence[str]) -> ColumnElement[bool]:
+def visible(roots: Sequence[str]) -> ColumnElement[bool]:
+    """A plan the caller whose units are ``roots`` may see (also what makes its document
+    visible: ``server/store/attachments.py``)."""
     ancestors = select(unit_closure.c.ancestor).where(unit_closure.c.descendant.in_(list(roots)))
     return or_(plans.c.unit.in_(in_scope_of(roots)), plans.c.unit.in_(ancestors))
 
@@ -38,7 +40,7 @@ def add(conn: Connection, row: Mapping[str, Any]) -> bool:
 
 def get_visible(conn: Connection, plan_id: str, roots: Sequence[str]) -> dict[str, Any] | None:
     """The plan row ``plan_id`` when the caller whose units are ``roots`` may see it."""
-    q = select(plans).where(plans.c.plan_id == plan_id, _visible(roots))
+    q = select(plans).where(plans.c.plan_id == plan_id, visible(roots))
     row = conn.execute(q).first()
     return None if row is None else dict(row._mapping)
 
@@ -47,7 +49,7 @@ def list_visible(conn: Connection, roots: Sequence[str]) -> list[dict[str, Any]]
     """Every plan row the caller may see, newest ``issued_on`` first."""
     q = (
         select(plans)
-        .where(_visible(roots))
+        .where(visible(roots))
         .order_by(plans.c.issued_on.desc(), plans.c.created_at.desc(), plans.c.number)
     )
     return [dict(r._mapping) for r in conn.execute(q)]
@@ -57,26 +59,45 @@ def add_report(conn: Connection, row: Mapping[str, Any]) -> None:
     conn.execute(insert(plan_reports).values(**row))
 
 
-def reports_of(conn: Connection, plan_id: str, unit: str) -> list[dict[str, Any]]:
-    """Every version of one commune's report, newest first."""
+def _of(organization: str | None) -> ColumnElement[bool]:
+    o = plan_reports.c.organization
+    return o.is_(None) if organization is None else o == organization
+
+
+def reports_of(
+    conn: Connection, plan_id: str, unit: str, organization: str | None = None
+) -> list[dict[str, Any]]:
+    """Every version of one commune's report (or a member organization's), newest first."""
     q = (
         select(plan_reports)
-        .where(plan_reports.c.plan_id == plan_id, plan_reports.c.unit == unit)
+        .where(
+            plan_reports.c.plan_id == plan_id,
+            plan_reports.c.unit == unit,
+            _of(organization),
+        )
         .order_by(plan_reports.c.submitted_at.desc(), plan_reports.c.report_id.desc())
     )
     return [dict(r._mapping) for r in conn.execute(q)]
 
 
 def latest_under(
-    conn: Connection, plan_id: str, code: str, roots: Sequence[str]
-) -> dict[str, tuple[dict[str, Any], int]]:
+    conn: Connection,
+    plan_id: str,
+    code: str,
+    roots: Sequence[str],
+    *,
+    organizations: bool = False,
+) -> dict[Any, tuple[dict[str, Any], int]]:
     """Commune → (its latest report row, its number of versions), for the communes under ``code``
-    that lie under ``roots`` and have reported."""
-    versions = func.count().over(partition_by=plan_reports.c.unit).label("versions")
+    that lie under ``roots`` and have reported; with ``organizations``, the member organizations'
+    reports instead, keyed ``(unit, organization)``."""
+    org = plan_reports.c.organization
+    by = (plan_reports.c.unit, org)
+    versions = func.count().over(partition_by=by).label("versions")
     rank = (
         func.row_number()
         .over(
-            partition_by=plan_reports.c.unit,
+            partition_by=by,
             order_by=(plan_reports.c.submitted_at.desc(), plan_reports.c.report_id.desc()),
         )
         .label("rank")
@@ -87,13 +108,14 @@ def latest_under(
             plan_reports.c.plan_id == plan_id,
             plan_reports.c.unit.in_(under(code)),
             plan_reports.c.unit.in_(in_scope_of(roots)),
+            org.is_not(None) if organizations else org.is_(None),
         )
         .subquery()
     )
-    out: dict[str, tuple[dict[str, Any], int]] = {}
+    out: dict[Any, tuple[dict[str, Any], int]] = {}
     for r in conn.execute(select(inner).where(inner.c.rank == 1)):
         m = dict(r._mapping)
         n = int(m.pop("versions"))
         m.pop("rank")
-        out[m["unit"]] = (m, n)
+        out[(m["unit"], m["organization"]) if organizations else m["unit"]] = (m, n)
     return out

@@ -131,3 +131,23 @@ def test_add_evidence_fills_the_record(device: Device) -> None:
     assert fields["captured_at"] == "2026-03-14T09:26:53+07:00"
     assert fields["location"]["lat"] == pytest.approx(12.68)
     assert fields["unit"] == "24643"
+
+
+def test_an_initiatives_dossier_is_evidence_of_it(device: Device) -> None:
+    """Form set v2 (issue 20): evidence names an initiative (its dossier) or an activity."""
+    initiative = device.records.create(
+        "initiative",
+        {"title": "Phần mềm một cửa", "authors": "Lê Văn C", "field": "education"},
+    ).record_id
+    activity = device.records.create(
+        "activity",
+        {"kind": "facebook", "title": "Tin trên Facebook", "date": "2022-10-10"},
+    ).record_id
+    for field, parent in (("initiative", initiative), ("activity", activity)):
+        _stored, res = device.add_evidence(
+            jpeg_with_exif(), parent_field=field, parent_id=parent, caption="Hồ sơ"
+        )
+        assert res.finalized, res.issues
+        fields = device.records.get(res.record_id).fields
+        assert (fields[field], fields["form_version"]) == (parent, 2)
+        assert "model" not in fields and fields["unit"] == "24643"

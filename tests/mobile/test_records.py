@@ -55,7 +55,7 @@ def test_create_change_carries_every_field_and_system_fields(device: Device) -> 
         **area_values(),
         "unit": DAK_WIL,
         "form_id": "dkst_residential_area",
-        "form_version": 1,
+        "form_version": 2,  # new records are made on form set v2
     }
     assert str(change["hlc"]).endswith("-dev-a")
 
@@ -358,3 +358,23 @@ def test_search_key_keeps_each_word_once_and_still_finds_all(device: Device) -> 
     ).fetchone()[0]
     assert row.split() == list(dict.fromkeys(row.split()))
     assert [r.record_id for r in device.records.list(search="ho tieu buon trum")] == [rid]
+
+
+def test_a_draft_made_on_v1_finishes_on_v1(device: Device) -> None:
+    """Issue 20: the app updated to form set v2 while a v1 draft waited; the draft keeps v1 (its
+    fields, its rules), and a new record is made on v2."""
+    v1 = {"kind": "commendation", "title": "Biểu dương điển hình", "date": "2019-12-01"}
+    res = device.records.create(
+        "activity", v1, form_id="dkst_activity", form_version=1, finalize=False
+    )
+    assert {i.field for i in res.issues} == {"commendations"}  # v1's one count, required
+    device.records.edit(res.record_id, {"commendations": 15}, finalize=False)
+    done = device.records.finalize(res.record_id)
+    assert done.finalized, done.issues
+    sent = _outbox(device)[-1]["fields"]
+    assert isinstance(sent, dict)
+    assert (sent["form_version"], sent["commendations"]) == (1, 15)
+    fresh = device.records.create("activity", v1, finalize=False)
+    assert device.records.get(fresh.record_id).fields["form_version"] == 2
+    # v2 counts collectives and individuals apart.
+    assert {i.field for i in fresh.issues} == {"commended_collectives", "commended_individuals"}

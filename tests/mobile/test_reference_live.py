@@ -85,3 +85,35 @@ def _server_forms(srv: Any) -> list[dict[str, Any]]:
         return list(c.get("/forms").json())
     finally:
         c.close()
+
+
+def test_a_device_of_form_set_v1_gets_v2_by_the_etag(srv: Any, tmp_path: Path, sent: Any) -> None:
+    """Issue 20: an app built with v1 only, holding v1 and the list's ETag of then, gets v2 on its
+    next sync (the list changed), makes new records on v2, and a v1 draft still finishes on v1."""
+    from shared_schema.forms import load_default_forms
+
+    dev = login_device(tmp_path / "a", srv.url, "lan", "dev-a")
+    dev.sync()
+    with dev.store.transaction():
+        dev.store.conn.execute("DELETE FROM forms WHERE version = 2")
+        dev.store.set_state(FORMS_ETAG, 'W/"form-set-v1"')
+    v1_only = FormSet(f for f in load_default_forms() if f.version == 1)
+    dev.forms.__dict__["bundled"] = v1_only
+    dev.forms._cache.clear()
+    assert dev.forms.latest("activity").version == 1
+    draft = dev.records.create(
+        "activity",
+        {"kind": "commendation", "title": "Biểu dương", "date": "2019-12-01"},
+        finalize=False,
+    ).record_id
+    sent.clear()
+    report = dev.sync()
+    assert report.forms_added == 6
+    fetched = sorted(e[1] for e in of(sent, "GET", "/forms/"))
+    assert fetched == sorted(f"/forms/{f.form_id}/2" for f in v1_only)
+    assert dev.forms.latest("activity").version == 2
+    dev.records.edit(draft, {"commendations": 4}, finalize=False)
+    done = dev.records.finalize(draft)
+    assert done.finalized, done.issues
+    assert dev.records.get(draft).fields["form_version"] == 1
+    dev.close()

@@ -104,9 +104,9 @@ def test_demo_loads_the_new_map_with_province_staff_and_records(tmp_path: Path) 
     }
     assert titles["tinh"] == "Cán bộ MTTQ tỉnh · Tỉnh Lâm Đồng"
     assert titles["mttq.cujut"] == "Cán bộ MTTQ xã · Xã Cư Jút"
-    assert "10 new" in out
+    assert "17 new"  # 10 of form set v1, 7 of v2 (server/services/demo_v2.py) in out
     second = dkst("demo", "--data-dir", str(data), env=env).stdout
-    assert "0 new, 10 already there" in second and "password unchanged" in second
+    assert "0 new, 17 already there" in second and "password unchanged" in second
     listed = dkst("users", "list", "--data-dir", str(data), env=env).stdout
     row = next(line for line in listed.splitlines() if line.startswith("tinh "))
     assert row.split()[1] == "district_staff" and row.endswith("Cán bộ MTTQ tỉnh")
@@ -128,6 +128,7 @@ def test_demo_loads_the_new_map_with_province_staff_and_records(tmp_path: Path) 
             "visit",
             "initiative",
             "activity",
+            "evidence",  # v2: an initiative's dossier
         }
         units = httpx.get(srv.api + "/units", headers=auth).json()
         assert {u["tree"] for u in units} == {"current"}

@@ -72,6 +72,8 @@ def test_create_and_read_a_plan(clients: dict[str, httpx.Client], plan: dict[str
         "deadline",
         "created_by",
         "created_at",
+        "parent_plan_id",  # issue 20
+        "document_sha256",
     }
     assert uuid.UUID(plan["plan_id"]) and plan["created_by"] == "district"
     assert plan["number"] == "44/KH-MTTQ-BTT" and plan["unit"] == "662"
@@ -196,6 +198,8 @@ def test_submit_versions_and_statuses(
         "submitted_at",
         "submitted_by",
         "status",
+        "kind",  # issue 20
+        "organization",
         "comment",
         "figures",
     }
@@ -219,6 +223,7 @@ def test_submit_versions_and_statuses(
     assert by_unit[DAK_WIL]["report"]["report_id"] == second["report_id"]
     assert by_unit[EA_TLING] == {
         "unit": {"code": EA_TLING, "name": by_unit[EA_TLING]["unit"]["name"], "level": "commune"},
+        "organization": None,  # a commune's own report (issue 20)
         "status": "missing",
         "report": None,
         "versions": 0,

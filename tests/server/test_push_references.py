@@ -90,3 +90,33 @@ def test_references_not_seen_yet_or_made_in_the_same_batch_are_accepted(live_ser
         entity="model",
     )
     assert [r["status"] for r in push(c, dev, [area, model])] == ["applied", "applied"]
+
+
+def _v2(entity: str, unit: str, **fields: Any) -> dict[str, Any]:
+    return record_fields(entity, unit, **fields) | {"form_version": 2}
+
+
+def test_evidence_of_an_initiative_or_activity_is_checked_as_any_reference(
+    live_server: Any,
+) -> None:
+    """Issue 20: v2 evidence names an initiative or an activity; the same scope and unit rules."""
+    other, odev = client(live_server, "officer2")  # Ea T'Ling
+    their_ini = _create(other, odev, "initiative", EA_TLING)
+    their_act = _create(other, odev, "activity", EA_TLING)
+    mine, dev = client(live_server, "officer")  # Đắk Wil
+    for field, target in (("initiative", their_ini), ("activity", their_act)):
+        fields = _v2("evidence", DAK_WIL, sha256="a" * 64, **{field: target})
+        assert _errors(_one(mine, dev, "evidence", fields)) == {(field, "out_of_scope")}
+    district, ddev = client(live_server, "district")  # both communes in scope: another unit
+    fields = _v2("evidence", DAK_WIL, sha256="a" * 64, initiative=their_ini)
+    assert _errors(_one(district, ddev, "evidence", fields)) == {("initiative", "invalid_value")}
+    my_ini = _create(mine, dev, "initiative", DAK_WIL)
+    my_act = _create(mine, dev, "activity", DAK_WIL)
+    fields = _v2("evidence", DAK_WIL, sha256="a" * 64, activity=my_ini)  # not an activity
+    assert _errors(_one(mine, dev, "evidence", fields)) == {("activity", "invalid_value")}
+    for field, target in (("initiative", my_ini), ("activity", my_act)):
+        fields = _v2("evidence", DAK_WIL, sha256="a" * 64, **{field: target})
+        assert _one(mine, dev, "evidence", fields)["status"] == "applied"
+    # v1's evidence form has no such field.
+    fields = record_fields("evidence", DAK_WIL, sha256="a" * 64, initiative=my_ini, model=new_id())
+    assert ("initiative", "unknown_field") in _errors(_one(mine, dev, "evidence", fields))

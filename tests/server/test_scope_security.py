@@ -331,6 +331,7 @@ def _refusals_of_another_unit(
         ("POST", f"{api}/plans/{{plan_id}}/reports"): not_found,
         ("GET", f"{api}/plans/{{plan_id}}/reports"): not_found,
         ("GET", f"{api}/plans/{{plan_id}}/reports/{{unit}}"): not_found,
+        ("GET", f"{api}/plans/{{plan_id}}/organizations"): not_found,  # issue 20
     }
 
 

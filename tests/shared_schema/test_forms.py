@@ -47,16 +47,23 @@ def _field(data: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- the default set
-def test_default_set_has_one_v1_form_per_entity() -> None:
+def _v1(entity: str) -> FormDefinition:
+    """The v1 form of ``entity`` ("Đoàn kết sáng tạo v1"): what these tests read, unchanged."""
+    form = load_default_forms().get(f"dkst_{entity}", 1)
+    assert form is not None
+    return form
+
+
+def test_default_set_has_v1_and_v2_of_every_entity() -> None:
     forms = load_default_forms()
-    assert len(forms) == len(ENTITIES) == 6
-    assert sorted(f.entity for f in forms.all()) == sorted(ENTITIES)
+    assert len(forms) == 2 * len(ENTITIES) == 12
+    assert sorted({f.entity for f in forms.all()}) == sorted(ENTITIES)
     for entity in ENTITIES:
         form = forms.latest(entity)
         assert form.form_id == f"dkst_{entity}"
-        assert form.version == 1
-        assert forms.get(form.form_id, 1) is form
-        assert forms.for_entity(entity) == [form]
+        assert form.version == 2  # "Đoàn kết sáng tạo v2" is the default for new records
+        assert forms.get(form.form_id, 2) is form
+        assert [f.version for f in forms.for_entity(entity)] == [1, 2]
 
 
 def test_default_forms_are_cached() -> None:
@@ -93,7 +100,7 @@ def test_form_files_are_nfc_utf8(entry: Any) -> None:
 
 
 def test_vietnamese_labels_have_their_diacritics() -> None:
-    model = load_default_forms().latest("model")
+    model = _v1("model")
     status = model.field("status")
     assert status is not None
     assert [(c.value, c.label.vi) for c in status.choices or ()] == [
@@ -104,7 +111,7 @@ def test_vietnamese_labels_have_their_diacritics() -> None:
     ]
     assert status.choice_label("stopped", "en") == "Stopped"
     assert status.choice_label("nope") is None
-    ra = load_default_forms().latest("residential_area").field("kind")
+    ra = _v1("residential_area").field("kind")
     assert ra is not None
     assert [c.label.vi for c in ra.choices or ()] == [
         "Thôn",
@@ -117,7 +124,7 @@ def test_vietnamese_labels_have_their_diacritics() -> None:
 
 
 def test_model_form_content() -> None:
-    model = load_default_forms().latest("model")
+    model = _v1("model")
     expected = {
         "name", "residential_area", "unit", "content_area", "linked_campaigns",
         "lead_organization", "start_date", "status", "participating_households",
@@ -140,15 +147,14 @@ def test_model_form_content() -> None:
 
 
 def test_visit_and_evidence_content() -> None:
-    forms = load_default_forms()
-    visit = forms.latest("visit")
+    visit = _v1("visit")
     for k in ("effectiveness", "creativity", "replicability", "participation", "sustainability"):
         score = visit.field(f"score_{k}")
         assert score is not None and score.type == "integer"
         assert score.constraints == Constraints(min=1, max=5)
     loc = visit.field("location")
     assert loc is not None and loc.type == "geopoint" and loc.required
-    evidence = forms.latest("evidence")
+    evidence = _v1("evidence")
     for name in ("sha256", "media_type", "size", "caption"):
         assert evidence.field(name) is not None
     size = evidence.field("size")
@@ -169,7 +175,7 @@ def test_sync_md_shape() -> None:
 
 
 def test_sha256_is_of_canonical_json() -> None:
-    form = load_default_forms().latest("visit")
+    form = _v1("visit")
     expected = hashlib.sha256(canonical(form.model_dump(mode="json")).encode()).hexdigest()
     assert form.sha256 == expected
     assert len(form.sha256) == 64 and form.sha256 == form.sha256.lower()
@@ -179,11 +185,11 @@ def test_sha256_is_of_canonical_json() -> None:
     assert parse_form(reordered).sha256 == form.sha256
     raw["title"]["en"] = "Another title"
     assert parse_form(raw).sha256 != form.sha256
-    assert len({f.sha256 for f in load_default_forms()}) == 6
+    assert len({f.sha256 for f in load_default_forms()}) == 12
 
 
 def test_summary() -> None:
-    form = load_default_forms().latest("activity")
+    form = _v1("activity")
     summary = form.summary()
     assert isinstance(summary, FormSummary)
     assert summary.model_dump() == {
@@ -196,7 +202,7 @@ def test_summary() -> None:
 
 
 def test_definitions_are_immutable() -> None:
-    form = load_default_forms().latest("model")
+    form = _v1("model")
     with pytest.raises(ValidationError):
         form.version = 2
     with pytest.raises(ValidationError):
@@ -209,7 +215,7 @@ def test_definitions_are_immutable() -> None:
 
 
 def test_field_lookup() -> None:
-    form = load_default_forms().latest("model")
+    form = _v1("model")
     status = form.field("status")
     assert status is not None and status.name == "status"
     assert form.field("nope") is None
@@ -290,11 +296,11 @@ def test_load_forms_dir(tmp_path: Path) -> None:
     (tmp_path / "README.txt").write_text("not a form")
     (tmp_path / "sub.json").mkdir()
     raw = _raw("dkst_model")
-    raw["version"] = 2
-    (tmp_path / "dkst_model.v2.json").write_text(json.dumps(raw, ensure_ascii=False), "utf-8")
+    raw["version"] = 3
+    (tmp_path / "dkst_model.v3.json").write_text(json.dumps(raw, ensure_ascii=False), "utf-8")
     fs = load_forms_dir(tmp_path)
-    assert len(fs) == 7
-    assert fs.latest("model").version == 2
+    assert len(fs) == 13
+    assert fs.latest("model").version == 3
     assert load_forms_dir(str(tmp_path)).all() == fs.all()
 
 

@@ -24,12 +24,21 @@ from shared_schema.validation import (
 )
 
 FORMS = load_default_forms()
-MODEL = FORMS.latest("model")
-VISIT = FORMS.latest("visit")
-EVIDENCE = FORMS.latest("evidence")
-INITIATIVE = FORMS.latest("initiative")
-ACTIVITY = FORMS.latest("activity")
-RA = FORMS.latest("residential_area")
+
+
+def _v1(entity: str) -> FormDefinition:
+    """These tests read "Đoàn kết sáng tạo v1" (v2's own rules: tests/shared_schema/test_forms_v2.py)."""
+    form = FORMS.get(f"dkst_{entity}", 1)
+    assert form is not None
+    return form
+
+
+MODEL = _v1("model")
+VISIT = _v1("visit")
+EVIDENCE = _v1("evidence")
+INITIATIVE = _v1("initiative")
+ACTIVITY = _v1("activity")
+RA = _v1("residential_area")
 
 UUID = "3f2c1a4e-8b7d-4c2a-9e1f-0a1b2c3d4e5f"
 UUID2 = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"

@@ -84,3 +84,46 @@ def figures_of(summary: Mapping[str, Any]) -> dict[str, Any]:
         if figures != empty:
             children[child["unit"]["code"]] = figures
     return {"totals": summary["totals"], "own": summary["own"], "children": children}
+
+
+def assert_kept_sums_agree(
+    live_server: Any, codes: tuple[str, ...], plan: Mapping[str, Any] | None = None
+) -> None:
+    """``reports.summary`` of each unit of ``codes`` (district or province) equals the recount of
+    every live record the server holds; with ``plan``, for that plan's period."""
+    import orjson
+    from sqlalchemy import select
+
+    from server.db.engine import make_engine, read_tx
+    from server.db.schema import attachments, records
+    from server.services import reports
+    from server.services.auth import Principal
+    from server.store import units
+
+    admin = Principal(user_id=0, username="t", role="admin", units=("67",), device_id="t")
+    engine = make_engine(live_server.settings().db_url)
+    period = (plan["period"]["from"], plan["period"]["to"]) if plan else None
+    try:
+        with read_tx(engine) as conn:
+            q = select(records.c.record_id, records.c.entity, records.c.unit, records.c.fields)
+            live = {
+                r.record_id: (r.entity, r.unit, orjson.loads(r.fields))
+                for r in conn.execute(q.where(records.c.deleted.is_(False)))
+                if r.unit is not None
+            }
+            files = set(conn.execute(select(attachments.c.sha256)).scalars())
+            for code in codes:
+                child_of = units.child_of_each(conn, code)
+                want = recount(
+                    live,
+                    files,
+                    code,
+                    subtree=set(child_of) | {code},
+                    child_of=child_of,
+                    by_area=False,
+                    period=period,
+                )
+                got = reports.summary(conn, admin, code, plan["plan_id"] if plan else None)
+                assert figures_of(got) == want
+    finally:
+        engine.dispose()

@@ -78,7 +78,7 @@ def test_district_sees_on_time_late_missing_and_prints_a_report(page: Any, site:
     log_in(page, "district")
     page.goto(f"/web/plans/{PLANS['open']}")
     assert page.locator("tr[data-unit='24643'] .badge.on_time").count() == 1
-    assert page.locator(".badge.missing").count() == 7
+    assert page.locator("table.report-statuses .badge.missing").count() == 7
     shot(page, "plan-district")
     page.goto(f"/web/plans/{PLANS['past']}")
     assert page.locator("tr[data-unit='24643'] .badge.late").count() == 1

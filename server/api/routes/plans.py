@@ -74,7 +74,7 @@ async def get_plan(plan_id: str, who: CurrentPrincipal, engine: EngineDep) -> di
     response_model=Report,
     responses=_WRITE,
     openapi_extra=body_schema(REPORT_BODY),
-    summary="Submit a commune's report (a new version each time)",
+    summary="Submit a commune's or a member organization's report (a new version each time)",
 )
 async def submit_report(
     plan_id: str,
@@ -89,9 +89,7 @@ async def submit_report(
     if not isinstance(data, dict):
         raise ServerError(ErrorCode.INVALID_REQUEST, {"reason": "the body must be a JSON object"})
 
-    return await in_write_tx(
-        engine, submissions.submit_report, who, plan_id, data.get("unit"), data.get("comment")
-    )
+    return await in_write_tx(engine, submissions.submit_report, who, plan_id, data)
 
 
 @router.get(
@@ -107,12 +105,28 @@ async def report_statuses(
 
 
 @router.get(
+    "/plans/{plan_id}/organizations",
+    response_model=list[ReportEntry],
+    responses=_READ,
+    summary="Each member organization's report status for a plan (at the plan's own unit)",
+)
+async def organization_statuses(
+    plan_id: str, who: CurrentPrincipal, engine: EngineDep
+) -> list[dict[str, Any]]:
+    return await in_read_tx(engine, plans_service.organization_statuses, who, plan_id)
+
+
+@router.get(
     "/plans/{plan_id}/reports/{unit}",
     response_model=list[Report],
     responses=_READ,
-    summary="Every version of a commune's report, newest first",
+    summary="Every version of a commune's (or a member organization's) report, newest first",
 )
 async def report_versions(
-    plan_id: str, unit: str, who: CurrentPrincipal, engine: EngineDep
+    plan_id: str,
+    unit: str,
+    who: CurrentPrincipal,
+    engine: EngineDep,
+    organization: str | None = None,
 ) -> list[dict[str, Any]]:
-    return await in_read_tx(engine, plans_service.report_versions, who, plan_id, unit)
+    return await in_read_tx(engine, plans_service.report_versions, who, plan_id, unit, organization)

@@ -13,6 +13,7 @@ from server.services import browse, queues, reports_before
 from server.services import reports as reports_service
 from server.services.units import unit_in_scope
 from server.web.pages.common import choices, download_query, pickable_units, query
+from server.web.pages.figures import figure_sections
 from server.web.pages.plan_links import visible_plans
 from server.web.routing import WebRoute
 from server.web.session import Web, staff
@@ -119,6 +120,8 @@ def dashboard(web: Annotated[Web, Depends(staff)]) -> Response:
         plans=plans,
         content_areas=choices("model", "content_area", web.lang),
         charts=charts,
+        # Every figure of the totals, the breakdowns of form set v2 included (issue 20).
+        sections=figure_sections(totals, web.lang),
         download_query=download_query({**params, "unit": unit}),
         queue_unit=unit,
         queue_counts=queue_counts,

@@ -4,18 +4,20 @@ each report, whose page prints well."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 from fastapi import APIRouter, Depends
+from starlette.datastructures import UploadFile as StarletteUpload
 from starlette.responses import RedirectResponse, Response
 
-from server.db.engine import read_tx, write_tx
-from server.db.tx import in_write_tx
+from server.db.engine import read_tx
+from server.db.tx import in_thread, in_write_tx
 from server.errors import ServerError
+from server.services import attachments, submissions
 from server.services import plans as plans_service
 from server.services import reports as reports_service
-from server.services import submissions
-from server.web.pages.common import pickable_units
+from server.storage import store_for
+from server.web.pages.common import choices, pickable_units
 from server.web.pages.figures import figure_sections
 from server.web.routing import WebRoute
 from server.web.session import Web, staff
@@ -23,6 +25,7 @@ from shared_schema.errors import ErrorCode
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 # The field a plan error names (services.plans) → the form input and the message shown beside it.
+_PDF = ("application/pdf",)
 _FIELD_ERRORS = {
     "number": ("number", "err_number"),
     "title": ("title_vi", "err_title"),
@@ -32,6 +35,8 @@ _FIELD_ERRORS = {
     "period.from": ("period_from", "err_period"),
     "period.to": ("period_to", "err_date"),
     "deadline": ("deadline", "err_deadline"),
+    "parent_plan_id": ("parent_plan_id", "err_parent_plan"),
+    "document_sha256": ("document", "err_document"),
 }
 
 
@@ -39,12 +44,18 @@ def _issuers(conn: Any, web: Web) -> list[dict[str, Any]]:
     return [u for u in pickable_units(conn, web.principal) if u["level"] != "commune"]
 
 
-def _list_page(web: Web, status: int = 200, **extra: Any) -> Response:
+def _list_page(web: Web, status: int = 200, errors: Any = None, plan_form: Any = None) -> Response:
     with read_tx(web.engine) as conn:
         plans = plans_service.list_plans(conn, web.principal)
         issuers = _issuers(conn, web) if web.principal.role in plans_service.PLAN_ROLES else []
     return web.render(
-        "plans.html", status=status, active="plans", plans=plans, issuers=issuers, **extra
+        "plans.html",
+        status=status,
+        active="plans",
+        plans=plans,
+        issuers=issuers,
+        errors=errors,
+        plan_form=plan_form,
     )
 
 
@@ -53,8 +64,29 @@ def plans_page(web: Annotated[Web, Depends(staff)]) -> Response:
     return _list_page(web)
 
 
+def _create(
+    conn: Any, web: Web, data: dict[str, Any], document: IO[bytes] | None
+) -> dict[str, Any]:
+    """The plan, and its PDF first (through the attachments channel), in one transaction."""
+    if document is not None:
+        blobs = store_for(web.settings.attachments_dir)
+        limit = web.settings.max_file_bytes
+        sha = attachments.store_whole(conn, blobs, web.principal, document, limit, _PDF)
+        data = {**data, "document_sha256": sha}
+    return plans_service.create_plan(conn, web.principal, data)
+
+
+async def _document(web: Web) -> IO[bytes] | None:
+    """The PDF posted with the plan form, if any (``multipart/form-data``)."""
+    form = await web.request.form()
+    up = form.get("document")
+    if isinstance(up, StarletteUpload) and up.filename:
+        return up.file
+    return None
+
+
 @router.post("/plans")
-def create_plan(web: Annotated[Web, Depends(staff)]) -> Response:
+async def create_plan(web: Annotated[Web, Depends(staff)]) -> Response:
     f = web.form
     data = {
         "number": f.get("number", "").strip(),
@@ -63,20 +95,22 @@ def create_plan(web: Annotated[Web, Depends(staff)]) -> Response:
         "issued_on": f.get("issued_on", ""),
         "period": {"from": f.get("period_from", ""), "to": f.get("period_to", "")},
         "deadline": f.get("deadline", ""),
+        "parent_plan_id": f.get("parent_plan_id") or None,
     }
     try:
-        with write_tx(web.engine) as conn:
-            plan = plans_service.create_plan(conn, web.principal, data)
+        plan = await in_write_tx(web.engine, _create, web, data, await _document(web))
     except ServerError as exc:
         if exc.code is ErrorCode.ALREADY_EXISTS:
             errors = {"number": "err_exists"}
+        elif exc.code in (ErrorCode.UNSUPPORTED_MEDIA_TYPE, ErrorCode.FILE_TOO_LARGE):
+            errors = {"document": "err_document"}
         elif exc.code is ErrorCode.INVALID_REQUEST:
             field = (exc.details or {}).get("field", "")
             name, key = _FIELD_ERRORS.get(str(field), ("number", "err_field"))
             errors = {name: key}
         else:
             raise
-        return _list_page(web, status=400, errors=errors, plan_form=f)
+        return await in_thread(_list_page, web, 400, errors, f)
     return RedirectResponse(f"/web/plans/{plan['plan_id']}", status_code=303)
 
 
@@ -86,6 +120,8 @@ def plan_page(plan_id: str, web: Annotated[Web, Depends(staff)]) -> Response:
     with read_tx(web.engine) as conn:
         plan = plans_service.get_plan(conn, who, plan_id)
         statuses = plans_service.report_statuses(conn, who, plan_id)
+        parent = _parent_of(conn, web, plan)
+        organizations = plans_service.organization_statuses(conn, who, plan_id)
         own = [
             s
             for s in statuses
@@ -105,7 +141,11 @@ def plan_page(plan_id: str, web: Annotated[Web, Depends(staff)]) -> Response:
         "plan.html",
         active="plans",
         plan=plan,
+        parent=parent,
         statuses=statuses,
+        organizations=organizations,
+        org_labels=dict(choices("model", "lead_organization", web.lang)),
+        kinds=plans_service.REPORT_KINDS,
         mine=mine,
         notice="report_submitted" if web.request.query_params.get("done") else None,
     )
@@ -113,8 +153,9 @@ def plan_page(plan_id: str, web: Annotated[Web, Depends(staff)]) -> Response:
 
 @router.post("/plans/{plan_id}/reports")
 async def submit_report(plan_id: str, web: Annotated[Web, Depends(staff)]) -> Response:
-    unit, comment = web.form.get("unit", ""), web.form.get("comment", "")
-    await in_write_tx(web.engine, submissions.submit_report, web.principal, plan_id, unit, comment)
+    keys = ("unit", "comment", "kind", "organization")
+    data = {k: web.form.get(k, "") for k in keys}
+    await in_write_tx(web.engine, submissions.submit_report, web.principal, plan_id, data)
     return RedirectResponse(f"/web/plans/{plan_id}?done=1", status_code=303)
 
 
@@ -122,12 +163,14 @@ async def submit_report(plan_id: str, web: Annotated[Web, Depends(staff)]) -> Re
 def report_page(plan_id: str, unit: str, web: Annotated[Web, Depends(staff)]) -> Response:
     with read_tx(web.engine) as conn:
         plan = plans_service.get_plan(conn, web.principal, plan_id)
-        versions = plans_service.report_versions(conn, web.principal, plan_id, unit)
+        org = web.request.query_params.get("organization") or None
+        versions = plans_service.report_versions(conn, web.principal, plan_id, unit, org)
+        read = plans_service.organization_statuses if org else plans_service.report_statuses
         entry = next(
             (
                 s
-                for s in plans_service.report_statuses(conn, web.principal, plan_id)
-                if s["unit"]["code"] == unit
+                for s in read(conn, web.principal, plan_id)
+                if s["unit"]["code"] == unit and s["organization"] == org
             ),
             None,
         )
@@ -137,6 +180,22 @@ def report_page(plan_id: str, unit: str, web: Annotated[Web, Depends(staff)]) ->
         {**v, "sections": figure_sections(v["figures"].get("totals", {}), web.lang)}
         for v in versions
     ]
+    org_name = dict(choices("model", "lead_organization", web.lang)).get(org or "")
     return web.render(
-        "report.html", active="plans", plan=plan, commune=entry["unit"], versions=shown
+        "report.html",
+        active="plans",
+        plan=plan,
+        commune=entry["unit"],
+        organization=org_name,
+        versions=shown,
     )
+
+
+def _parent_of(conn: Any, web: Web, plan: dict[str, Any]) -> dict[str, Any] | None:
+    """The higher plan this one carries out, when the caller can see it."""
+    if not plan.get("parent_plan_id"):
+        return None
+    try:
+        return plans_service.get_plan(conn, web.principal, plan["parent_plan_id"])
+    except ServerError:
+        return None
