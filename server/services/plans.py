@@ -13,8 +13,7 @@ The functions the JSON API and the staff pages call (names stable, plain values 
   through the attachments channel (size-limited and type-checked there).
 - ``list_plans(conn, principal)``: issued in the caller's subtree or above it, newest first.
 - ``get_plan(conn, principal, plan_id)``: ``not_found`` when the caller cannot see it.
-- ``check_report`` and ``add_report``: a commune's report, around the figures
-  ``services.submissions.submit_report`` freezes (the module above both joins them).
+- ``check_report``, ``add_report``: around the figures ``submissions.submit_report`` freezes.
 - ``report_statuses(conn, principal, plan_id) -> [{"unit", "organization", "status", "report",
   "versions"}]``: one entry per commune under the plan's unit in the caller's scope
   (``organization`` null).
