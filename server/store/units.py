@@ -139,3 +139,14 @@ def is_under(conn: Connection, code: str, ancestor: str) -> bool:
 def levels(conn: Connection, codes: Iterable[str]) -> dict[str, str]:
     q = select(units.c.code, units.c.level).where(units.c.code.in_(list(codes)))
     return {r.code: r.level for r in conn.execute(q)}
+
+
+def ancestors(conn: Connection, codes: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Code → the codes of its ancestors, itself included."""
+    q = select(unit_closure.c.descendant, unit_closure.c.ancestor).where(
+        unit_closure.c.descendant.in_(list(codes))
+    )
+    out: dict[str, set[str]] = {}
+    for r in conn.execute(q):
+        out.setdefault(r.descendant, set()).add(r.ancestor)
+    return {k: frozenset(v) for k, v in out.items()}

@@ -30,7 +30,7 @@ from shared_schema.expr import compile_expr
 from shared_schema.expr_nodes import FieldRef, Node
 from shared_schema.fields import FieldDef
 
-__all__ = ["MAX_CHOICES", "MAX_FIELDS", "Problem", "Rows", "UNIT_FIELD", "to_definition"]
+__all__ = ["MAX_CHOICES", "MAX_FIELDS", "UNIT_FIELD", "Problem", "Rows", "to_definition"]
 
 MAX_FIELDS = 500
 MAX_CHOICES = 2000

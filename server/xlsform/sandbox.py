@@ -3,9 +3,11 @@
 pyxform and openpyxl have taken 1.5 GB for a 200 KB form (pyxform #595), 27 s for a sheet
 dimensioned A1:AMJ1048576 (#604), and XML bombs reach any parser that expands entities (#501).
 So :func:`read_xlsform` first runs the cheap checks of :mod:`server.xlsform.guard` in this
-process, then hands the bytes to ``python -m server.xlsform.worker`` with ``resource.setrlimit``:
-:data:`CPU_SECONDS` of CPU, :data:`MEMORY_BYTES` of address space, no core file, and a wall clock
-of :data:`WALL_SECONDS` after which the child is killed. Whatever the child does, the answer is a
+process, then hands the bytes to ``python -m server.xlsform.worker``, which sets its own
+``resource.setrlimit`` before it reads a byte: :data:`CPU_SECONDS` of CPU, :data:`MEMORY_BYTES` of
+address space, no core file; a wall clock of :data:`WALL_SECONDS` kills it from here. (Limits set
+by the child itself, not in a ``preexec_fn``: the server has threads, and forking a threaded
+process to run Python before ``exec`` can deadlock.) Whatever the child does, the answer is a
 :class:`Converted` or a :class:`~server.xlsform.guard.Refusal`.
 """
 
@@ -13,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -37,13 +38,6 @@ class Converted:
     warnings: list[str] = field(default_factory=list)
 
 
-def _limits() -> None:  # pragma: no cover - runs in the child, between fork and exec
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS + 1))
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    os.setsid()
-
-
 def read_xlsform(data: bytes, *, max_bytes: int = MAX_BYTES) -> Converted:
     """Check, then read ``data`` in the sandbox; raise :class:`Refusal` for what it refuses."""
     check_workbook(data, max_bytes=max_bytes)
@@ -56,11 +50,11 @@ def read_xlsform(data: bytes, *, max_bytes: int = MAX_BYTES) -> Converted:
     }
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "server.xlsform.worker"],
+            [sys.executable, "-m", "server.xlsform.worker", str(CPU_SECONDS), str(MEMORY_BYTES)],
             input=data,
             capture_output=True,
             timeout=WALL_SECONDS,
-            preexec_fn=_limits,  # noqa: PLW1509 - no threads are started between fork and exec
+            start_new_session=True,
             env=env,
             cwd="/",
             check=False,
@@ -76,7 +70,9 @@ def read_xlsform(data: bytes, *, max_bytes: int = MAX_BYTES) -> Converted:
         raise Refusal("too_complex", 422, "the reader gave no answer") from None
     if "refused" in answer:
         reason = str(answer["refused"])
-        status = {"not_xlsx": 415, "macro": 415, "unsafe_xml": 415}.get(reason, 422)
+        status = {"not_xlsx": 415, "macro": 415, "unsafe_xml": 415, "sheet_too_large": 413}.get(
+            reason, 422
+        )
         raise Refusal(reason, status, str(answer.get("detail") or ""))
     return Converted(
         definition=answer.get("definition"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import resource
 import sys
 import zipfile
 from typing import Any
@@ -24,6 +25,8 @@ __all__ = ["main", "read_workbook"]
 
 _ROW = re.compile(r"\[row\s*:\s*(\d+)\]")
 _MAX_ROWS = 5000
+_MAX_COLUMNS = 200
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*[0-9]*:?([A-Z]+)([0-9]+)"')
 
 
 def _check_xml(data: bytes) -> None:
@@ -36,11 +39,15 @@ def _check_xml(data: bytes) -> None:
             if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
                 continue
             with zf.open(info) as part:
+                if info.filename.startswith("xl/worksheets/"):
+                    head = part.read(1 << 16)
+                    _check_dimension(info.filename, head)
+                    part = io.BytesIO(head)  # type: ignore[assignment]
                 if info.filename == "[Content_Types].xml":
                     head = part.read(1 << 20)
                     if b"macroEnabled" in head:
                         raise _Refused("macro", "a macro-enabled content type")
-                    part = io.BytesIO(head)  # type: ignore[assignment]
+                    part = io.BytesIO(head)
                 try:
                     for _event, _elem in iterparse(part, events=("start",), forbid_dtd=True):
                         break  # the prolog (where a DTD would be) is behind us: enough
@@ -49,6 +56,21 @@ def _check_xml(data: bytes) -> None:
                 except Exception as exc:  # a broken part: pyxform says it better below
                     if "DTD" in str(exc) or "ENTITY" in str(exc).upper():
                         raise _Refused("unsafe_xml", info.filename) from None
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def _check_dimension(name: str, head: bytes) -> None:
+    """A sheet that says it spans more than a form could (pyxform #604: A1:AMJ1048576) is
+    refused before openpyxl walks it. (A sheet that does not say is bounded by the CPU limit.)"""
+    m = _DIMENSION.search(head)
+    if m and (int(m.group(2)) > _MAX_ROWS + 1 or _column_number(m.group(1)) > _MAX_COLUMNS):
+        raise _Refused("sheet_too_large", f"{name}: {m.group(0).decode()}")
 
 
 class _Refused(Exception):
@@ -130,7 +152,14 @@ def read_workbook(data: bytes) -> dict[str, Any]:
     return {"definition": definition, "warnings": warnings[:50]}
 
 
+def _limit(cpu_seconds: int, memory_bytes: int) -> None:
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
 def main() -> None:
+    _limit(int(sys.argv[1]), int(sys.argv[2]))  # before the workbook's first byte is read
     data = sys.stdin.buffer.read()
     try:
         answer = read_workbook(data)

@@ -142,7 +142,7 @@ class _Parser:
         kind, text = self.peek()
         if kind == "op" and text in _OPS:
             self.take()
-            op: CompareOp = _OPS[_OPS.index(text)]  # type: ignore[assignment]
+            op: CompareOp = _OPS[_OPS.index(text)]
             return Compare(op, left, self.operand())
         return left
 
