@@ -88,7 +88,10 @@ async def get_form_xlsx(
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+            # The .xlsx bytes; any Content-Type is taken (the bytes are checked, not the header).
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
         }
     },
     summary="Publish an XLSForm for a province or district (administrators)",
