@@ -27,7 +27,7 @@ from sqlalchemy import Connection
 from server import store
 from server.clock import iso
 from server.errors import ServerError
-from server.services.auth import Principal
+from server.services.auth import Principal, scope_of, units_of
 from server.xlsform.guard import Refusal
 from server.xlsform.sandbox import read_xlsform
 from shared_schema.errors import ErrorCode
@@ -52,6 +52,7 @@ __all__ = [
     "list_visible",
     "preview",
     "publish",
+    "shell_principal",
 ]
 
 PUBLISH_ROLES = frozenset({"admin"})
@@ -280,3 +281,13 @@ def publish(
     return Published(
         "published", result.form, result.unit, result.previous, result.diff, result.warnings
     )
+
+
+def shell_principal(conn: Connection, username: str) -> Principal:
+    """The administrator ``dkst forms publish --as USERNAME`` acts for (the shell is trusted to
+    name them; their role and units still decide, as over HTTP)."""
+    row = store.users.by_name(conn, username)
+    if row is None or row["disabled"]:
+        raise ServerError(ErrorCode.NOT_FOUND, {"username": username})
+    codes = units_of(conn, row["id"])
+    return Principal(row["id"], username, row["role"], codes, "shell", scope_of(conn, codes))

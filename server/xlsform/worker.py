@@ -42,7 +42,7 @@ def _check_xml(data: bytes) -> None:
                 if info.filename.startswith("xl/worksheets/"):
                     head = part.read(1 << 16)
                     _check_dimension(info.filename, head)
-                    part = io.BytesIO(head)  # type: ignore[assignment]
+                    part = io.BytesIO(head)
                 if info.filename == "[Content_Types].xml":
                     head = part.read(1 << 20)
                     if b"macroEnabled" in head:
