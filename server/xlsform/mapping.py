@@ -29,6 +29,7 @@ from shared_schema.entities import ENTITIES
 from shared_schema.expr import compile_expr
 from shared_schema.expr_nodes import FieldRef, Node
 from shared_schema.fields import FieldDef
+from shared_schema.form_files import load_default_forms
 
 __all__ = ["MAX_CHOICES", "MAX_FIELDS", "UNIT_FIELD", "Problem", "Rows", "to_definition"]
 
@@ -305,6 +306,17 @@ def _uses_self(node: Node) -> bool:
     )
 
 
+def _unit_field(entity: str) -> dict[str, Any]:
+    """The unit field a form without one gets: the shipped form's of its entity (same words)."""
+    try:
+        shipped = load_default_forms().latest(entity).field("unit")
+    except KeyError:
+        shipped = None
+    if shipped is None:
+        return dict(UNIT_FIELD)
+    return shipped.model_dump(mode="json", exclude_none=True)
+
+
 def _typed(ftype: str, text: str) -> Any:
     if ftype == "integer" and text.lstrip("-").isdigit():
         return int(text)
@@ -359,7 +371,7 @@ def to_definition(
             continue
         fields.append(f)
     if not any(f["name"] == "unit" for f in fields):
-        fields.insert(0, dict(UNIT_FIELD))
+        fields.insert(0, _unit_field(out["entity"]))
     names = {f["name"] for f in fields}
     for f in fields:
         refs = compile_expr(f["relevant"]).fields if f.get("relevant") else frozenset()
