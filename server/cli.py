@@ -306,6 +306,3 @@ def register(app: typer.Typer) -> None:
     units_app.command("import")(units_import)
     app.add_typer(users_app, name="users")
     app.add_typer(devices_app, name="devices")
-    from server import cli_forms
-
-    cli_forms.register()

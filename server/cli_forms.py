@@ -79,7 +79,9 @@ def forms_publish(
         typer.echo(f"  pyxform: {w}")
 
 
-def register() -> None:
+def register(app: typer.Typer) -> None:
     from dkst.reference import forms_app
+
+    del app  # the command joins `dkst forms`, not the top level
 
     forms_app.command("publish")(forms_publish)

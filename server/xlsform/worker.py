@@ -24,7 +24,8 @@ from typing import Any
 __all__ = ["main", "read_workbook"]
 
 _ROW = re.compile(r"\[row\s*:\s*(\d+)\]")
-_MAX_ROWS = 5000
+_MAX_ROWS = 5000  # a choices sheet's rows; a survey's: _MAX_SURVEY_ROWS
+_MAX_SURVEY_ROWS = 1000  # refused before pyxform builds anything (pyxform #595's cost is there)
 _MAX_COLUMNS = 200
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*[0-9]*:?([A-Z]+)([0-9]+)"')
 
@@ -112,18 +113,22 @@ def read_workbook(data: bytes) -> dict[str, Any]:
         return {"refused": "not_xlsx", "detail": str(exc)[:300]}
     survey = book.survey or []
     choices = book.choices or []
-    if len(survey) > _MAX_ROWS or len(choices) > _MAX_ROWS:
-        return {
-            "problems": [
-                {
-                    "sheet": "survey" if len(survey) > _MAX_ROWS else "choices",
-                    "row": _MAX_ROWS + 2,
-                    "column": None,
-                    "vi": f"quá {_MAX_ROWS} dòng",
-                    "en": f"more than {_MAX_ROWS} rows",
-                }
-            ]
-        }
+    for sheet, rows_of, most in (
+        ("survey", survey, _MAX_SURVEY_ROWS),
+        ("choices", choices, _MAX_ROWS),
+    ):
+        if len(rows_of) > most:
+            return {
+                "problems": [
+                    {
+                        "sheet": sheet,
+                        "row": most + 2,
+                        "column": None,
+                        "vi": f"quá {most} dòng: một biểu mẫu không dài đến thế",
+                        "en": f"more than {most} rows: no form is that long",
+                    }
+                ]
+            }
     rows = Rows(
         survey=_rows(survey, "name"),
         choices=_rows(choices, ("list_name", "name")),

@@ -129,11 +129,11 @@ def contest_form(version: int = 10, *, extra_rows: list[list[Any]] | None = None
 
 def memory_bomb() -> bytes:
     """pyxform #595's shape: a small file whose choices pyxform copies into every question that
-    uses them (here 2,000 choices × 1,000 questions); 200 KB or so on disk."""
+    uses them (here 3,000 choices × 1,500 questions); about 200 KB on disk."""
     survey: list[list[Any]] = [["type", "name", VI]]
-    survey += [["select_one big", f"q{i}", f"Câu {i}"] for i in range(1000)]
+    survey += [["select_one big", f"q{i}", f"Câu {i}"] for i in range(1500)]
     choices: list[list[Any]] = [["list_name", "name", VI]]
-    choices += [["big", f"c{i}", f"Lựa chọn số {i} của một danh sách rất dài"] for i in range(2000)]
+    choices += [["big", f"c{i}", f"Lựa chọn số {i} của một danh sách rất dài"] for i in range(3000)]
     return workbook(survey, choices, {"form_id": "bomb", "version": "1", "entity": "activity"})
 
 
