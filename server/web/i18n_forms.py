@@ -40,6 +40,7 @@ FORMS_TEXT: dict[str, tuple[str, str]] = {
     "no_difference": ("Không có khác biệt.", "No difference."),
     "fields_as_asked": ("Các câu hỏi, như trên ứng dụng", "The questions, as the app asks them"),
     "shown_when": ("Chỉ hiện khi", "Shown only when"),
+    "required": ("bắt buộc", "required"),
     "constraints": ("Ràng buộc", "Limits"),
     "c_min": ("từ", "at least"),
     "c_max": ("đến", "at most"),
