@@ -11,7 +11,9 @@ The workbook's conventions (the README's "Forms as XLSForms"):
 - ``survey``: ``type``, ``name``, ``label::Vietnamese (vi)``, ``label::English (en)``, the same two
   for ``hint``, ``required``, ``relevant``, ``constraint``, ``default``, and ``dkst_type`` for the
   two types XLSForm has not: ``unit`` (the record's unit, on a ``text`` row) and
-  ``reference <entity>`` (another record's id). A form without a ``unit`` row gets one first.
+  ``reference <entity>`` (another record's id), and for a file's limits
+  (``attachment max_size=N media_types=image/jpeg,application/pdf`` on an ``image``, ``audio`` or
+  ``file`` row). A form without a ``unit`` row gets the shipped form's.
 - ``choices``: ``list_name``, ``name``, the two labels.
 """
 
@@ -192,6 +194,9 @@ class _Mapper:
         if name == "unit" and ftype == "text" and not extra:
             extra = ["unit"]  # every form's unit field: XLSForm has no such type
         reference_entity = None
+        file_limits: dict[str, Any] = {}
+        if extra and ftype == "attachment" and extra[0] == "attachment":
+            file_limits, extra = _file_limits(extra[1:]), []
         if extra:
             if ftype != "text" or extra[0] not in ("unit", "reference"):
                 self.refuse(
@@ -241,6 +246,8 @@ class _Mapper:
         relevant = bind.get("relevant")
         if relevant:
             out["relevant"] = self.expression(name, "relevant", str(relevant))
+        if file_limits:
+            out["constraints"] = file_limits
         constraint = bind.get("constraint")
         if constraint:
             try:
@@ -304,6 +311,18 @@ def _uses_self(node: Node) -> bool:
     return any(
         _uses_self(c) for c in flat if not isinstance(c, str | int | float | bool | type(None))
     )
+
+
+def _file_limits(tokens: list[str]) -> dict[str, Any]:
+    """``max_size=N media_types=a/b,c/d`` of an attachment row's ``dkst_type`` (the writer's)."""
+    out: dict[str, Any] = {}
+    for token in tokens:
+        key, _, value = token.partition("=")
+        if key == "max_size" and value.isdigit():
+            out["max_size"] = int(value)
+        elif key == "media_types" and value:
+            out["media_types"] = value.split(",")
+    return out
 
 
 def _unit_field(entity: str) -> dict[str, Any]:

@@ -50,7 +50,13 @@ def _type(f: FieldDef) -> tuple[str, str]:
     if f.type in ("select_one", "select_multiple"):
         return f"{f.type} {f.name}", ""
     if f.type == "attachment":
-        return _attachment_type(f), ""
+        c = f.constraints
+        limits = []  # what XLSForm cannot say of a file, kept for the way back
+        if c is not None and c.max_size is not None:
+            limits.append(f"max_size={c.max_size}")
+        if c is not None and c.media_types:
+            limits.append("media_types=" + ",".join(c.media_types))
+        return _attachment_type(f), " ".join(["attachment", *limits]) if limits else ""
     if f.type == "unit":
         return "text", "unit"
     return "text", f"reference {f.reference_entity}"

@@ -345,6 +345,17 @@ CONTENT_CHECKED: dict[str, Any] = {
     "POST /api/v1/plans": lambda e: (
         (e["details"] or {}).get("field") in {"period.from", "deadline", "unit"}
     ),
+    # An XLSForm's bytes (a schema says "binary"), and the unit to publish for (issue 20).
+    "POST /api/v1/forms": lambda e: (
+        e["code"]
+        in {
+            "invalid_request",
+            "body_too_large",
+            "file_too_large",
+            "unsupported_media_type",
+            "invalid_form",
+        }
+    ),
     "PUT /api/v1/attachments/{sha256}": lambda e: (
         e["code"]
         in {

@@ -113,3 +113,26 @@ def test_constraints_become_limits_and_back(
 def test_constraints_that_are_no_limit_are_refused(ftype: str, xpath: str) -> None:
     with pytest.raises(XPathError):
         constraints_of("n", ftype, xpath)
+
+
+def test_a_file_field_keeps_its_limits_through_the_workbook() -> None:
+    """XLSForm cannot say a file's size or types; the writer's dkst_type carries them back
+    (through the real sandboxed reader)."""
+    from server.xlsform.sandbox import read_xlsform
+    from server.xlsform.writer import xlsform_bytes
+    from shared_schema.forms import parse_form
+
+    shipped = load_default_forms().latest("evidence").model_dump(mode="json")
+    shipped.update(form_id="with_file", version=7)
+    shipped["fields"].append(
+        {
+            "name": "scan",
+            "type": "attachment",
+            "label": {"vi": "Bản chụp", "en": "Scan"},
+            "constraints": {"max_size": 1000000, "media_types": ["application/pdf", "image/jpeg"]},
+        }
+    )
+    form = parse_form(shipped)
+    back = read_xlsform(xlsform_bytes(form))
+    assert back.problems == []
+    assert parse_form(back.definition).sha256 == form.sha256
