@@ -99,7 +99,8 @@ def read_workbook(data: bytes) -> dict[str, Any]:
     from pyxform.xls2json import workbook_to_json
     from pyxform.xls2json_backends import get_xlsform
 
-    from server.xlsform.mapping import Rows, to_definition
+    from server.xlsform.mapping import to_definition
+    from server.xlsform.rows import Rows
 
     try:
         _check_xml(data)
