@@ -322,7 +322,7 @@ period_tallies = Table(
     Column("n", BigInteger, nullable=False),
 )
 
-# Form versions a province or district published as XLSForms (issue 20; migration 0005),
+# Form versions a province or district published as XLSForms (issue 20; migration 0006),
 # beside the definitions shipped in shared_schema. Immutable: a row is inserted, never updated.
 # ``definition`` is the canonical JSON whose SHA-256 is ``sha256``; ``unit`` is the publishing
 # unit, whose subtree's devices receive the form (server/store/forms.py).

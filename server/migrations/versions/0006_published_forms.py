@@ -1,16 +1,20 @@
 """form versions published as XLSForms
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0004 (0005 on main: see below)
 Create Date: 2026-12-07 16:45:00
 
 Issue 20 (part B): a province's or district's own form versions, beside the shipped ones.
+
+Written on a branch whose last revision was 0004, while issue 19's 0005 (the 2025 reform) was
+written on another: once both are merged, ``down_revision`` is '0005' (one line), so the chain
+stays one line of revisions.
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005'
+revision = '0006'
 down_revision = '0004'
 branch_labels = None
 depends_on = None
