@@ -78,6 +78,17 @@ def test_a_forged_definition_is_refused(page: Any, site: Site) -> None:
         form={"csrf": csrf, "unit": "662", "definition": '{"form_id": "x"}', "seal": "0" * 64},
     )
     assert r.status == 403
+    upload = {
+        "name": "f.xlsx",
+        "mimeType": "application/octet-stream",
+        "buffer": contest_form(version=70),
+    }
+    r = page.request.post("/web/forms/preview", multipart={"unit": "662", "file": upload})
+    assert r.status == 403  # no CSRF token: nothing is converted
+    r = page.request.post(
+        "/web/forms/preview", multipart={"csrf": "0" * 40, "unit": "662", "file": upload}
+    )
+    assert r.status == 403
 
 
 def test_district_staff_read_and_download_but_do_not_publish(page: Any, site: Site) -> None:
