@@ -57,6 +57,9 @@ __all__ = [
 
 PUBLISH_ROLES = frozenset({"admin"})
 PUBLISH_LEVELS = frozenset({"province", "district"})
+# Form ids of the shipped set ("Đoàn kết sáng tạo"): a release may add versions of them, so a
+# province publishes under ids of its own, and never collides with a later release.
+SHIPPED_PREFIX = "dkst_"
 # At most two workbooks read at once per process: each child may take 512 MB and a core.
 _READERS = threading.BoundedSemaphore(2)
 _REFUSAL_CODES = {
@@ -139,7 +142,14 @@ _cache: dict[str, Any] = {}
 
 
 def _parsed(rows: list[dict[str, Any]]) -> list[tuple[FormDefinition, str]]:
-    return [(parse_form(json.loads(r["definition"]), source="published"), r["unit"]) for r in rows]
+    """The published rows' definitions, less any whose ``form_id`` a later release of the
+    shipped set took (``dkst_`` is refused at publishing; this keeps an older row harmless)."""
+    shipped = {f.form_id for f in load_default_forms()}
+    return [
+        (parse_form(json.loads(r["definition"]), source="published"), r["unit"])
+        for r in rows
+        if r["form_id"] not in shipped
+    ]
 
 
 def all_forms(conn: Connection) -> tuple[FormSet, dict[tuple[str, int], str]]:
@@ -236,6 +246,21 @@ def preview(
             )
         return Published(
             "unchanged", form, unit, previous, diff_forms(previous, form), draft.warnings
+        )
+    if form.form_id.startswith(SHIPPED_PREFIX):
+        raise _invalid(
+            [
+                {
+                    "sheet": "settings",
+                    "row": 2,
+                    "column": "form_id",
+                    "vi": f"mã biểu mẫu bắt đầu bằng “{SHIPPED_PREFIX}” dành cho bộ biểu mẫu của"
+                    " hệ thống; hãy đặt mã riêng của tỉnh, huyện",
+                    "en": f"form ids beginning {SHIPPED_PREFIX!r} are the shipped set's; choose"
+                    " the province's or district's own",
+                }
+            ],
+            lang,
         )
     forms, _ = all_forms(conn)
     other = next((f for f in forms if f.form_id == form.form_id), None)

@@ -130,6 +130,21 @@ def test_versions_are_immutable(
     assert (problem["sheet"], problem["row"], problem["column"]) == ("settings", 2, "version")
 
 
+def test_the_shipped_sets_ids_are_not_for_publishing(clients: dict[str, httpx.Client]) -> None:
+    """A later release may add versions of the shipped forms: a province's own id never meets one."""
+    form = load_default_forms().latest("activity")
+    r = clients["admin"].get(f"/forms/{form.form_id}/{form.version}/xlsx")
+    wb = load_workbook(io.BytesIO(r.content))
+    wb["settings"]["B2"] = "50"  # the shipped form, as a new version of the shipped id
+    out = io.BytesIO()
+    wb.save(out)
+    refused = _post(clients["admin"], out.getvalue())
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()["error"]["details"]["problems"][0]
+    assert (problem["row"], problem["column"]) == (2, "form_id")
+    assert "dkst_" in problem["message"]
+
+
 def test_a_dry_run_previews_without_publishing(clients: dict[str, httpx.Client]) -> None:
     r = _post(clients["admin"], contest_form(version=40), dry_run="true")
     assert r.status_code == 200 and r.json()["status"] == "preview"
