@@ -167,9 +167,15 @@ def all_forms(conn: Connection) -> tuple[FormSet, dict[tuple[str, int], str]]:
     return forms, owners
 
 
+def _published(conn: Connection, keys: list[tuple[str, int]]) -> list[FormDefinition]:
+    """The published versions ``keys`` name, from the parsed set (no JSON read per request)."""
+    forms, owners = all_forms(conn)
+    return [f for k in keys if k in owners and (f := forms.get(*k)) is not None]
+
+
 def list_visible(conn: Connection, who: Principal) -> list[FormDefinition]:
     """The versions a caller's devices receive: shipped, and published around its units."""
-    published = [f for f, _ in _parsed(store.forms.list_visible(conn, who.units))]
+    published = _published(conn, store.forms.visible_keys(conn, who.units))
     return sorted([*load_default_forms().all(), *published], key=lambda f: (f.form_id, f.version))
 
 
@@ -184,7 +190,7 @@ def get_visible(conn: Connection, who: Principal, form_id: str, version: int) ->
 def forms_around(conn: Connection, unit: str) -> FormSet:
     """Shipped versions and those published around ``unit`` (above it or in its subtree): the
     columns of an export of ``unit``."""
-    published = [f for f, _ in _parsed(store.forms.list_visible(conn, [unit]))]
+    published = _published(conn, store.forms.visible_keys(conn, [unit]))
     return FormSet([*load_default_forms().all(), *published])
 
 

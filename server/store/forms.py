@@ -16,7 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from server.db.schema import published_forms, unit_closure
 from server.store.units import in_scope_of
 
-__all__ = ["add", "generation", "get", "list_all", "list_visible", "visible_to_unit"]
+__all__ = [
+    "add",
+    "generation",
+    "get",
+    "list_all",
+    "visible_keys",
+    "visible_to_unit",
+]
 
 
 def _visible(roots: Sequence[str]) -> ColumnElement[bool]:
@@ -44,14 +51,14 @@ def get(conn: Connection, form_id: str, version: int) -> dict[str, Any] | None:
     return None if row is None else dict(row._mapping)
 
 
-def list_visible(conn: Connection, roots: Sequence[str]) -> list[dict[str, Any]]:
-    """The rows a caller whose units are ``roots`` sees, by ``(form_id, version)``."""
+def visible_keys(conn: Connection, roots: Sequence[str]) -> list[tuple[str, int]]:
+    """``(form_id, version)`` of the versions a caller whose units are ``roots`` sees."""
     q = (
-        select(published_forms)
+        select(published_forms.c.form_id, published_forms.c.version)
         .where(_visible(roots))
         .order_by(published_forms.c.form_id, published_forms.c.version)
     )
-    return [dict(r._mapping) for r in conn.execute(q)]
+    return [(r.form_id, r.version) for r in conn.execute(q)]
 
 
 def visible_to_unit(conn: Connection, unit: str) -> list[dict[str, Any]]:
