@@ -19,7 +19,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from server.api.errors import error_response, install_error_handlers
 from server.api.openapi import document_parameters
 from server.api.options import OptionsAllow
-from server.api.routes import admin, attachments, auth, exports, plans, reference, reports, sync
+from server.api.routes import (
+    admin,
+    attachments,
+    auth,
+    exports,
+    forms,
+    plans,
+    reference,
+    reports,
+    sync,
+)
 from server.config import ServerSettings
 from server.db.engine import make_engine, read_tx
 from server.db.migrate import upgrade
@@ -114,7 +124,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.cursor_codec = cursor_codec
     install_error_handlers(app, retry_after=settings.retry_after_seconds, pages=error_page_for)
-    for module in (reference, auth, sync, admin, plans, reports, exports, attachments):
+    for module in (reference, forms, auth, sync, admin, plans, reports, exports, attachments):
         app.include_router(module.router, prefix=API)
 
     _document_hand_parsed_bodies(app)

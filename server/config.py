@@ -23,6 +23,8 @@ class ServerSettings(BaseSettings):
     token_ttl_seconds: int = 14 * 24 * 3600
     max_body_bytes: int = 64 * MiB
     max_file_bytes: int = 25 * MiB
+    # An XLSForm upload (POST /forms, the staff web's publish page): a real form is tens of KB
+    max_form_bytes: int = 2 * MiB
     max_batch: int = 1000
     clock_skew_seconds: int = 24 * 3600
     login_fail_limit_user: int = 10

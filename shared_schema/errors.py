@@ -31,6 +31,8 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     HASH_MISMATCH = "hash_mismatch"
     INVALID_LIMIT = "invalid_limit"
+    # A workbook that is no form this server can hold (POST /forms; docs/SYNC.md, lower part).
+    INVALID_FORM = "invalid_form"
     RATE_LIMITED = "rate_limited"
     UNAVAILABLE = "unavailable"
 
@@ -71,6 +73,7 @@ _HTTP: dict[ErrorCode, int] = {
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.HASH_MISMATCH: 422,
     ErrorCode.INVALID_LIMIT: 422,
+    ErrorCode.INVALID_FORM: 422,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.UNAVAILABLE: 503,
 }
@@ -118,6 +121,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_limit": (
         "Giới hạn phải là số nguyên từ 1 đến 1000",
         "limit must be an integer from 1 to 1000",
+    ),
+    "invalid_form": (
+        "Biểu mẫu XLSForm không dùng được: xem từng dòng trong chi tiết",
+        "The XLSForm cannot be used: see each row in the details",
     ),
     "rate_limited": (
         "Quá nhiều lần thử, vui lòng thử lại sau",

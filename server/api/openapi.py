@@ -45,6 +45,9 @@ PARAMETERS: dict[tuple[str, str, str], tuple[dict[str, Any], bool]] = {
     ),
     ("/api/v1/reports/summary", "get", "unit"): (DIGITS_UNIT, True),
     ("/api/v1/exports/{name}", "get", "unit"): (DIGITS_UNIT, True),
+    # POST /forms (issue 20): the province or district whose devices get the form
+    ("/api/v1/forms", "post", "unit"): (DIGITS_UNIT, True),
+    ("/api/v1/forms", "post", "dry_run"): ({"type": "boolean", "default": False}, False),
     ("/api/v1/exports/{name}", "get", "name"): (
         {
             "type": "string",

@@ -389,3 +389,21 @@ report_units_before_2025 = Table(
     Column("report_id", String(36), primary_key=True),
     Column("unit_before_2025", String(16), nullable=False),
 )
+
+
+# Form versions a province or district published as XLSForms (issue 20; migration 0007),
+# beside the definitions shipped in shared_schema. Immutable: a row is inserted, never updated.
+# ``definition`` is the canonical JSON whose SHA-256 is ``sha256``; ``unit`` is the publishing
+# unit, whose subtree's devices receive the form (server/store/forms.py).
+published_forms = Table(
+    "published_forms",
+    metadata,
+    Column("form_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("entity", String(32), nullable=False),
+    Column("unit", String(16), nullable=False, index=True),
+    Column("sha256", String(64), nullable=False),
+    Column("definition", Text, nullable=False),
+    Column("published_by", String(64), nullable=False),
+    Column("published_at", String(32), nullable=False),
+)

@@ -21,7 +21,6 @@ from server.exports.query import PreparedExport
 from server.exports.rows import records, snapshot
 from server.exports.zips import archive, csv_member
 from shared_schema.entities import ENTITIES
-from shared_schema.forms import load_default_forms
 
 
 def csv_zip(engine: Engine, prepared: PreparedExport) -> Iterator[bytes]:
@@ -31,7 +30,7 @@ def csv_zip(engine: Engine, prepared: PreparedExport) -> Iterator[bytes]:
 
 def _members(conn: Connection, prepared: PreparedExport) -> Iterator[MemberFile]:
     q = prepared.query
-    forms = load_default_forms()
+    forms = prepared.form_set
     names = store.units.names_under(conn, prepared.unit_code)
     found = links(conn, prepared)
     dictionary: list[list[Any]] = []

@@ -88,6 +88,13 @@ class PreparedExport:
     # (from, to) of a plan's period: only the records that count for the plan (SYNC.md's rule)
     period: tuple[str, str] | None = None
     tree: str | None = None  # the server's tree of units: the unit columns' words follow it
+    # The form versions whose fields are columns: shipped, and those published around the unit
+    # as XLSForms (services.forms.forms_around); None: the shipped ones only
+    forms: FormSet | None = None
+
+    @property
+    def form_set(self) -> FormSet:
+        return self.forms if self.forms is not None else load_default_forms()
 
     @property
     def unit_code(self) -> str:

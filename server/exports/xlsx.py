@@ -47,7 +47,7 @@ from server.exports.rows import records, snapshot
 from server.exports.sheets import BOLD, HEAD, Sheet, package_parts, sheet_name
 from server.exports.zips import archive, xlsx_member
 from shared_schema.entities import ENTITIES
-from shared_schema.forms import FormSet, load_default_forms
+from shared_schema.forms import FormSet
 
 __all__ = ["xlsx"]
 
@@ -79,7 +79,7 @@ def _members(conn: Connection, prepared: PreparedExport) -> Iterator[MemberFile]
     """The zip's members; stream-zip writes each one whole before it asks for the next, so when
     a sheet's member has been written, its row count is known."""
     q = prepared.query
-    forms = load_default_forms()
+    forms = prepared.form_set
     names = store.units.names_under(conn, prepared.unit_code)
     found = links(conn, prepared)
     wb = _Workbook()

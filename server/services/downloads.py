@@ -18,6 +18,7 @@ from server.config import ServerSettings
 from server.exports import ExportQuery, PreparedExport
 from server.services import plans as plans_service
 from server.services.auth import Principal
+from server.services.forms import forms_around
 from server.services.units import server_tree, unit_in_scope
 from server.storage import store_for
 
@@ -47,6 +48,7 @@ def prepare(
         media_type=exports.EXPORTS[query.name],
         period=period,
         tree=server_tree(conn),
+        forms=forms_around(conn, str(unit["code"])),
     )
 
 

@@ -18,11 +18,12 @@ from server.clock import iso, now_ms
 from server.config import ServerSettings
 from server.db.engine import lock_change_log
 from server.services.auth import REVIEWER_ROLES, Principal
+from server.services.forms import all_forms
 from server.services.push_checks import REFERENCE_NAMES, Batch, PushRecord, check_change, err
 from server.services.reform_push import note_placed, translate_legacy_units
 from shared_schema.entities import REVIEW_FIELDS, SERVER_FIELDS
 from shared_schema.errors import ChangeErrorCode
-from shared_schema.forms import FormSet, load_default_forms
+from shared_schema.forms import FormSet
 from shared_schema.hlc import parse_hlc
 from shared_schema.merge import Change, FieldMeta, RecordState, canonical, merge, resubmit
 from shared_schema.wire import parse_change
@@ -96,7 +97,9 @@ def push(
     forms: FormSet | None = None,
 ) -> list[dict[str, Any]]:
     """Apply a batch; one result per change, in order. The caller owns the (write) transaction."""
-    forms = forms or load_default_forms()
+    owners: dict[tuple[str, int], str] = {}
+    if forms is None:  # shipped versions and those published as XLSForms (services.forms)
+        forms, owners = all_forms(conn)
     skew_limit = now_ms() + settings.clock_skew_seconds * 1000
     parsed: list[tuple[Change | None, str | None, list[dict[str, Any]]]] = []
     for raw in raw_changes:
@@ -135,7 +138,9 @@ def push(
     named |= {r.unit for r in recs.values() if r.unit is not None}
     levels = store.units.levels(conn, named)
 
-    batch = Batch(principal, forms, lang, levels, recs, targets)
+    # A published version may be named only under its unit: the units' ancestors tell.
+    above = store.units.ancestors(conn, named) if owners else {}
+    batch = Batch(principal, forms, lang, levels, recs, targets, owners, above)
     stamp = iso()
     change_rows: list[dict[str, Any]] = []
     conflict_rows: list[dict[str, Any]] = []

@@ -7,7 +7,7 @@ the push loaded it is a :class:`PushRecord`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from server.services.auth import Principal
@@ -62,6 +62,14 @@ class Batch:
     levels: dict[str, str]  # unit code → level, of the units the batch names
     recs: dict[str, PushRecord]  # the batch's records so far, new ones included
     targets: dict[str, tuple[str, str | None]]  # other referenced ids → (entity, unit)
+    # (form_id, version) of a version published as an XLSForm → the unit that published it
+    owners: dict[tuple[str, int], str] = field(default_factory=dict)
+    ancestors: dict[str, frozenset[str]] = field(default_factory=dict)  # unit → itself and above
+
+    def may_use(self, form: FormDefinition, unit: str) -> bool:
+        """A published version serves only the units under the one that published it."""
+        owner = self.owners.get((form.form_id, form.version))
+        return owner is None or owner in self.ancestors.get(unit, frozenset())
 
 
 def _scope_and_fields(change: Change, rec: PushRecord | None, batch: Batch) -> list[dict[str, Any]]:
@@ -93,7 +101,7 @@ def _scope_and_fields(change: Change, rec: PushRecord | None, batch: Batch) -> l
         if wrong_level:  # e.g. a residential area of a district, a district model in a thôn
             return [err(f, code, batch.lang) for f, code in wrong_level]
         form = form_for(batch.forms, change.fields)
-        if form is None or form.entity != change.entity:
+        if form is None or form.entity != change.entity or not batch.may_use(form, unit):
             return [err("form_id", ChangeErrorCode.UNKNOWN_FORM, batch.lang)]
         waived = waived_required(change.entity, level)
         return [

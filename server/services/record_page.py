@@ -15,11 +15,12 @@ from server.errors import ServerError
 from server.services import attachments as attachments_service
 from server.services.auth import Principal
 from server.services.browse import title_of
+from server.services.forms import all_forms
 from server.services.relocate import REFORM_DEVICE
 from server.services.units import units_in_scope
 from shared_schema.display import choices_text, review_state_label
 from shared_schema.errors import ErrorCode
-from shared_schema.forms import FieldDef, FormDefinition, FormSet, load_default_forms
+from shared_schema.forms import FieldDef, FormDefinition, FormSet
 from shared_schema.periods import EVIDENCE_PARENTS
 from shared_schema.titles import field_label
 
@@ -128,7 +129,7 @@ def record_detail(conn: Connection, who: Principal, record_id: str, lang: str) -
     """Everything the record page shows, with labels and display values in ``lang``."""
     row = visible_record(conn, who, record_id)
     fields = orjson.loads(row.fields)
-    forms = load_default_forms()
+    forms, _ = all_forms(conn)  # a version published as an XLSForm has its labels too
     form = _form_of(forms, fields)
     related = _related(conn, who, row)
     refs = {

@@ -22,6 +22,8 @@ Modules, one per table family:
 - :mod:`~server.store.users`: ``users``, ``user_units``, ``devices``, ``tokens``,
   ``device_users``, ``login_failures``.
 - :mod:`~server.store.plans`: ``plans``, ``plan_reports``.
+- :mod:`~server.store.forms`: ``published_forms`` — versions published as XLSForms, and who sees
+  them.
 - :mod:`~server.store.facts`: ``record_facts``, ``unit_tallies`` — the figures reports aggregate,
   kept in the push transaction (their keys: :mod:`~server.store.fact_keys`; the adding upsert:
   :mod:`~server.store.tally_sql`).
@@ -37,6 +39,7 @@ from server.store import (
     changes,
     conflicts,
     facts,
+    forms,
     meta,
     plans,
     records,
@@ -51,6 +54,7 @@ __all__ = [
     "changes",
     "conflicts",
     "facts",
+    "forms",
     "meta",
     "plans",
     "records",

@@ -165,3 +165,14 @@ def by_codes(conn: Connection, codes: Sequence[str]) -> list[dict[str, Any]]:
             dict(r) for r in conn.execute(select(*cols).where(units.c.code.in_(part))).mappings()
         ]
     return sorted(out, key=lambda u: str(u["code"]))
+
+
+def ancestors(conn: Connection, codes: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Code → the codes of its ancestors, itself included."""
+    q = select(unit_closure.c.descendant, unit_closure.c.ancestor).where(
+        unit_closure.c.descendant.in_(list(codes))
+    )
+    out: dict[str, set[str]] = {}
+    for r in conn.execute(q):
+        out.setdefault(r.descendant, set()).add(r.ancestor)
+    return {k: frozenset(v) for k, v in out.items()}

@@ -66,9 +66,9 @@ class VendorFiles(StaticFiles):
 
 def mount(app: FastAPI, settings: ServerSettings) -> None:
     """Add the pages, their static files and the front-end packages to ``app``."""
-    from server.web.pages import admin, dashboard, downloads, login, plans, records, reform
+    from server.web.pages import admin, dashboard, downloads, forms, login, plans, records, reform
 
-    for module in (login, dashboard, records, downloads, plans, reform, admin):
+    for module in (login, dashboard, records, downloads, plans, forms, reform, admin):
         app.include_router(module.router, prefix="/web")
     vendor = vendor_dir(settings)
     missing = [f for f in VENDOR_FILES if not (vendor / f).is_file()]

@@ -308,3 +308,15 @@ def tr(key: str, lang: str) -> str:
     if pair is None:
         return key
     return pair[1] if lang == "en" else pair[0]
+
+
+def _merge_page_tables() -> None:
+    from server.web.i18n_forms import FORMS_TEXT
+
+    clash = TEXT.keys() & FORMS_TEXT.keys()
+    if clash:
+        raise RuntimeError(f"page texts defined twice: {sorted(clash)}")
+    TEXT.update(FORMS_TEXT)
+
+
+_merge_page_tables()

@@ -271,7 +271,7 @@ def test_unknown_paths_404(c: dict[str, Client], path: str) -> None:
         ("PUT", "/sync/push"),
         ("DELETE", "/sync/push"),
         ("POST", "/sync/pull"),
-        ("POST", "/forms"),
+        ("PUT", "/forms"),  # POST /forms publishes an XLSForm (issue 20)
         ("DELETE", "/forms/dkst_model/1"),
         ("POST", "/units"),
         ("POST", "/attachments/" + SHA0),

@@ -48,7 +48,7 @@ PASSWORD = "mật khẩu đủ dài"
 DEVICE = "fuzz-device"
 OTHER_DEVICE = "fuzz-device-2"
 MAX_EXAMPLES = 100
-OPERATIONS = 18  # of SYNC.md v1 so far; the fuzz must not silently test fewer
+OPERATIONS = 20  # of SYNC.md v1 so far (issue 20: POST /forms, GET /forms/{id}/{v}/xlsx); the fuzz must not silently test fewer
 COMPONENTS = "#/components/schemas/"
 
 
@@ -345,6 +345,17 @@ CONTENT_CHECKED: dict[str, Any] = {
     "POST /api/v1/plans": lambda e: (
         (e["details"] or {}).get("field") in {"period.from", "deadline", "unit"}
     ),
+    # An XLSForm's bytes (a schema says "binary"), and the unit to publish for (issue 20).
+    "POST /api/v1/forms": lambda e: (
+        e["code"]
+        in {
+            "invalid_request",
+            "body_too_large",
+            "file_too_large",
+            "unsupported_media_type",
+            "invalid_form",
+        }
+    ),
     "PUT /api/v1/attachments/{sha256}": lambda e: (
         e["code"]
         in {
@@ -449,3 +460,70 @@ def test_concurrent_fuzz_as_a_manager_leaves_the_server_answering(live: LiveServ
     with login(live, "fuzz_manager", PASSWORD, "fuzz-manager-2") as after:
         r = after.post("/sync/push", json={"device_id": "fuzz-manager-2", "changes": []})
         assert r.status_code == 200, r.text
+
+
+# ---------------------------------------------------------------------------- POST /forms
+FORM_EXAMPLES = 15  # each workbook that passes the cheap checks costs a child process (~1.5 s)
+
+
+@pytest.fixture(scope="module")
+def admin_headers(live: LiveServer) -> dict[str, str]:
+    add_user(live, "fuzz_admin", "admin", "67", PASSWORD)
+    with login(live, "fuzz_admin", PASSWORD, "fuzz-admin") as client:
+        return {"Authorization": str(client.headers["Authorization"])}
+
+
+def test_publishing_forms_conforms_for_an_administrator(
+    live: LiveServer, admin_headers: dict[str, str]
+) -> None:
+    """Schemathesis on POST /forms with a token that may publish (the run above is refused 403
+    before the body is read)."""
+    operation = _loaded_schema(live)["/api/v1/forms"]["POST"]
+    for mode in GenerationMode:
+        _fuzz_operation(operation, mode, admin_headers)
+
+
+def _mutated(data: bytes, cuts: list[tuple[int, int]]) -> bytes:
+    out = bytearray(data)
+    for pos, value in cuts:
+        out[pos % len(out)] = value
+    return bytes(out)
+
+
+def test_broken_workbooks_never_get_a_server_error(
+    live: LiveServer, admin_headers: dict[str, str]
+) -> None:
+    """A real XLSForm with bytes changed anywhere (inside its zip's parts, its headers, its
+    directory), cut short, or with junk after it: never a 5xx, always a documented error body."""
+    from tests.support.xlsforms import contest_form
+
+    valid = contest_form(version=900)
+    bodies = st.one_of(
+        st.lists(
+            st.tuples(st.integers(0, len(valid) - 1), st.integers(0, 255)), min_size=1, max_size=8
+        ).map(lambda cuts: _mutated(valid, cuts)),
+        st.integers(0, len(valid) - 1).map(lambda n: valid[:n]),
+        st.binary(max_size=200).map(lambda tail: valid + tail),
+        st.binary(max_size=2000),
+    )
+
+    @given(body=bodies)
+    @settings(
+        max_examples=FORM_EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(body: bytes) -> None:
+        r = httpx.post(
+            live.api + "/forms",
+            params={"unit": "662", "dry_run": "true"},
+            content=body,
+            headers={**admin_headers, "Content-Type": "application/octet-stream"},
+            timeout=30,
+        )
+        assert r.status_code < 500, (r.status_code, r.text[:300])
+        if r.status_code >= 400:
+            assert r.json()["error"]["code"]
+
+    run()

@@ -309,12 +309,19 @@ def _refusals_of_another_unit(
         return r.status_code == 200 and h["plan_id"] not in {p["plan_id"] for p in r.json()}
 
     def reference(r: httpx.Response) -> bool:
-        return r.status_code == 200  # forms are the same for every unit
+        # the shipped forms are every unit's; published ones keep to their subtree
+        # (tests/server/test_forms_publish.py)
+        return r.status_code == 200
+
+    def forbidden(r: httpx.Response) -> bool:
+        return r.status_code == 403 and error_code(r) == "forbidden"  # only administrators
 
     api = "/api/v1"
     return {
         ("GET", f"{api}/forms"): reference,
         ("GET", f"{api}/forms/{{form_id}}/{{version}}"): reference,
+        ("GET", f"{api}/forms/{{form_id}}/{{version}}/xlsx"): reference,
+        ("POST", f"{api}/forms"): forbidden,
         ("GET", f"{api}/units"): no_cujut_units,
         ("POST", f"{api}/sync/push"): out_of_scope,
         ("GET", f"{api}/sync/pull"): nothing_of_theirs,

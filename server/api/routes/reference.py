@@ -1,64 +1,27 @@
-"""Reference data: health, forms, units."""
+"""Reference data: health, units (the forms: server/api/routes/forms.py)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import TypeAdapter
 
 from server.api.conditional import NOT_MODIFIED, conditional_json
-from server.api.deps import DIGITS, CurrentPrincipal, EngineDep
+from server.api.deps import CurrentPrincipal, EngineDep
 from server.api.errors import error_responses
 from server.db.tx import in_read_tx
-from server.errors import ServerError
 from server.services.units import units_in_scope
 from shared_schema import __version__
 from shared_schema.errors import ErrorCode
-from shared_schema.forms import load_default_forms
-from shared_schema.wire import FormSummary, Health, UnitOut
+from shared_schema.wire import Health, UnitOut
 
 router = APIRouter()
 AUTH_ERRORS = (ErrorCode.UNAUTHORIZED,)
-_FORM_LIST = TypeAdapter(list[FormSummary])
 _UNIT_LIST = TypeAdapter(list[UnitOut])
 
 
 @router.get("/health", response_model=Health, tags=["meta"], summary="Liveness; no auth")
 def health() -> Health:
     return Health(version=__version__)
-
-
-@router.get(
-    "/forms",
-    response_model=list[FormSummary],
-    tags=["reference"],
-    responses={**error_responses(*AUTH_ERRORS), **NOT_MODIFIED},
-    summary="Every form version this server knows (ETag; If-None-Match → 304)",
-)
-def list_forms(request: Request, _who: CurrentPrincipal) -> Response:
-    forms = [
-        FormSummary(
-            form_id=f.form_id, version=f.version, entity=f.entity, sha256=f.sha256, title=f.title
-        )
-        for f in load_default_forms().all()
-    ]
-    return conditional_json(request, _FORM_LIST, forms)
-
-
-@router.get(
-    "/forms/{form_id}/{version}",
-    tags=["reference"],
-    responses=error_responses(*AUTH_ERRORS, ErrorCode.NOT_FOUND),
-    summary="One immutable form version",
-)
-def get_form(form_id: str, version: str, _who: CurrentPrincipal) -> dict[str, Any]:
-    if not DIGITS.fullmatch(version):
-        raise ServerError(ErrorCode.NOT_FOUND)
-    form = load_default_forms().get(form_id, int(version))
-    if form is None:
-        raise ServerError(ErrorCode.NOT_FOUND)
-    return form.model_dump(mode="json")
 
 
 @router.get(
