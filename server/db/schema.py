@@ -1,5 +1,7 @@
 """The server's tables (SQLAlchemy Core). Alembic migrations in ``server/migrations`` create them.
 
+Long module: every table in one place, the one ``MetaData`` the migrations and the store read.
+
 - ``changes`` is the append-only change log: every accepted change with its original ``change_id``
   and ``hlc`` (so a commune hub can forward it to another server unchanged), who sent it from which
   device and when. It is the audit log and the idempotency memory of push.

@@ -52,7 +52,7 @@ def test_publish_answers_the_version_and_its_difference(published: dict[str, Any
         CU_JUT,
     )
     # compared with what the district's devices filled before: the shipped activity form
-    assert published["previous"] == {"form_id": "dkst_activity", "version": 1}
+    assert published["previous"] == {"form_id": "dkst_activity", "version": 2}  # form set v2
     diff = published["diff"]
     assert {"contestants", "prizes", "winner", "budget_million"} <= set(diff["added"])
     assert "attendees" in diff["removed"]
