@@ -312,7 +312,7 @@ def _keyed(
             ]
     # Issue 20's figures: facts with the same ``extra`` are counted together by the database.
     c = f.c.extra
-    q = select(group, c, func.count()).where(where, c.is_not(None)).group_by(group, c)
+    q = facts(group, c, func.count()).where(where, c.is_not(None)).group_by(group, c)
     for g, v, n in conn.execute(q):
         out += [(g, k, m * n) for k, m in orjson.loads(v).items()]
     if lost:
