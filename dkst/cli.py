@@ -42,6 +42,7 @@ def _mount(module: str) -> None:
 
 
 _mount("server.cli")
+_mount("server.cli_ops")
 _mount("mobile.cli")
 _mount("mobile.ui.cli")
 

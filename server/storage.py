@@ -15,7 +15,7 @@ store only promises:
   so a crash never leaves a half file under a blob name;
 - names come from validated hex digests and integers only, never from anything else a client sent.
 
-The S3-compatible store (:mod:`server.storage_s3`, ``DKST_BLOB_URL=s3://bucket/prefix``) keeps
+The S3-compatible store (:mod:`server.storage_s3`; :func:`server.blobs.blob_store` picks one) keeps
 the same promises with its partials in the bucket, so that every API process and host shares them.
 A store that cannot be reached raises :class:`BlobStoreUnavailable` (503 with Retry-After, on the
 file routes only: record sync never touches the store).
@@ -31,19 +31,14 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Protocol
-
-if TYPE_CHECKING:
-    from server.config import ServerSettings
+from typing import BinaryIO, Protocol
 
 __all__ = [
     "BlobStore",
     "BlobStoreUnavailable",
     "LocalBlobStore",
     "PartKey",
-    "blob_store",
     "is_sha256",
     "store_for",
 ]
@@ -255,30 +250,3 @@ def _fsync_dir(path: Path) -> None:
 def store_for(root: Path) -> LocalBlobStore:
     """A local-directory store at ``root`` (benchmarks, tests, `dkst storage migrate`)."""
     return LocalBlobStore(root)
-
-
-def blob_store(settings: ServerSettings) -> BlobStore:
-    """The deployment's store: ``DKST_BLOB_URL`` (``s3://bucket/prefix``), else the local directory.
-
-    One per process and configuration: an S3 client holds a connection pool worth sharing.
-    """
-    if not settings.blob_url:
-        return LocalBlobStore(settings.attachments_dir)
-    return _s3_store(
-        settings.blob_url,
-        settings.s3_endpoint_url,
-        settings.s3_region,
-        settings.s3_addressing_style,
-        settings.s3_timeout_seconds,
-    )
-
-
-@lru_cache(maxsize=8)
-def _s3_store(
-    url: str, endpoint: str | None, region: str | None, style: str, timeout: float
-) -> BlobStore:
-    from server.storage_s3 import S3BlobStore  # boto3 only where a bucket is configured
-
-    return S3BlobStore.from_url(
-        url, endpoint_url=endpoint, region=region, addressing_style=style, timeout=timeout
-    )

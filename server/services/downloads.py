@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine
 
 from server import exports
+from server.blobs import blob_store
 from server.config import ServerSettings
 from server.exports import ExportQuery, PreparedExport
 from server.services import plans as plans_service
 from server.services.auth import Principal
 from server.services.units import unit_in_scope
-from server.storage import blob_store
 
 __all__ = ["Download", "open_download", "prepare"]
 

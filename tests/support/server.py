@@ -66,7 +66,7 @@ class LiveServer:
 
     def blobs(self):  # type: ignore[no-untyped-def]
         """The server's blob store (a directory, or its bucket), as the server opens it."""
-        from server.storage import blob_store
+        from server.blobs import blob_store
 
         return blob_store(self.settings())
 

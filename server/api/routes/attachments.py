@@ -21,11 +21,12 @@ from server.api.deps import (
 )
 from server.api.errors import error_responses
 from server.api.uploads import ChunkReceiver, check_chunk_shape, parse_content_range
+from server.blobs import blob_store
 from server.db.tx import in_read_tx, in_write_tx
 from server.errors import ServerError
 from server.services import attachments as svc
 from server.services.attachments import parse_sha256
-from server.storage import BlobStore, blob_store
+from server.storage import BlobStore
 from shared_schema.errors import ErrorCode
 
 router = APIRouter(tags=["attachments"])

@@ -8,12 +8,12 @@ from typing import Annotated, Any, BinaryIO
 from fastapi import APIRouter, Depends
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
+from server.blobs import blob_store
 from server.db.engine import read_tx, write_tx
 from server.errors import ServerError
 from server.services import attachments as attachments_service
 from server.services import browse, queues, review
 from server.services import record_page as record_view
-from server.storage import blob_store
 from server.web.pages.common import choices, download_query, entity_names, pickable_units, query
 from server.web.routing import WebRoute
 from server.web.session import Web, staff
