@@ -61,6 +61,9 @@ class ServerSettings(BaseSettings):
     # GET /attachments/{sha256} answers a redirect to a URL signed for this many seconds instead
     # of streaming the file through the API (0: stream; only with an S3 store).
     blob_presign_seconds: int = 0
+    # GET /metrics answers only a request with "Authorization: Bearer <this>"; unset, it is 404
+    # (the figures tell an outsider how busy the server is and which routes are used).
+    metrics_token: str = ""
 
     @property
     def db_url(self) -> str:

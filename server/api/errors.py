@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from server.errors import ServerError
+from server.metrics import BLOB_ERRORS
 from server.storage import BlobStoreUnavailable
 from shared_schema.errors import ErrorCode, code_for_status, error_message, http_status
 from shared_schema.wire import ErrorBody
@@ -156,6 +157,7 @@ def install_error_handlers(
         # Only the file routes reach the store: records keep syncing while it is away, and a
         # chunk that did not reach it was not recorded (its transaction rolled back).
         log.warning("blob store unavailable: %s", exc)
+        BLOB_ERRORS.inc()
         return error_response(
             request,
             ErrorCode.UNAVAILABLE,

@@ -24,6 +24,7 @@ from server.api.uploads import ChunkReceiver, check_chunk_shape, parse_content_r
 from server.blobs import blob_store
 from server.db.tx import in_read_tx, in_write_tx
 from server.errors import ServerError
+from server.metrics import UPLOAD_BYTES
 from server.services import attachments as svc
 from server.services.attachments import parse_sha256
 from server.storage import BlobStore
@@ -175,6 +176,8 @@ async def put_attachment(
     finally:
         await run_in_threadpool(receiver.close)
 
+    if result.status in (svc.PutStatus.ACCEPTED, svc.PutStatus.CREATED):
+        UPLOAD_BYTES.inc(rng.length)
     if result.status is svc.PutStatus.HASH_MISMATCH:
         raise ServerError(ErrorCode.HASH_MISMATCH, {"sha256": sha})
     if result.status is svc.PutStatus.ACCEPTED:
