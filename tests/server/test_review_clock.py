@@ -15,26 +15,17 @@ from server.db.engine import make_engine, write_tx
 from server.services import review
 from server.services.auth import authenticate
 from shared_schema.hlc import HLC, format_hlc
-from tests.server.helpers import change, client, pull_all, push, record_fields
+from tests.server.helpers import client, pull_all
+from tests.server.test_resubmitted import _returned_model
 
 
 def test_a_decision_wins_over_an_earlier_one_stamped_ahead(live_server: Any) -> None:
     import time
 
-    officer, odev = client(live_server, "officer")
-    commune, cdev = client(live_server, "commune")
-    area = change(odev, record_fields("residential_area"))
-    model = change(odev, record_fields("model", residential_area=area["record_id"]), entity="model")
-    assert {r["status"] for r in push(officer, odev, [area, model])} == {"applied"}
-    rid = model["record_id"]
-    ahead = format_hlc(HLC(int(time.time() * 1000) + 10 * 60_000, 0, cdev))
-    returned = {"review_state": "returned", "review_comment": "Thiếu ảnh"}
-    res = push(
-        commune,
-        cdev,
-        [change(cdev, returned, entity="model", record_id=rid, base_rev=1, hlc_=ahead)],
-    )
-    assert res[0]["status"] == "applied"
+    def ten_minutes_ahead(device_id: str) -> str:
+        return format_hlc(HLC(int(time.time() * 1000) + 10 * 60_000, 0, device_id))
+
+    officer, _, _, _, rid = _returned_model(live_server, ten_minutes_ahead)
 
     web, _ = client(live_server, "commune")  # the staff pages: another device of the user
     token = web.headers["Authorization"].removeprefix("Bearer ")
