@@ -22,7 +22,7 @@ def _returned_model(
     assert {r["status"] for r in push(officer, odev, [area, model])} == {"applied"}
     rid = model["record_id"]
     decision = {"review_state": "returned", "review_comment": "Thiếu số hộ tham gia"}
-    stamp = hlc(cdev) if callable(hlc) else None
+    stamp = hlc(cdev) if hlc is not None else None
     returned = change(cdev, decision, entity="model", record_id=rid, base_rev=1, hlc_=stamp)
     res = push(commune, cdev, [returned])
     assert res[0]["status"] == "applied" and res[0]["rev"] == 2
