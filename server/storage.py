@@ -208,11 +208,15 @@ class LocalBlobStore:
         # Written beside its final name and renamed once verified: never half a file under it.
         with tempfile.NamedTemporaryFile(dir=dest.parent, prefix=".in-", delete=False) as tmp:
             digest = hashlib.sha256()
-            while block := f.read(_BLOCK):
-                digest.update(block)
-                tmp.write(block)
-            tmp.flush()
-            os.fsync(tmp.fileno())
+            try:
+                while block := f.read(_BLOCK):
+                    digest.update(block)
+                    tmp.write(block)
+                tmp.flush()
+                os.fsync(tmp.fileno())
+            except BaseException:
+                os.unlink(tmp.name)
+                raise
         if digest.hexdigest() != sha256:
             os.unlink(tmp.name)
             raise ValueError(f"the bytes do not have the hash {sha256}")
