@@ -122,3 +122,22 @@ def test_not_ready_while_the_database_is_away(tmp_path: Path) -> None:
             assert httpx.get(s.api + "/health/ready", timeout=60).status_code == 200
     finally:
         cluster.stop()
+
+
+def test_metrics_add_up_the_workers_of_a_host(tmp_path: Path) -> None:
+    """``dkst serve --workers N`` sets PROMETHEUS_MULTIPROC_DIR: any worker answers for all."""
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    env = {"DKST_METRICS_TOKEN": TOKEN, "PROMETHEUS_MULTIPROC_DIR": str(folder)}
+    with running_server(tmp_path, extra_env=env, workers=2) as s:
+        for _ in range(20):  # new connections: the kernel spreads them over both workers
+            with httpx.Client() as c:
+                assert c.get(s.api + "/health").status_code == 200
+        got = samples(s)
+        # Both workers counted (a file per process), and the answer is their sum.
+        assert len(list(folder.glob("counter_*.db"))) >= 2
+    key = (
+        "dkst_http_requests_total",
+        (("method", "GET"), ("route", "/api/v1/health"), ("status", "200")),
+    )
+    assert got[key] >= 20  # the start-up probes count too
