@@ -3,11 +3,16 @@ nothing doubled, no partial file served, the database whole.
 
     python bench/faults.py                      # 4 rounds x 5 kills on SQLite (about 2 minutes)
     python bench/faults.py --rounds 10 --kills 5 --postgresql
+    python bench/faults.py --hosts --rounds 3       # 4 processes on 2 hosts, PostgreSQL + S3
 
 Each round is ``tests/faults/test_crash_and_outage.py``'s test (CI runs one round of 5 kills on
 each backend), on a fresh server: four devices push creates and edits of shared and own records,
 and one uploads files in chunks, each retrying what got no answer, while the server process is
 killed 0.3-1.5 s apart and restarted on the same data and port (``tests/support/crashload.py``).
+``--hosts`` (issue 21): the same load through a load balancer over two "hosts" of two processes
+each, sharing one PostgreSQL and one bucket (moto's server), while one API process is killed with
+SIGKILL, the S3 endpoint is killed and restarted, and PostgreSQL is restarted
+(``tests/support/hosts.py``); CI runs one round (``tests/faults/test_many_hosts_faults.py``).
 Then every record's ``rev`` must be the number of distinct changes sent for it, its fields those
 of its newest change, every file whole, no answer a 5xx other than 503, and SQLite's
 ``PRAGMA integrity_check`` ok. Printed: each round, the totals, the conditions and one JSON line;
@@ -64,7 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--postgresql", action="store_true", help="a throwaway PostgreSQL cluster, not SQLite"
     )
+    ap.add_argument(
+        "--hosts", action="store_true", help="4 processes on 2 hosts, PostgreSQL and S3 faults"
+    )
     args = ap.parse_args(argv)
+    if args.hosts:
+        return hosts_main(args.rounds)
 
     cluster = None
     if args.postgresql:
@@ -116,6 +126,37 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(json.dumps(out))
     return 0 if wrong == 0 and whole else 1
+
+
+def hosts_main(rounds: int) -> int:
+    from tests.support.hosts import hosts_round
+    from tests.support.pg import start_cluster
+    from tests.support.s3 import MotoServer
+
+    results = []
+    cluster = start_cluster()
+    try:
+        with MotoServer.start() as moto:
+            for n in range(1, rounds + 1):
+                t = time.perf_counter()
+                with tempfile.TemporaryDirectory(prefix="dkst-hosts-") as tmp:
+                    r = hosts_round(cluster, moto, Path(tmp), seed=2000 + n)
+                r["seconds"] = round(time.perf_counter() - t, 1)
+                results.append(r)
+                print(
+                    f"round {n}: {'; '.join(r['faults'])} (load threads running after each: "
+                    f"{r['load_threads_running']}); {r['changes']:,} changes to "
+                    f"{r['records']:,} records, {r['files']} files, {len(r['problems'])} "
+                    f"problems, {r['seconds']} s",
+                    flush=True,
+                )
+                for p in r["problems"][:5]:
+                    print("   ", p)
+    finally:
+        cluster.stop()
+    wrong = sum(len(r["problems"]) for r in results)
+    print(json.dumps({"bench": "faults-hosts", "rounds": results, "problems": wrong}))
+    return 0 if wrong == 0 else 1
 
 
 if __name__ == "__main__":

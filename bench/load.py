@@ -26,7 +26,9 @@ review, and every uploaded file downloads with its own SHA-256 (``bench/load_che
 
 Run: ``python bench/load.py`` (200 devices × 200 records × 5 photos on SQLite with one server
 process, then PostgreSQL with four); ``--devices 10 --records 20 --photos 1 --only sqlite`` for
-a small run.
+a small run. ``--only pg-s3``: PostgreSQL with the files in an S3 bucket (moto's standalone server,
+a real HTTP process on this machine), once with one server process and once with four, printed
+side by side (issue 21).
 """
 
 from __future__ import annotations
@@ -114,12 +116,20 @@ def _canon(text: str) -> str:
 
 
 def run(
-    database_url: str | None, processes: int, *, devices: int, records: int, photos: int, batch: int
+    database_url: str | None,
+    processes: int,
+    *,
+    devices: int,
+    records: int,
+    photos: int,
+    batch: int,
+    blob_env: dict[str, str] | None = None,
 ) -> Outcome:
     backend = "postgresql" if database_url else "sqlite"
+    backend += "+s3" if blob_env else ""
     with (
         tempfile.TemporaryDirectory(prefix="dkst-load-") as tmp,
-        running_server(Path(tmp), database_url, workers=processes) as srv,
+        running_server(Path(tmp), database_url, workers=processes, extra_env=blob_env) as srv,
     ):
         add_user(srv, "load-admin", "admin", [CU_JUT, DAK_MIL], PASSWORD)
         communes, shared, seeded = seed(srv, -(-devices // PER_COMMUNE))
@@ -243,7 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--records", type=int, default=200, help="offline records per device")
     ap.add_argument("--photos", type=int, default=5, help="photos per device")
     ap.add_argument("--batch", type=int, default=500, help="changes per push (the app's default)")
-    ap.add_argument("--only", choices=["sqlite", "postgresql"])
+    ap.add_argument(
+        "--only",
+        choices=["sqlite", "postgresql", "pg-s3"],
+        help="pg-s3: PostgreSQL and an S3 bucket (moto's server), with 1 and with 4 processes",
+    )
     ap.add_argument("--pg-processes", type=int, default=4)
     args = ap.parse_args(argv)
     if args.records < args.photos + 2:
@@ -256,6 +270,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.only in (None, "postgresql"):
         with _postgres() as url:
             outcomes.append(run(url, args.pg_processes, **size))
+    if args.only == "pg-s3":
+        from tests.support.s3 import MotoServer
+
+        with MotoServer.start() as moto:
+            for processes in (1, args.pg_processes):
+                with _postgres() as url:
+                    env = moto.server_env(moto.new_bucket())
+                    outcomes.append(run(url, processes, **size, blob_env=env))
     print(
         f"\n{args.devices} devices × {args.records} records × {args.photos} photos, push batch "
         f"{args.batch}, pull limit 1000; {platform.machine()}, {_cpus()} CPUs, load average "
@@ -270,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_avg_at_start": round(load_before, 2),
         "python": platform.python_version(),
     }
-    line.update({o.backend: summary(o) for o in outcomes})
+    line.update({f"{o.backend}-{o.processes}": summary(o) for o in outcomes})
     print(json.dumps(line, ensure_ascii=False))
     return 0 if all(not o.problems for o in outcomes) else 1
 

@@ -43,6 +43,7 @@ def _mount(module: str) -> None:
 
 _mount("server.cli")
 _mount("server.cli_forms")
+_mount("server.cli_ops")
 _mount("mobile.cli")
 _mount("mobile.ui.cli")
 

@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
 from fastapi_offline import FastAPIOffline
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -33,6 +33,7 @@ from server.api.routes import (
 from server.config import ServerSettings
 from server.db.engine import make_engine, read_tx
 from server.db.migrate import upgrade
+from server.metrics import RequestMetrics, exposition, may_read
 from server.services.pull import CursorCodec
 from server.web import error_page_for
 from server.web import mount as mount_web
@@ -136,6 +137,14 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         # A browser lands on the staff pages; the API's documentation stays at /docs.
         return RedirectResponse("/web/")
 
+    @app.get("/metrics", include_in_schema=False)
+    def metrics(request: Request) -> Response:
+        # Prometheus only, with the token (server/metrics.py); to anyone else it does not exist.
+        if not may_read(settings.metrics_token, request.headers.get("authorization")):
+            return error_response(request, ErrorCode.NOT_FOUND)
+        body, media_type = exposition()
+        return Response(body, media_type=media_type, headers={"Cache-Control": "no-store"})
+
     # Attachments take up to a file's size in one chunk; JSON bodies the body limit.
     # Level 5, not Starlette's 9 nor zlib's default 6: on a pull page of 1,000 records of ~2 KB
     # (Vietnamese text), 9 took twice the CPU of 6 for 1.3 % fewer bytes, and 6 1.6-2.4x the CPU
@@ -145,5 +154,6 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.add_middleware(
         ContentLengthLimit, limit=max(settings.max_body_bytes, settings.max_file_bytes)
     )
+    app.add_middleware(RequestMetrics)  # outermost: every answer is counted, a 413 too
 
     return app

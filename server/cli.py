@@ -79,6 +79,12 @@ def serve(
         shown = socket.gethostname() if host in ("0.0.0.0", "::", "") else host
         public_url = f"http://{shown}:{port}"
     os.environ["DKST_PUBLIC_URL"] = public_url.rstrip("/")
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each worker counts apart; prometheus-client's multiprocess mode adds them up, so any
+        # worker answers /metrics for all (server/metrics.py).
+        import tempfile
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="dkst-metrics-")
     typer.echo(f"DKST Field API on http://{host}:{port}/docs  (data: {data_dir})")
     uvicorn.run(
         "server.app:create_app",

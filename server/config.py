@@ -6,6 +6,7 @@ The device has its own (``mobile.core.store.Settings``, kept in its database); t
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +41,31 @@ class ServerSettings(BaseSettings):
     # "https://dkst.example.vn"; `dkst serve` sets it from --host/--port when not given. Never
     # taken from a request's Host header, which the sender chooses (issue 16).
     public_url: str = ""
+    # Where evidence files live (issue 21): "" = the local directory data_dir/attachments (the
+    # embedded default); "s3://bucket/prefix" = an S3-compatible bucket (AWS S3, MinIO, Ceph,
+    # Garage, R2). Credentials come from boto3's standard chain (AWS_ACCESS_KEY_ID, …, or a
+    # role); the endpoint and region may be given here or by the standard AWS variables.
+    blob_url: str = ""
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "DKST_S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"
+        ),
+    )
+    s3_region: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DKST_S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
+    )
+    # "path" for MinIO and Ceph (http://host:9000/bucket/key), "virtual" for AWS's bucket.host.
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    # Connect and read timeout of one call to the bucket: an outage answers 503 this soon.
+    s3_timeout_seconds: float = 10.0
+    # GET /attachments/{sha256} answers a redirect to a URL signed for this many seconds instead
+    # of streaming the file through the API (0: stream; only with an S3 store).
+    blob_presign_seconds: int = 0
+    # GET /metrics answers only a request with "Authorization: Bearer <this>"; unset, it is 404
+    # (the figures tell an outsider how busy the server is and which routes are used).
+    metrics_token: str = ""
 
     @property
     def db_url(self) -> str:

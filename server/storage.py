@@ -15,8 +15,10 @@ store only promises:
   so a crash never leaves a half file under a blob name;
 - names come from validated hex digests and integers only, never from anything else a client sent.
 
-An S3-compatible store can implement the same protocol later (partials as multipart uploads or as
-local spool files, ``finalize`` as a server-side copy after verification).
+The S3-compatible store (:mod:`server.storage_s3`; :func:`server.blobs.blob_store` picks one) keeps
+the same promises with its partials in the bucket, so that every API process and host shares them.
+A store that cannot be reached raises :class:`BlobStoreUnavailable` (503 with Retry-After, on the
+file routes only: record sync never touches the store).
 """
 
 from __future__ import annotations
@@ -24,13 +26,22 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-__all__ = ["BlobStore", "LocalBlobStore", "PartKey", "is_sha256", "store_for"]
+__all__ = [
+    "BlobStore",
+    "BlobStoreUnavailable",
+    "LocalBlobStore",
+    "PartKey",
+    "is_sha256",
+    "store_for",
+]
 
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 _BLOCK = 1024 * 1024
@@ -53,6 +64,10 @@ class PartKey:
             raise ValueError("sha256 must be 64 lowercase hex digits")
         if not isinstance(self.user_id, int) or isinstance(self.user_id, bool) or self.user_id < 0:
             raise ValueError("user_id must be a non-negative integer")
+
+
+class BlobStoreUnavailable(Exception):
+    """The store did not answer, or answered with a fault of its own: try again later."""
 
 
 class BlobStore(Protocol):
@@ -82,6 +97,30 @@ class BlobStore(Protocol):
 
     def discard(self, part: PartKey) -> None:
         """Remove a partial; no error when there is none."""
+        ...
+
+    # -- whole files, for `dkst storage`, `dkst backup` and the health check
+    def blobs(self) -> Iterator[str]:
+        """The hashes of every complete file stored, in no promised order."""
+        ...
+
+    def has_blob(self, sha256: str) -> bool: ...
+
+    def put_blob(self, sha256: str, f: BinaryIO) -> None:
+        """Store a whole file read from ``f``, verified against ``sha256`` before it is visible.
+
+        ValueError when the bytes do not have that hash (nothing is stored).
+        """
+        ...
+
+    def delete_blob(self, sha256: str) -> None: ...
+
+    def presigned_url(self, sha256: str, media_type: str, seconds: int) -> str | None:
+        """A short-lived URL a client may fetch the file from directly; None if the store has none."""
+        ...
+
+    def ping(self) -> None:
+        """Raise :class:`BlobStoreUnavailable` when the store cannot be reached."""
         ...
 
 
@@ -155,6 +194,48 @@ class LocalBlobStore:
     def discard(self, part: PartKey) -> None:
         self.partial_path(part).unlink(missing_ok=True)
 
+    def blobs(self) -> Iterator[str]:
+        for path in self.root.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*"):
+            if is_sha256(path.name) and path.is_file():
+                yield path.name
+
+    def has_blob(self, sha256: str) -> bool:
+        return self.blob_path(sha256).is_file()
+
+    def put_blob(self, sha256: str, f: BinaryIO) -> None:
+        dest = self.blob_path(sha256)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        # Written beside its final name and renamed once verified: never half a file under it.
+        with tempfile.NamedTemporaryFile(dir=dest.parent, prefix=".in-", delete=False) as tmp:
+            digest = hashlib.sha256()
+            try:
+                while block := f.read(_BLOCK):
+                    digest.update(block)
+                    tmp.write(block)
+                tmp.flush()
+                os.fsync(tmp.fileno())
+            except BaseException:
+                os.unlink(tmp.name)
+                raise
+        if digest.hexdigest() != sha256:
+            os.unlink(tmp.name)
+            raise ValueError(f"the bytes do not have the hash {sha256}")
+        os.replace(tmp.name, dest)
+        _fsync_dir(dest.parent)
+
+    def delete_blob(self, sha256: str) -> None:
+        self.blob_path(sha256).unlink(missing_ok=True)
+
+    def presigned_url(self, sha256: str, media_type: str, seconds: int) -> str | None:
+        return None
+
+    def ping(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        if not os.access(self.root, os.R_OK | os.W_OK):
+            raise BlobStoreUnavailable(f"{self.root} is not readable and writable")
+        if shutil.disk_usage(self.root).free == 0:
+            raise BlobStoreUnavailable(f"{self.root} is full")
+
 
 def _fsync_dir(path: Path) -> None:
     """Make a rename in ``path`` durable (POSIX); a no-op where directories cannot be opened."""
@@ -171,5 +252,5 @@ def _fsync_dir(path: Path) -> None:
 
 
 def store_for(root: Path) -> LocalBlobStore:
-    """The blob store of a deployment (a local directory for now)."""
+    """A local-directory store at ``root`` (benchmarks, tests, `dkst storage migrate`)."""
     return LocalBlobStore(root)

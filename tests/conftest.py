@@ -75,6 +75,30 @@ def server_in_process() -> bool:
     return True
 
 
+def _live_server(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    in_process: bool,
+    database: str,
+    blobs: str = "local",
+) -> Iterator[object]:
+    from tests.support.server import add_users, running_server
+
+    url = None
+    if database == "postgresql":
+        cluster = request.getfixturevalue("pg_cluster")
+        url = os.environ["DKST_TEST_PG_URL"] if cluster is None else cluster.create_database()
+    env = None
+    if blobs == "s3":
+        moto = request.getfixturevalue("moto")
+        env = moto.server_env(moto.new_bucket())
+    with running_server(
+        tmp_path_factory.mktemp("srv"), url, in_process=in_process, extra_env=env
+    ) as srv:
+        add_users(srv, list(STANDARD_USERS), PASSWORD)
+        yield srv
+
+
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
 def live_server(
     request: pytest.FixtureRequest,
@@ -82,12 +106,34 @@ def live_server(
     server_in_process: bool,
 ) -> Iterator[object]:
     """A real server shared by a module's tests, on SQLite and on PostgreSQL, with users."""
-    from tests.support.server import add_users, running_server
+    yield from _live_server(request, tmp_path_factory, server_in_process, request.param)
 
-    url = None
-    if request.param == "postgresql":
-        cluster = request.getfixturevalue("pg_cluster")
-        url = os.environ["DKST_TEST_PG_URL"] if cluster is None else cluster.create_database()
-    with running_server(tmp_path_factory.mktemp("srv"), url, in_process=server_in_process) as srv:
-        add_users(srv, list(STANDARD_USERS), PASSWORD)
+
+@pytest.fixture(scope="session")
+def moto() -> Iterator[object]:
+    """moto's standalone S3 server, a real HTTP process on a free port (tests/support/s3.py)."""
+    from tests.support.s3 import MotoServer
+
+    with MotoServer.start() as srv:
         yield srv
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        ("sqlite", "local"),
+        ("sqlite", "s3"),
+        pytest.param(("postgresql", "local"), marks=pytest.mark.pg),
+        pytest.param(("postgresql", "s3"), marks=pytest.mark.pg),
+    ],
+    ids=["sqlite-local", "sqlite-s3", "postgresql-local", "postgresql-s3"],
+)
+def live_server_any_store(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    server_in_process: bool,
+) -> Iterator[object]:
+    """``live_server`` with its files in a local directory and in an S3 bucket (moto): a module
+    whose tests are about files takes it as its ``live_server``."""
+    database, blobs = request.param
+    yield from _live_server(request, tmp_path_factory, server_in_process, database, blobs)

@@ -23,6 +23,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from server.errors import ServerError
+from server.metrics import BLOB_ERRORS
+from server.storage import BlobStoreUnavailable
 from shared_schema.errors import ErrorCode, code_for_status, error_message, http_status
 from shared_schema.wire import ErrorBody
 
@@ -147,6 +149,19 @@ def install_error_handlers(
             request,
             ErrorCode.UNAVAILABLE,
             {"reason": "storage full"},
+            {"Retry-After": str(retry_after)},
+        )
+
+    @app.exception_handler(BlobStoreUnavailable)
+    async def _blobs_down(request: Request, exc: BlobStoreUnavailable) -> Response:
+        # Only the file routes reach the store: records keep syncing while it is away, and a
+        # chunk that did not reach it was not recorded (its transaction rolled back).
+        log.warning("blob store unavailable: %s", exc)
+        BLOB_ERRORS.inc()
+        return error_response(
+            request,
+            ErrorCode.UNAVAILABLE,
+            {"reason": "file store unavailable"},
             {"Retry-After": str(retry_after)},
         )
 

@@ -7,6 +7,7 @@ other change and a concurrent edit merges by the same rule.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -20,18 +21,29 @@ from server.services.auth import REVIEWER_ROLES, Principal
 from server.services.record_page import visible_record
 from shared_schema.errors import ErrorCode
 from shared_schema.forms import load_default_forms
-from shared_schema.hlc import Clock
+from shared_schema.hlc import Clock, HLCError, parse_hlc
 from shared_schema.text import nfc
 
 DECISIONS = ("approved", "returned")
 _clocks: dict[str, Clock] = {}
 
 
-def server_hlc(device_id: str) -> str:
-    """An HLC from the server's clock for ``device_id``, increasing within this process."""
+def server_hlc(device_id: str, seen: Iterable[str] = ()) -> str:
+    """An HLC from the server's clock for ``device_id``, later than every one of ``seen``.
+
+    The clock increases within this process only; ``seen`` (the HLCs the record holds, read in
+    the write transaction) makes it later than whatever another API process or host, or a device
+    whose clock runs ahead, wrote to the record before (issue 21: nothing that matters is
+    process-local).
+    """
     clock = _clocks.get(device_id)
     if clock is None:
         clock = _clocks.setdefault(device_id, Clock(device_id))
+    for hlc in seen:
+        try:
+            clock.receive(parse_hlc(hlc))
+        except HLCError:
+            continue
     return str(clock.now())
 
 
@@ -49,7 +61,7 @@ def _push_one(
         "record_id": row.record_id,
         "op": "upsert",
         "base_rev": row.rev,
-        "hlc": server_hlc(who.device_id),
+        "hlc": server_hlc(who.device_id, store.records.hlcs(conn, row.record_id)),
         "fields": fields,
     }
     return push_service.push(conn, settings, who, [change], lang=lang)[0]

@@ -159,3 +159,14 @@ def set_evidence_file(
     conn.execute(delete(evidence_files).where(evidence_files.c.record_id == record_id))
     if sha256 is not None:
         conn.execute(insert(evidence_files).values(record_id=record_id, sha256=sha256, unit=unit))
+
+
+def complete_page(conn: Connection, *, after: str = "", limit: int = 1000) -> list[tuple[str, int]]:
+    """``(sha256, size)`` of up to ``limit`` complete files whose hash sorts after ``after``."""
+    q = (
+        select(attachments.c.sha256, attachments.c.size)
+        .where(attachments.c.sha256 > after)
+        .order_by(attachments.c.sha256)
+        .limit(limit)
+    )
+    return [(r.sha256, int(r.size)) for r in conn.execute(q)]

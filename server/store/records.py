@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -311,3 +312,15 @@ def queue_counts(conn: Connection, unit: str) -> dict[str, int]:
     )
     out["conflicts"] = int(conn.execute(_listed(open_)).scalar_one())
     return out
+
+
+def hlcs(conn: Connection, record_id: str) -> list[str]:
+    """Every HLC the record holds: its fields' (``meta``) and its deletion's."""
+    row = conn.execute(
+        select(records.c.meta, records.c.deleted_hlc).where(records.c.record_id == record_id)
+    ).first()
+    if row is None:
+        return []
+    meta = orjson.loads(row.meta) if row.meta else {}
+    held = [str(v[0]) for v in meta.values() if isinstance(v, list) and v]
+    return [*held, str(row.deleted_hlc)] if row.deleted_hlc else held

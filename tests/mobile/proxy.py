@@ -30,9 +30,9 @@ class _Rule:
 
 
 class CuttingProxy:
-    def __init__(self, target: tuple[str, int]) -> None:
+    def __init__(self, target: tuple[str, int], *, port: int = 0) -> None:
         self.target = target
-        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener = socket.create_server(("127.0.0.1", port))
         self._listener.settimeout(0.2)
         self.port = self._listener.getsockname()[1]
         self._lock = threading.Lock()
@@ -84,7 +84,7 @@ class CuttingProxy:
             except OSError:
                 return
             try:
-                upstream = socket.create_connection(self.target, timeout=10)
+                upstream = self._connect_upstream()
             except OSError:
                 _kill(client)
                 continue
@@ -93,6 +93,9 @@ class CuttingProxy:
                 rule = self._armed.pop(0) if self._armed else None
                 self._sockets.update((client, upstream))
             _Conn(self, client, upstream, rule).start()
+
+    def _connect_upstream(self) -> socket.socket:
+        return socket.create_connection(self.target, timeout=10)
 
     def _count_cut(self) -> None:
         with self._lock:

@@ -1,4 +1,5 @@
-"""HEAD/PUT/GET /attachments/{sha256} (SYNC.md "Attachments") through real HTTP, SQLite and PostgreSQL.
+"""HEAD/PUT/GET /attachments/{sha256} (SYNC.md "Attachments") through real HTTP, SQLite and PostgreSQL,
+each with its files in a local directory and in an S3 bucket (moto's server, over HTTP; issue 21).
 
 Users (tests/conftest.py): ``officer`` and ``commune`` in Đắk Wil (24643), ``officer2`` in Ea T'Ling
 (24640), ``district`` over Cư Jút (662). Every test uploads its own random bytes, so tests sharing
@@ -90,8 +91,34 @@ def push_evidence(c: httpx.Client, device: str, sha: str, size: int, unit: str =
     return record_id
 
 
-def blob_files(srv: Any, sha: str) -> list[Path]:
-    return list((srv.data_dir / "attachments").rglob(f"{sha}*"))
+def stored_names(srv: Any, sha: str) -> list[str]:
+    """What the server's store holds under this hash: ``sha`` for the complete file,
+    ``<sha>.<user_id>.part`` for a partial; in a directory or in a bucket alike."""
+    blobs = srv.blobs()
+    if hasattr(blobs, "root"):
+        return sorted(p.name for p in blobs.root.rglob(f"{sha}*"))
+    names = set()
+    for key, _ in blobs._list(blobs.prefix):
+        rest = key[len(blobs.prefix) :]
+        if rest.startswith(f"partial/{sha}."):
+            names.add(rest.split("/")[1] + ".part")
+        elif rest.endswith("/" + sha):
+            names.add(sha)
+    return sorted(names)
+
+
+def written_at(srv: Any, sha: str) -> object:
+    """When the complete file was written (to see that it was not written again)."""
+    blobs = srv.blobs()
+    if hasattr(blobs, "root"):
+        return blobs.blob_path(sha).stat().st_mtime_ns
+    head = blobs.client.head_object(Bucket=blobs.bucket, Key=blobs.blob_key(sha))
+    return head["LastModified"], head["ETag"]
+
+
+@pytest.fixture(scope="module")
+def live_server(live_server_any_store: Any) -> Any:
+    return live_server_any_store
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +172,7 @@ def test_upload_in_chunks_head_and_get(live_server: Any, officer: tuple[httpx.Cl
     assert g.headers["Content-Type"] == "image/jpeg"
     assert g.content == data
     # Content-addressed: one file under the hash, nothing left partial.
-    assert [p.name for p in blob_files(live_server, sha)] == [sha]
+    assert stored_names(live_server, sha) == [sha]
 
 
 def test_resume_after_head_from_another_device(
@@ -280,24 +307,29 @@ def test_concurrent_first_chunks_and_completions(
     ]
     assert c.get(f"/attachments/{sha}").content == data
     assert officer2.get(f"/attachments/{sha}").content == data
-    assert [p.name for p in blob_files(live_server, sha)] == [sha]
+    assert stored_names(live_server, sha) == [sha]
 
 
 def test_partial_on_disk_out_of_step_with_the_database(
     live_server: Any, officer: tuple[httpx.Client, str]
 ) -> None:
     """What a crash can leave: bytes past the recorded offset, or fewer bytes than recorded."""
+    from server.storage import PartKey
+
     c, _ = officer
     data, sha = make_file(300_000)
     assert put(c, sha, data, 0, 99_999).status_code == 204
-    [partial] = blob_files(live_server, sha)
-    assert partial.parent.name == "partial"
-    with open(partial, "ab") as f:  # an append whose transaction never committed
+    [partial] = stored_names(live_server, sha)
+    user_id = int(partial.split(".")[1])
+    blobs, part = live_server.blobs(), PartKey(sha, user_id)
+    with blobs.open_append(part, 100_000) as f:  # an append whose transaction never committed
         f.write(os.urandom(5000))
+    assert blobs.partial_size(part) == 105_000
     assert c.head(f"/attachments/{sha}").headers["Upload-Offset"] == "100000"
     assert put(c, sha, data, 100_000, 199_999).status_code == 204
-    with open(partial, "r+b") as f:  # the partial lost its tail
-        f.truncate(150_000)
+    with blobs.open_append(part, 150_000):  # the partial lost its tail
+        pass
+    assert blobs.partial_size(part) == 150_000
     assert c.head(f"/attachments/{sha}").headers["Upload-Offset"] == "150000"
     r = put(c, sha, data, 200_000)
     assert (r.status_code, r.headers["Upload-Offset"]) == (409, "150000")
@@ -305,18 +337,28 @@ def test_partial_on_disk_out_of_step_with_the_database(
     assert c.get(f"/attachments/{sha}").content == data
 
 
-def test_local_store_names_and_finalize(tmp_path: Path) -> None:
+def test_local_store_names(tmp_path: Path) -> None:
     from server.storage import LocalBlobStore, PartKey
 
     store = LocalBlobStore(tmp_path)
-    data, sha = make_file(1000)
+    _, sha = make_file(1000)
     with pytest.raises(ValueError):
         PartKey("../" + sha[3:], 1)
     with pytest.raises(ValueError):
         store.blob_path(sha.upper())
-    part = PartKey(sha, 7)
-    assert store.partial_path(part) == tmp_path / "partial" / f"{sha}.7.part"
+    assert store.partial_path(PartKey(sha, 7)) == tmp_path / "partial" / f"{sha}.7.part"
     assert store.blob_path(sha) == tmp_path / sha[:2] / sha[2:4] / sha
+
+
+def test_store_appends_and_finalize(live_server: Any) -> None:
+    """The BlobStore protocol itself, on the module's store (a directory, or a bucket)."""
+    from server.storage import PartKey
+
+    store = live_server.blobs()
+    data, sha = make_file(1000)
+    with pytest.raises(ValueError):
+        store.open_blob(sha.upper())
+    part = PartKey(sha, 7)
     with store.open_append(part, 0) as f:
         f.write(data[:10] + b"junk")
     with store.open_append(part, 10) as f:  # cuts off what lies past the offset
@@ -332,7 +374,8 @@ def test_local_store_names_and_finalize(tmp_path: Path) -> None:
     with store.open_append(other, 0) as f:
         f.write(data)
     assert store.finalize(other)
-    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [sha]
+    assert stored_names(live_server, sha) == [sha]
+    assert store.has_blob(sha) and sha in set(store.blobs())
     wrong = PartKey(make_file(1000)[1], 7)
     with store.open_append(wrong, 0) as f:
         f.write(data)
@@ -351,7 +394,7 @@ def test_hash_mismatch_discards_the_partial(
     assert (r.status_code, error_code(r)) == (422, "hash_mismatch")
     assert c.head(f"/attachments/{sha}").status_code == 404
     assert c.get(f"/attachments/{sha}").status_code == 404
-    assert blob_files(live_server, sha) == []
+    assert stored_names(live_server, sha) == []
     # Starting again from 0 is a fresh upload.
     assert put(c, sha, data, 0, 9_999).status_code == 204
 
@@ -362,12 +405,12 @@ def test_reput_of_a_complete_visible_file_is_200(
     c, _ = officer
     data, sha = make_file(3000)
     assert put(c, sha, data, 0).status_code == 201
-    before = blob_files(live_server, sha)[0].stat().st_mtime_ns
+    before = written_at(live_server, sha)
     for start in (0, 1000):
         r = put(c, sha, data, start)
         assert r.status_code == 200, r.text
         assert r.headers["Upload-Complete"] == "?1"
-    assert blob_files(live_server, sha)[0].stat().st_mtime_ns == before
+    assert written_at(live_server, sha) == before
 
 
 # ---------------------------------------------------------------------------- types, sizes, malformed requests
@@ -535,7 +578,7 @@ def test_invisible_across_users_and_stored_once(
     )  # officer2's partial is theirs alone
     assert put(officer2, sha, data, 30_000).status_code == 201
     assert officer2.get(f"/attachments/{sha}").content == data
-    assert [p.name for p in blob_files(live_server, sha)] == [sha]
+    assert stored_names(live_server, sha) == [sha]
     assert commune.head(f"/attachments/{sha}").status_code == 404
 
 
@@ -556,7 +599,7 @@ def test_same_bytes_uploaded_at_once_by_users_who_cannot_see_each_other(
     )  # still officer's own partial
     assert put(c, sha, data, 20_000).status_code == 201
     assert c.get(f"/attachments/{sha}").content == data
-    assert [p.name for p in blob_files(live_server, sha)] == [sha]
+    assert stored_names(live_server, sha) == [sha]
 
 
 def test_visible_through_evidence_in_scope_until_deleted(

@@ -4,13 +4,17 @@ and left every "waiting" list for good."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from tests.server.helpers import change, client, pull_all, push, record_fields
 from tests.server.test_exports import csv_export
 
 
-def _returned_model(live_server: Any) -> tuple[Any, str, Any, str, str]:
+def _returned_model(
+    live_server: Any, hlc: Callable[[str], str] | None = None
+) -> tuple[Any, str, Any, str, str]:
+    """A model of the officer's, returned by commune staff from their phone (stamped ``hlc``)."""
     officer, odev = client(live_server, "officer")
     commune, cdev = client(live_server, "commune")
     area = change(odev, record_fields("residential_area"))
@@ -18,7 +22,9 @@ def _returned_model(live_server: Any) -> tuple[Any, str, Any, str, str]:
     assert {r["status"] for r in push(officer, odev, [area, model])} == {"applied"}
     rid = model["record_id"]
     decision = {"review_state": "returned", "review_comment": "Thiếu số hộ tham gia"}
-    res = push(commune, cdev, [change(cdev, decision, entity="model", record_id=rid, base_rev=1)])
+    stamp = hlc(cdev) if hlc is not None else None
+    returned = change(cdev, decision, entity="model", record_id=rid, base_rev=1, hlc_=stamp)
+    res = push(commune, cdev, [returned])
     assert res[0]["status"] == "applied" and res[0]["rev"] == 2
     return officer, odev, commune, cdev, rid
 

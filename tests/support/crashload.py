@@ -171,8 +171,14 @@ def token(base: str, username: str, device_id: str) -> str:
     return str(r.json()["access_token"])
 
 
-def run_load(base: str, disturb: Callable[[float], None]) -> tuple[list[Device], Uploader]:
-    """Four devices push and one uploads, all at once, while ``disturb(deadline)`` runs."""
+def run_load(
+    base: str,
+    disturb: Callable[[float], None],
+    *,
+    on_start: Callable[[list[threading.Thread]], None] | None = None,
+) -> tuple[list[Device], Uploader]:
+    """Four devices push and one uploads, all at once, while ``disturb(deadline)`` runs;
+    ``on_start`` is given the load's threads (to tell whether a fault struck under load)."""
     shared = [str(uuid.uuid4()) for _ in range(SHARED)]
     seed_dev = "seed-" + uuid.uuid4().hex[:6]
     seeder = Device(base, token(base, "officer0", seed_dev), seed_dev, shared, 0)
@@ -192,6 +198,8 @@ def run_load(base: str, disturb: Callable[[float], None]) -> tuple[list[Device],
     threads.append(threading.Thread(target=uploader.run, args=(deadline,)))
     for t in threads:
         t.start()
+    if on_start is not None:
+        on_start(threads)
     disturb(deadline)
     for t in threads:
         t.join()

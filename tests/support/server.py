@@ -58,7 +58,17 @@ class LiveServer:
     def settings(self):  # type: ignore[no-untyped-def]
         from server.config import ServerSettings
 
-        return ServerSettings(data_dir=self.data_dir, database_url=self.database_url)
+        # As the server read them: the endpoint's setting takes its variable's name.
+        names = {"DKST_BLOB_URL": "blob_url", "DKST_S3_ADDRESSING_STYLE": "s3_addressing_style"}
+        names["DKST_S3_ENDPOINT_URL"] = "DKST_S3_ENDPOINT_URL"
+        blobs = {arg: self.env[var] for var, arg in names.items() if var in self.env}
+        return ServerSettings(data_dir=self.data_dir, database_url=self.database_url, **blobs)
+
+    def blobs(self):  # type: ignore[no-untyped-def]
+        """The server's blob store (a directory, or its bucket), as the server opens it."""
+        from server.blobs import blob_store
+
+        return blob_store(self.settings())
 
 
 def server_env(

@@ -21,11 +21,13 @@ from server.api.deps import (
 )
 from server.api.errors import error_responses
 from server.api.uploads import ChunkReceiver, check_chunk_shape, parse_content_range
+from server.blobs import blob_store
 from server.db.tx import in_read_tx, in_write_tx
 from server.errors import ServerError
+from server.metrics import UPLOAD_BYTES
 from server.services import attachments as svc
 from server.services.attachments import parse_sha256
-from server.storage import BlobStore, store_for
+from server.storage import BlobStore
 from shared_schema.errors import ErrorCode
 
 router = APIRouter(tags=["attachments"])
@@ -35,7 +37,7 @@ _READ_BLOCK = 256 * 1024
 
 
 def get_blobs(settings: SettingsDep) -> BlobStore:
-    return store_for(settings.attachments_dir)
+    return blob_store(settings)
 
 
 BlobsDep = Annotated[BlobStore, Depends(get_blobs)]
@@ -174,6 +176,8 @@ async def put_attachment(
     finally:
         await run_in_threadpool(receiver.close)
 
+    if result.status in (svc.PutStatus.ACCEPTED, svc.PutStatus.CREATED):
+        UPLOAD_BYTES.inc(rng.length)
     if result.status is svc.PutStatus.HASH_MISMATCH:
         raise ServerError(ErrorCode.HASH_MISMATCH, {"sha256": sha})
     if result.status is svc.PutStatus.ACCEPTED:
@@ -194,20 +198,32 @@ async def put_attachment(
             "content": {t: _BINARY for t in svc.STORED_MEDIA_TYPES},
             "headers": _LENGTH,
         },
+        307: {
+            "description": "Only where the server is set to (DKST_BLOB_PRESIGN_SECONDS): the "
+            "file at a short-lived signed URL of the object store",
+            "headers": {"Location": {"schema": {"type": "string"}}},
+        },
         **error_responses(ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND),
     },
     summary="Download a complete file visible to you",
 )
 async def get_attachment(
-    sha256: str, who: CurrentPrincipal, engine: EngineDep, blobs: BlobsDep
+    sha256: str, who: CurrentPrincipal, engine: EngineDep, settings: SettingsDep, blobs: BlobsDep
 ) -> Response:
     sha = parse_sha256(sha256)
     found = await in_read_tx(engine, svc.readable_file, who, sha)
     if found is None:
         raise ServerError(ErrorCode.NOT_FOUND)
     media_type, size = found
+    if settings.blob_presign_seconds > 0:
+        seconds = settings.blob_presign_seconds
+        url = await run_in_threadpool(blobs.presigned_url, sha, media_type, seconds)
+        if url is not None:  # the bucket serves the bytes; the API only said who may have them
+            return Response(
+                status_code=307, headers={"Location": url, "Cache-Control": "private, no-store"}
+            )
     try:
-        f = blobs.open_blob(sha)
+        f = await run_in_threadpool(blobs.open_blob, sha)
     except FileNotFoundError:
         log.error("attachment %s is recorded complete but missing from the store", sha)
         raise ServerError(ErrorCode.NOT_FOUND) from None

@@ -20,6 +20,7 @@ from server.api.deps import (
 from server.api.errors import error_responses, lang_of
 from server.db.tx import in_read_tx, in_write_tx
 from server.errors import ServerError
+from server.metrics import PULL_PAGES, PULL_RECORDS, PUSH_BATCHES, PUSH_CHANGES
 from server.services import pull as pull_service
 from server.services import push as push_service
 from shared_schema.errors import ErrorCode
@@ -76,6 +77,9 @@ async def push(
         lambda conn: push_service.push(conn, settings, who, raw_changes, lang=lang),
         serial=True,
     )
+    PUSH_BATCHES.inc()
+    for result in results:
+        PUSH_CHANGES.labels(str(result.get("status"))).inc()
     return Response(orjson.dumps({"results": results}), media_type="application/json")
 
 
@@ -109,6 +113,8 @@ async def pull(
 
     def page(conn: Connection) -> bytes:
         recs, next_cursor, has_more = pull_service.pull(conn, who, codec, cursor=cursor, limit=n)
+        PULL_PAGES.inc()
+        PULL_RECORDS.inc(len(recs))
         return orjson.dumps({"records": recs, "next_cursor": next_cursor, "has_more": has_more})
 
     return Response(await in_read_tx(engine, page), media_type="application/json")

@@ -8,12 +8,12 @@ from typing import Annotated, Any, BinaryIO
 from fastapi import APIRouter, Depends
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
+from server.blobs import blob_store
 from server.db.engine import read_tx, write_tx
 from server.errors import ServerError
 from server.services import attachments as attachments_service
 from server.services import browse, queues, review
 from server.services import record_page as record_view
-from server.storage import store_for
 from server.web.pages.common import choices, download_query, entity_names, pickable_units, query
 from server.web.routing import WebRoute
 from server.web.session import Web, staff
@@ -222,7 +222,7 @@ def evidence_file(sha256: str, web: Annotated[Web, Depends(staff)]) -> Response:
     if found is None:
         raise ServerError(ErrorCode.NOT_FOUND)
     try:
-        blob = store_for(web.settings.attachments_dir).open_blob(sha)
+        blob = blob_store(web.settings).open_blob(sha)
     except FileNotFoundError:
         raise ServerError(ErrorCode.NOT_FOUND) from None
     headers = {"Content-Length": str(found[1]), "Cache-Control": "private"}
