@@ -127,10 +127,11 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         return RedirectResponse("/web/")
 
     # Attachments take up to a file's size in one chunk; JSON bodies the body limit.
-    # Level 5, not Starlette's 9 nor zlib's default 6: on a pull page of 1,000 records of ~2 KB
-    # (Vietnamese text), 9 took twice the CPU of 6 for 1.3 % fewer bytes, and 6 1.6-2.4x the CPU
-    # of 5 (37-65 ms against 24-27) for 6-11 % fewer bytes; gzip was then most of a pull's CPU.
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    # Level 1, not Starlette's 9 nor zlib's default 6: on a pull page of 1,000 records of ~2 KB
+    # (Vietnamese text), 9 took twice the CPU of 6 for 1.3 % fewer bytes, 6 1.6-2.4x the CPU of 5,
+    # and 5 2.5x the CPU of 1 (52 against 21 ms with issue 22's realistic text) for 21 % fewer
+    # bytes (27 % of the JSON against 35 %); gzip was 28 % of the server's pull CPU at level 5.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
     app.add_middleware(OptionsAllow, spec=app.openapi)
     app.add_middleware(
         ContentLengthLimit, limit=max(settings.max_body_bytes, settings.max_file_bytes)
