@@ -2,7 +2,8 @@
 
 A page is one statement for the rows the device holds no local work on (on a first sync, all of
 them); a record with an unsent change or a draft has its view composed again, so a pull never
-hides what the officer has not sent (:mod:`mobile.core.record_view`).
+hides what the officer has not sent (:mod:`mobile.core.record_view`). The search keys of the
+plain rows are built after the page commits (:mod:`mobile.core.indexing`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mobile.core.clock import DeviceClock, utc_now
-from mobile.core.record_view import dumps, recompute, searchable
+from mobile.core.record_view import dumps, recompute, title_of
 from mobile.core.store import Store
 from mobile.core.store import records as stored
 from shared_schema.isotime import parse_ms
@@ -38,7 +39,6 @@ def apply_pulled(store: Store, clock: DeviceClock, records: list[Mapping[str, An
     for rid, rec in latest.items():
         fields = rec.get("fields") or {}
         deleted = bool(rec.get("deleted"))
-        title, key = searchable(fields)
         version = fields.get("form_version")
         text = dumps(fields)
         plain.append(
@@ -54,8 +54,7 @@ def apply_pulled(store: Store, clock: DeviceClock, records: list[Mapping[str, An
                 rec.get("updated_at"),
                 text,
                 int(deleted),
-                title,
-                key,
+                title_of(fields),
                 now,
             )
         )
