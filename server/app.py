@@ -24,6 +24,7 @@ from server.config import ServerSettings
 from server.db.engine import make_engine, read_tx
 from server.db.migrate import upgrade
 from server.services.pull import CursorCodec
+from server.services.report_facts import AfterPushes
 from server.web import error_page_for
 from server.web import mount as mount_web
 from shared_schema import __version__
@@ -92,9 +93,12 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     with read_tx(engine) as conn:  # read once, not on every pull
         cursor_codec = CursorCodec.load(conn)
 
+    after_pushes = AfterPushes(engine)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        after_pushes.close()
         engine.dispose()
 
     # Swagger UI served from the package, not a CDN: a commune hub may have no internet.
@@ -113,6 +117,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.cursor_codec = cursor_codec
+    app.state.after_pushes = after_pushes  # report facts, caught up once pushes pause
     install_error_handlers(app, retry_after=settings.retry_after_seconds, pages=error_page_for)
     for module in (reference, auth, sync, admin, plans, reports, exports, attachments):
         app.include_router(module.router, prefix=API)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from server import store
 from server.services import plans, reports
 from server.services.auth import Principal
 
@@ -22,5 +23,6 @@ def submit_report(
 ) -> dict[str, Any]:
     """A new version of ``unit``'s report, with the summary it shows now (a write transaction)."""
     plan, commune, text = plans.check_report(conn, principal, plan_id, unit, comment)
+    store.facts.catch_up(conn)  # the figures frozen include every push answered before
     figures = reports.summary(conn, principal, commune, plan["plan_id"])
     return plans.add_report(conn, principal, plan, commune, text, figures)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from server.api.deps import CurrentPrincipal, ReadConn
+from server.api.deps import CurrentPrincipal, ReportConn
 from server.api.errors import error_responses
 from server.api.models import Summary
 from server.services import reports as reports_service
@@ -24,6 +24,6 @@ router = APIRouter(tags=["reports"])
     summary="A unit's figures (models, contributions, results, activities…), per child unit",
 )
 def summary(
-    who: CurrentPrincipal, conn: ReadConn, unit: str | None = None, plan: str | None = None
+    who: CurrentPrincipal, conn: ReportConn, unit: str | None = None, plan: str | None = None
 ) -> dict[str, Any]:
     return reports_service.summary(conn, who, unit, plan)

@@ -76,6 +76,7 @@ async def push(
         lambda conn: push_service.push(conn, settings, who, raw_changes, lang=lang),
         serial=True,
     )
+    request.app.state.after_pushes.poke()  # its report facts, once pushes pause
     return Response(orjson.dumps({"results": results}), media_type="application/json")
 
 
