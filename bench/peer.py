@@ -253,6 +253,11 @@ def run_dkst(
         subprocess.run([*py, "load", str(tmp / "phone-a"), url, str(docs_path), str(push_batch)],
                        check=True, capture_output=True, cwd=str(ROOT))  # fmt: skip
         up = timed([*py, "push", str(tmp / "phone-a")], proxy, pid)
+        # Not timed, printed apart: what the server does after the pushes (the report facts'
+        # catch-up, 0.25 s after they pause), in the next 3 s.
+        cpu = cpu_seconds(pid)
+        time.sleep(3)
+        up["server_after_cpu_s"] = cpu_seconds(pid) - cpu
         down = timed([*py, "pull", str(tmp / "phone-b"), url, str(pull_batch)], proxy, pid)
     _check(up, down, n, "DKST")
     return {"push": up, "pull": down}
