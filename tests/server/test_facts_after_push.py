@@ -120,8 +120,11 @@ def test_the_thread_after_pushes_catches_up_with_no_report_read(world: tuple[Pus
     push, engine = world
     after = report_facts.AfterPushes(engine, delay=0.05)
     try:
-        _load(push, Clock(DEVICE))
-        after.poke()
+        with after.pushing():
+            _load(push, Clock(DEVICE))
+            time.sleep(0.2)
+            with read_tx(engine) as conn:
+                assert facts.behind(conn)  # not while a push is in progress
         deadline = time.monotonic() + 30
         while True:
             with read_tx(engine) as conn:
@@ -132,6 +135,25 @@ def test_the_thread_after_pushes_catches_up_with_no_report_read(world: tuple[Pus
     finally:
         after.close()
     assert _sums(engine)[0][(DAK_WIL, "model.status.operating")] == 100
+
+
+def test_pushes_that_never_pause_are_caught_up_within_the_lag(world: tuple[Push, Engine]) -> None:
+    push, engine = world
+    after = report_facts.AfterPushes(engine, delay=0.05, max_lag=0.3)
+    clock = Clock(DEVICE)
+    try:
+        with after.pushing():
+            _load(push, clock)
+        with after.pushing():  # the next push is already in: no pause, yet the lag runs out
+            deadline = time.monotonic() + 30
+            while True:
+                with read_tx(engine) as conn:
+                    if not facts.behind(conn):
+                        break
+                assert time.monotonic() < deadline, "facts not caught up within the lag"
+                time.sleep(0.05)
+    finally:
+        after.close()
 
 
 def test_a_database_from_before_starts_its_catch_up_at_its_last_write(

@@ -71,12 +71,12 @@ async def push(
     if len(raw_changes) > settings.max_batch:
         raise ServerError(ErrorCode.BATCH_TOO_LARGE, {"limit": settings.max_batch})
     lang = lang_of(request)
-    results = await in_write_tx(
-        engine,
-        lambda conn: push_service.push(conn, settings, who, raw_changes, lang=lang),
-        serial=True,
-    )
-    request.app.state.after_pushes.poke()  # its report facts, once pushes pause
+    with request.app.state.after_pushes.pushing():  # its report facts: once pushes pause
+        results = await in_write_tx(
+            engine,
+            lambda conn: push_service.push(conn, settings, who, raw_changes, lang=lang),
+            serial=True,
+        )
     return Response(orjson.dumps({"results": results}), media_type="application/json")
 
 
