@@ -24,7 +24,6 @@ if str(ROOT) not in sys.path:
 
 from mobile.core.device import Device  # noqa: E402
 from mobile.core.http import ApiClient  # noqa: E402
-from mobile.core.indexing import index_pending  # noqa: E402
 from mobile.core.sync import Synchronizer, SyncReport  # noqa: E402
 
 USERNAME = "peer"
@@ -103,17 +102,12 @@ def pull(data_dir: Path, server: str, batch: int) -> dict[str, Any]:
     t, cpu = time.perf_counter(), time.process_time()
     sync.pull(report)
     seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
-    # Not timed: the search keys, built after the pull (mobile.core.indexing), printed apart.
-    t_index, cpu_index = time.perf_counter(), time.process_time()
-    indexed = index_pending(dev.store)
-    index_s, index_cpu = time.perf_counter() - t_index, time.process_time() - cpu_index
     count = dev.records.count()
     settings = durability(dev)
     client.close()
     dev.close()
     return {"docs": count, "pulled": report.pulled, "pages": report.pages, "seconds": seconds,
-            "client_cpu_s": cpu, "durability": settings, "indexed": indexed,
-            "index_s": index_s, "index_cpu_s": index_cpu}  # fmt: skip
+            "client_cpu_s": cpu, "durability": settings}  # fmt: skip
 
 
 def main(argv: list[str]) -> None:

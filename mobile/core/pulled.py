@@ -2,8 +2,7 @@
 
 A page is one statement for the rows the device holds no local work on (on a first sync, all of
 them); a record with an unsent change or a draft has its view composed again, so a pull never
-hides what the officer has not sent (:mod:`mobile.core.record_view`). The search keys of the
-plain rows are built after the page commits (:mod:`mobile.core.indexing`).
+hides what the officer has not sent (:mod:`mobile.core.record_view`).
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mobile.core.clock import DeviceClock, utc_now
-from mobile.core.record_view import dumps, recompute, title_of
+from mobile.core.record_view import dumps, recompute, searchable
 from mobile.core.store import Store
 from mobile.core.store import records as stored
 from shared_schema.isotime import parse_ms
@@ -39,6 +38,7 @@ def apply_pulled(store: Store, clock: DeviceClock, records: list[Mapping[str, An
     for rid, rec in latest.items():
         fields = rec.get("fields") or {}
         deleted = bool(rec.get("deleted"))
+        title, key = searchable(fields)
         version = fields.get("form_version")
         text = dumps(fields)
         plain.append(
@@ -54,7 +54,8 @@ def apply_pulled(store: Store, clock: DeviceClock, records: list[Mapping[str, An
                 rec.get("updated_at"),
                 text,
                 int(deleted),
-                title_of(fields),
+                title,
+                key,
                 now,
             )
         )

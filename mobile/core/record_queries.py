@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mobile.core import indexing
 from mobile.core.clock import DeviceClock
 from mobile.core.errors import DeviceErrorCode, RecordNotFound, Refused
 from mobile.core.forms import FormCatalog
@@ -181,8 +180,6 @@ class RecordQueries:
             if not _FIELD_NAME.fullmatch(name):
                 raise Refused(DeviceErrorCode.NOT_A_FIELD_NAME, name=name)
         words = search_key(search).split() if search else []
-        if words and indexing.pending(self.store):
-            indexing.index_pending(self.store)  # keys of a pull just made: built, not missed
         return stored.search(
             self.store,
             entity=entity,

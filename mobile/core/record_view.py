@@ -27,7 +27,7 @@ from mobile.core.store import records as stored
 from shared_schema.entities import SYSTEM_FIELDS
 from shared_schema.text import search_key
 
-__all__ = ["TITLE_FIELDS", "compose", "dumps", "layers", "recompute", "searchable", "title_of"]
+__all__ = ["TITLE_FIELDS", "compose", "dumps", "layers", "recompute", "searchable"]
 
 # Fields that name a record: shown as its title and searched first.
 TITLE_FIELDS = ("name", "title", "caption", "full_name", "code")
@@ -54,18 +54,14 @@ def compose(
     return view, deleted
 
 
-def title_of(view: Mapping[str, Any]) -> str:
-    """The title of a record's fields: its first non-blank title field."""
+def searchable(view: Mapping[str, Any]) -> tuple[str, str]:
+    """(title, search key) of a record's fields."""
+    title = ""
     for name in TITLE_FIELDS:
         value = view.get(name)
         if isinstance(value, str) and value.strip():
-            return value.strip()
-    return ""
-
-
-def searchable(view: Mapping[str, Any]) -> tuple[str, str]:
-    """(title, search key) of a record's fields."""
-    title = title_of(view)
+            title = value.strip()
+            break
     parts: list[str] = [title] if title else []
     for name, value in view.items():
         if name in SYSTEM_FIELDS or name in TITLE_FIELDS or not isinstance(value, str):

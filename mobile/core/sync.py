@@ -25,7 +25,6 @@ from mobile.core.clock import utc_now
 from mobile.core.errors import SyncError
 from mobile.core.forms import FormCatalog
 from mobile.core.http import ApiClient, DeviceApiError, PreparedJson
-from mobile.core.indexing import index_pending
 from mobile.core.media import MediaStore
 from mobile.core.outbox import Outbox
 from mobile.core.pipeline import RequestAhead
@@ -60,7 +59,6 @@ class SyncReport:
     restamped: int = 0
     pulled: int = 0
     pages: int = 0
-    indexed: int = 0
     forms_added: int = 0
     files_uploaded: int = 0
     files_failed: int = 0
@@ -102,8 +100,6 @@ class Synchronizer:
         self.push(report)
         self.forms_and_units(report)
         self.pull(report)
-        # The pulled pages' search keys, now that their records are in (mobile.core.indexing).
-        report.indexed = index_pending(self.store)
         if upload:
             self.upload_files(report)
         with self.store.transaction():

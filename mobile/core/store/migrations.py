@@ -215,29 +215,12 @@ def _v5_conflicts(conn: sqlite3.Connection) -> None:
     )
 
 
-def _v6_search_after_pull(conn: sqlite3.Connection) -> None:
-    """Which rows still wait for their search key (issue 22).
-
-    A pulled page is stored with its titles and an empty search key (``indexed = 0``); the search
-    keys and their trigram rows are built after the page commits, by ``mobile.core.indexing``,
-    and a search first builds whatever is left, so it never misses a pulled record. Building the
-    key was a third of a first sync's device time. Every row already here is indexed.
-    """
-    conn.executescript(
-        """
-        ALTER TABLE records ADD COLUMN indexed INTEGER NOT NULL DEFAULT 1;
-        CREATE INDEX records_unindexed ON records(indexed) WHERE indexed = 0;
-        """
-    )
-
-
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_core,
     _v2_search_index,
     _v3_outbox_reason,
     _v4_lighter_search_index,
     _v5_conflicts,
-    _v6_search_after_pull,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

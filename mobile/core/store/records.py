@@ -22,10 +22,7 @@ __all__ = [
     "insert_new",
     "search",
     "set_draft",
-    "set_search_keys",
     "set_view",
-    "unindexed",
-    "unindexed_count",
     "upsert_pulled",
     "with_local_layers",
 ]
@@ -152,7 +149,7 @@ def set_view(
 ) -> None:
     """The officer's view recomputed from its layers (a unit once set never changes)."""
     store.conn.execute(
-        "UPDATE records SET fields = ?, deleted = ?, title = ?, search = ?, indexed = 1, "
+        "UPDATE records SET fields = ?, deleted = ?, title = ?, search = ?, "
         "unit = coalesce(unit, ?), local_updated_at = ? WHERE record_id = ?",
         (fields, int(deleted), title, search_key, unit, now, record_id),
     )
@@ -182,27 +179,25 @@ def with_local_layers(store: Store, ids: Sequence[str]) -> set[str]:
 _UPSERT_PULLED = (
     "INSERT INTO records(record_id, entity, unit, form_id, form_version, rev, "
     "server_fields, server_deleted, updated_at, fields, deleted, title, search, "
-    "local_updated_at, indexed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, 0) "
+    "local_updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT(record_id) DO UPDATE SET entity = excluded.entity, "
     "unit = coalesce(excluded.unit, records.unit), form_id = excluded.form_id, "
     "form_version = excluded.form_version, rev = excluded.rev, "
     "server_fields = excluded.server_fields, server_deleted = excluded.server_deleted, "
     "updated_at = excluded.updated_at, fields = excluded.fields, "
     "deleted = excluded.deleted, title = excluded.title, search = excluded.search, "
-    "local_updated_at = excluded.local_updated_at, indexed = 0 "
+    "local_updated_at = excluded.local_updated_at "
     "WHERE excluded.rev >= records.rev"
 )
 
 
 def upsert_pulled(store: Store, rows: Iterable[tuple[Any, ...]]) -> None:
     """Pulled records as ``(record_id, entity, unit, form_id, form_version, rev, server_fields,
-    server_deleted, updated_at, fields, deleted, title, local_updated_at)``, stored with an
-    empty search key to be built after the page commits (``indexed = 0``, migration 6).
+    server_deleted, updated_at, fields, deleted, title, search, local_updated_at)``.
 
     Rows already held are re-indexed by the update trigger; new rows (rowids above the largest
-    before the page: SQLite gives a new row max(rowid) + 1) enter the trigram index in one
-    statement after it (their empty key has no trigram: the entry is only there so that the
-    update trigger's delete finds it when the key is built).
+    before the page: SQLite gives a new row max(rowid) + 1) are indexed in one statement after
+    it, which costs half as much as a trigger row by row (migration 4).
     """
     before = store.conn.execute("SELECT coalesce(max(rowid), 0) FROM records").fetchone()[0]
     store.conn.executemany(_UPSERT_PULLED, rows)
@@ -212,19 +207,3 @@ def upsert_pulled(store: Store, rows: Iterable[tuple[Any, ...]]) -> None:
             "WHERE rowid > ?",
             (before,),
         )
-
-
-def unindexed_count(store: Store) -> int:
-    """Rows whose search key is not built yet (pulled, migration 6)."""
-    return int(store.conn.execute("SELECT count(*) FROM records WHERE indexed = 0").fetchone()[0])
-
-
-def unindexed(store: Store, limit: int) -> list[tuple[int, str]]:
-    """Up to ``limit`` rows waiting for their search key: ``(rowid, fields)``."""
-    sql = "SELECT rowid, fields FROM records WHERE indexed = 0 LIMIT ?"
-    return [(int(r[0]), str(r[1])) for r in store.conn.execute(sql, (limit,))]
-
-
-def set_search_keys(store: Store, keys: Iterable[tuple[str, int]]) -> None:
-    """``(search key, rowid)`` pairs: the keys built; the update trigger indexes them."""
-    store.conn.executemany("UPDATE records SET search = ?, indexed = 1 WHERE rowid = ?", keys)
