@@ -37,6 +37,14 @@ def _synchronizer(dev: Device) -> tuple[Synchronizer, ApiClient]:
     return dev.synchronizer(client), client
 
 
+def durability(dev: Device) -> str:
+    """The device store's own settings, read back from SQLite (what the timed phase ran with)."""
+    sync = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
+    level = dev.store.conn.execute("PRAGMA synchronous").fetchone()[0]
+    mode = dev.store.conn.execute("PRAGMA journal_mode").fetchone()[0]
+    return f"journal_mode={mode}, synchronous={sync.get(level, level)}"
+
+
 def _wait_for_go() -> None:
     print("ready", flush=True)
     sys.stdin.readline()
@@ -73,11 +81,13 @@ def push(data_dir: Path) -> dict[str, Any]:
     t, cpu = time.perf_counter(), time.process_time()
     sync.push(report)
     seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+    settings = durability(dev)
     client.close()
     dev.close()
     if report.applied != report.pushed or report.rejected:
         raise SystemExit(f"push not all applied: {report}")
-    return {"docs": report.applied, "seconds": seconds, "client_cpu_s": cpu}
+    return {"docs": report.applied, "seconds": seconds, "client_cpu_s": cpu,
+            "durability": settings}  # fmt: skip
 
 
 def pull(data_dir: Path, server: str, batch: int) -> dict[str, Any]:
@@ -93,10 +103,11 @@ def pull(data_dir: Path, server: str, batch: int) -> dict[str, Any]:
     sync.pull(report)
     seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
     count = dev.records.count()
+    settings = durability(dev)
     client.close()
     dev.close()
     return {"docs": count, "pulled": report.pulled, "pages": report.pages, "seconds": seconds,
-            "client_cpu_s": cpu}  # fmt: skip
+            "client_cpu_s": cpu, "durability": settings}  # fmt: skip
 
 
 def main(argv: list[str]) -> None:

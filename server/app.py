@@ -35,6 +35,7 @@ from server.db.engine import make_engine, read_tx
 from server.db.migrate import upgrade
 from server.metrics import RequestMetrics, exposition, may_read
 from server.services.pull import CursorCodec
+from server.services.report_facts import AfterPushes
 from server.web import error_page_for
 from server.web import mount as mount_web
 from shared_schema import __version__
@@ -103,9 +104,12 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     with read_tx(engine) as conn:  # read once, not on every pull
         cursor_codec = CursorCodec.load(conn)
 
+    after_pushes = AfterPushes(engine)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        after_pushes.close()
         engine.dispose()
 
     # Swagger UI served from the package, not a CDN: a commune hub may have no internet.
@@ -124,6 +128,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.cursor_codec = cursor_codec
+    app.state.after_pushes = after_pushes  # report facts, caught up once pushes pause
     install_error_handlers(app, retry_after=settings.retry_after_seconds, pages=error_page_for)
     for module in (reference, forms, auth, sync, admin, plans, reports, exports, attachments):
         app.include_router(module.router, prefix=API)
@@ -146,10 +151,11 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         return Response(body, media_type=media_type, headers={"Cache-Control": "no-store"})
 
     # Attachments take up to a file's size in one chunk; JSON bodies the body limit.
-    # Level 5, not Starlette's 9 nor zlib's default 6: on a pull page of 1,000 records of ~2 KB
-    # (Vietnamese text), 9 took twice the CPU of 6 for 1.3 % fewer bytes, and 6 1.6-2.4x the CPU
-    # of 5 (37-65 ms against 24-27) for 6-11 % fewer bytes; gzip was then most of a pull's CPU.
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    # Level 1, not Starlette's 9 nor zlib's default 6: on a pull page of 1,000 records of ~2 KB
+    # (Vietnamese text), 9 took twice the CPU of 6 for 1.3 % fewer bytes, 6 1.6-2.4x the CPU of 5,
+    # and 5 2.5x the CPU of 1 (52 against 21 ms with issue 22's realistic text) for 21 % fewer
+    # bytes (27 % of the JSON against 35 %); gzip was 28 % of the server's pull CPU at level 5.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
     app.add_middleware(OptionsAllow, spec=app.openapi)
     app.add_middleware(
         ContentLengthLimit, limit=max(settings.max_body_bytes, settings.max_file_bytes)

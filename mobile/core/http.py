@@ -50,6 +50,9 @@ class DeviceApiError(Exception):
         self.headers: Mapping[str, str] = headers or {}
 
 
+GZIP_LEVEL = 1
+
+
 @dataclass(frozen=True)
 class PreparedJson:
     """A request body serialized (and compressed) ahead of its request."""
@@ -264,7 +267,10 @@ class ApiClient:
         )
         headers = {"Content-Type": "application/json"}
         if self.gzip_requests:
-            raw = gzip.compress(raw, compresslevel=6)
+            # Level 1 (issue 22): a push batch of 500 records of ~2 KB of Vietnamese text takes a
+            # quarter of level 6's CPU (about 11 against 44 ms here) for about a third more
+            # bytes (35 % of the JSON against 26 %); level 6 was 45 % of the device's push CPU.
+            raw = gzip.compress(raw, compresslevel=GZIP_LEVEL)
             headers["Content-Encoding"] = "gzip"
         return PreparedJson(raw, headers)
 

@@ -27,6 +27,7 @@ from server.config import ServerSettings
 from server.db.engine import read_tx
 from server.db.tx import in_read_tx
 from server.errors import ServerError
+from server.services import report_facts
 from server.services.auth import MANAGER_ROLES, Principal, authenticate
 from shared_schema.errors import ErrorCode
 
@@ -55,6 +56,22 @@ def _read_conn(engine: EngineDep) -> Iterator[Connection]:
 
 # scope="function": the transaction ends when the route returns, before the first byte is sent.
 ReadConn = Annotated[Connection, Depends(_read_conn, scope="function")]
+
+
+def _report_figures_current(engine: EngineDep) -> None:
+    """The report facts caught up to the newest push (a plain ``def``: in one threadpool call)."""
+    report_facts.current(engine)
+
+
+def _report_conn(
+    engine: EngineDep, _current: Annotated[None, Depends(_report_figures_current)]
+) -> Iterator[Connection]:
+    with read_tx(engine) as conn:
+        yield conn
+
+
+# A read of report figures (summaries, exports, plans): it includes every push answered before.
+ReportConn = Annotated[Connection, Depends(_report_conn, scope="function")]
 
 
 # Declares the bearer scheme in OpenAPI (the "Authorize" button of /docs); errors stay ours.

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, text
 from server.db.engine import write_tx
 from server.db.schema import server_meta
 from server.store import facts
+from server.store import records as records_store
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 MIGRATION_LOCK = 0x444B5355
@@ -33,6 +34,7 @@ def upgrade(engine: Engine) -> None:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
         _ensure_secret(conn)
+        _ensure_facts_seq(conn)
         _rebuild_facts_if_asked(conn)
 
 
@@ -44,6 +46,17 @@ def _rebuild_facts_if_asked(conn: Connection) -> None:
         return
     facts.rebuild(conn)
     conn.execute(delete(server_meta).where(flag))
+
+
+def _ensure_facts_seq(conn: Connection) -> None:
+    """Where the report facts' catch-up starts (issue 22). A database without the mark was
+    written by a server that applied the facts inside each push: they are whole up to its last
+    record write."""
+    if conn.execute(
+        select(server_meta.c.value).where(server_meta.c.key == facts.FACTS_SEQ)
+    ).first():
+        return
+    facts.set_applied_seq(conn, records_store.last_seq(conn))
 
 
 def _ensure_secret(conn: Connection) -> None:

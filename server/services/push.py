@@ -1,5 +1,8 @@
 """Push (SYNC.md "Push"): an idempotent per-change merge of a batch, in one transaction.
 
+The report facts of the records written are applied after it commits, from their change numbers
+(``server/services/report_facts.py``), before any report reads them.
+
 It numbers every accepted change with ``seq`` while holding the change-log lock (SQLite: the
 write lock of ``BEGIN IMMEDIATE``; PostgreSQL: an advisory lock), so sequence numbers become
 visible in commit order and ``records.seq > cursor`` never skips a change.
@@ -244,8 +247,6 @@ def _write(
         return
     new_rows: list[dict[str, Any]] = []
     upd_rows: list[dict[str, Any]] = []
-    new_facts: list[dict[str, Any]] = []  # fields as a dict: facts need not parse them again
-    upd_facts: list[dict[str, Any]] = []
     for rid, rec in recs.items():
         if not rec.dirty:
             continue
@@ -266,23 +267,12 @@ def _write(
             "seq": rec.seq,
         }
         (upd_rows if rec.exists else new_rows).append(row)
-        (upd_facts if rec.exists else new_facts).append(
-            {
-                "record_id": rid,
-                "entity": s.entity,
-                "unit": rec.unit,
-                "fields": s.fields,
-                "deleted": s.deleted,
-                "created_at": rec.created_at,
-            }
-        )
         rec.exists, rec.dirty = True, False
     store.changes.append(conn, change_rows)
     store.conflicts.add(conn, conflict_rows)
     store.records.write(conn, new_rows, upd_rows)
-    # Report figures, in the same transaction; a record new to the server has no facts yet.
-    fresh = {r["record_id"] for r in new_rows}
-    store.facts.upsert(conn, new_facts + upd_facts, fresh=fresh)
+    # The report figures are not kept here: they follow the records' change numbers after the
+    # push commits, before any report reads them (server/services/report_facts.py, issue 22).
     for rid, rec in evidence_touched.items():
         sha = rec.state.fields.get("sha256")
         named_file = sha if not rec.state.deleted and isinstance(sha, str) else None

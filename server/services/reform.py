@@ -77,6 +77,7 @@ def reform(
     if tree != "legacy":
         return ReformResult(done=False, tree=tree)
     lock_change_log(conn)
+    store.facts.catch_up(conn)  # the facts of every push answered before, then moved with them
     mapping = load_reform()
     legacy = store.units.all_units(conn)
     moves = unit_moves(
@@ -130,6 +131,7 @@ def reform(
         store.facts.rebuild(conn)
     else:  # every unit's records went whole: its facts and sums move with them
         store.reform.remap_facts(conn, {code: m.new for code, m in moves.items()})
+        store.facts.set_applied_seq(conn, seq - 1)  # the moves' changes: facts already moved
     result.seconds = time.perf_counter() - started
     return result
 

@@ -64,7 +64,10 @@ def _push_one(
         "hlc": server_hlc(who.device_id, store.records.hlcs(conn, row.record_id)),
         "fields": fields,
     }
-    return push_service.push(conn, settings, who, [change], lang=lang)[0]
+    result = push_service.push(conn, settings, who, [change], lang=lang)[0]
+    # The queues read the review state from the facts: the page after a decision shows it.
+    store.facts.catch_up(conn)
+    return result
 
 
 def decide(

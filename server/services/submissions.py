@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from server import store
 from server.services import plans, reports
 from server.services.auth import Principal
 
@@ -24,5 +25,6 @@ def submit_report(
     with the summary it shows now (a write transaction). A member organization's report freezes
     the summary of the plan's unit, whose own records are the organizations' at that level."""
     plan, report = plans.check_report(conn, principal, plan_id, data)
+    store.facts.catch_up(conn)  # the figures frozen include every push answered before
     figures = reports.summary(conn, principal, report["unit"], plan["plan_id"])
     return plans.add_report(conn, principal, plan, report, figures)

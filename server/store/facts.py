@@ -1,10 +1,13 @@
-"""``record_facts`` and ``unit_tallies``: the figures reports aggregate, kept on write.
+"""``record_facts`` and ``unit_tallies``: the figures reports aggregate, kept after each write.
 
-- :func:`upsert` runs in the push transaction (one call at the end of
-  ``server/services/push.py:_write``): it extracts each written record's figures into
-  ``record_facts`` (one row per live record; a tombstone removes it) and adds the difference to
-  ``unit_tallies``, the sums per unit and key. A district or province summary then reads a few
-  rows per unit instead of parsing every record's JSON (issue 10: 12 s → milliseconds at 1M).
+- :func:`catch_up` applies, after the push transactions, every record written since it last ran
+  (``records.seq`` above ``facts_seq`` in ``server_meta``), before any report reads them
+  (``server/services/report_facts.py``; issue 22: the facts were a quarter of a push's CPU).
+  :func:`upsert` extracts each written record's figures into ``record_facts`` (one row per live
+  record; a tombstone removes it) and adds the difference to ``unit_tallies``, the sums per unit
+  and key; it compares with the stored fact, so applying a record's state twice changes nothing.
+  A district or province summary then reads a few rows per unit instead of parsing every
+  record's JSON (issue 10: 12 s → milliseconds at 1M).
 - :func:`rebuild` recomputes them, and the placements and ``period_tallies``, from ``records``
   (migration 0004; after a bulk load).
 - Reads: :func:`tallies_under` (per unit of a subtree), :func:`missing_under` (evidence whose file
@@ -22,9 +25,16 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select, update
 
-from server.db.schema import attachments, period_tallies, record_facts, unit_closure, unit_tallies
+from server.db.schema import (
+    attachments,
+    period_tallies,
+    record_facts,
+    server_meta,
+    unit_closure,
+    unit_tallies,
+)
 from server.store import periods
 from server.store import records as records_store
 from server.store.attachments import complete_among
@@ -161,8 +171,48 @@ def _same(was: Mapping[str, Any], f: Mapping[str, Any]) -> bool:
     return f["entity"] != "evidence" and all(was[c] == f[c] for c in _COMPARED)
 
 
+# ---------------------------------------------------------------------------- after the pushes
+FACTS_SEQ = "facts_seq"  # server_meta: the records' change number the facts are applied up to
+
+
+def applied_seq(conn: Connection, *, lock: bool = False) -> int:
+    """Up to which ``records.seq`` the facts are applied (``lock``: the row held until commit, so
+    that two catch-ups on PostgreSQL run one after the other; SQLite has one writer anyway)."""
+    q = select(server_meta.c.value).where(server_meta.c.key == FACTS_SEQ)
+    value = conn.execute(q.with_for_update() if lock else q).scalar()
+    return int(value) if value is not None else 0
+
+
+def set_applied_seq(conn: Connection, seq: int) -> None:
+    # An update, not a delete and insert: a catch-up waiting on the row lock then reads the new
+    # value (PostgreSQL re-reads an updated row; a deleted one it would not find at all).
+    row = server_meta.c.key == FACTS_SEQ
+    if conn.execute(update(server_meta).where(row).values(value=str(seq))).rowcount == 0:
+        conn.execute(insert(server_meta).values(key=FACTS_SEQ, value=str(seq)))
+
+
+def behind(conn: Connection) -> bool:
+    """Whether a record was written since the facts were last caught up."""
+    return records_store.last_seq(conn) > applied_seq(conn)
+
+
+def catch_up(conn: Connection, batch: int = 2000) -> int:
+    """Apply the facts of every record written since the last catch-up, in change order; the
+    number of records looked at. Pushes number their changes in commit order (the change-log
+    lock), so a record committed later always has a higher ``seq`` than the one applied."""
+    done = applied_seq(conn, lock=True)
+    seen = 0
+    while rows := records_store.changed_since(conn, done, batch):
+        upsert(conn, [r._mapping for r in rows])
+        done, seen = rows[-1].seq, seen + len(rows)
+    if seen:
+        set_applied_seq(conn, done)
+    return seen
+
+
 def rebuild(conn: Connection, batch: int = 2000) -> int:
     """Recompute ``record_facts`` and ``unit_tallies`` from ``records``; the number of facts."""
+    set_applied_seq(conn, records_store.last_seq(conn))
     conn.execute(delete(record_facts))
     conn.execute(delete(unit_tallies))
     conn.execute(delete(period_tallies))
@@ -212,6 +262,7 @@ def bulk_load(
     if not rows:
         return 0
     records_store.bulk_insert(conn, [dict(r) for r in rows])
+    set_applied_seq(conn, records_store.last_seq(conn))
     facts = [
         f
         for r in rows
@@ -261,14 +312,19 @@ def area_names(conn: Connection, commune: str) -> dict[str, str]:
 
 __all__ = [
     "ACTIVITY_NUMBERS",
+    "FACTS_SEQ",
     "MODEL_NUMBERS",
+    "applied_seq",
     "area_names",
+    "behind",
     "bulk_load",
+    "catch_up",
     "contributions",
     "fact_of",
     "insert_new",
     "missing_under",
     "rebuild",
+    "set_applied_seq",
     "tallies_under",
     "upsert",
 ]

@@ -140,20 +140,41 @@ def stream_under(
     yield from result  # type: ignore[misc]
 
 
+# What a record's report fact is made of (server/store/facts.py).
+_FACT_SOURCE = (
+    records.c.record_id,
+    records.c.entity,
+    records.c.unit,
+    records.c.fields,
+    records.c.deleted,
+    records.c.created_at,
+)
+
+
 def live_rows(conn: Connection, batch: int = 2000) -> Iterator[Any]:
     """Every live record that has a unit (``record_id, entity, unit, fields, deleted,
     created_at``), streamed:
     what the report facts are rebuilt from."""
-    q = select(
-        records.c.record_id,
-        records.c.entity,
-        records.c.unit,
-        records.c.fields,
-        records.c.deleted,
-        records.c.created_at,
-    ).where(records.c.deleted.is_(False), records.c.unit.is_not(None))
+    q = select(*_FACT_SOURCE).where(records.c.deleted.is_(False), records.c.unit.is_not(None))
     # Per statement: Connection.execution_options() would change the whole connection.
     yield from conn.execute(q.execution_options(stream_results=True, yield_per=batch))
+
+
+def changed_since(conn: Connection, seq: int, limit: int) -> list[Any]:
+    """Up to ``limit`` records whose last change is after ``seq``, in change order (``record_id,
+    entity, unit, fields, deleted, created_at, seq``): what the report facts catch up from."""
+    q = (
+        select(*_FACT_SOURCE, records.c.seq)
+        .where(records.c.seq > seq)
+        .order_by(records.c.seq)
+        .limit(limit)
+    )
+    return list(conn.execute(q))
+
+
+def last_seq(conn: Connection) -> int:
+    """The change number of the newest record write (0 with none)."""
+    return int(conn.execute(select(func.max(records.c.seq))).scalar() or 0)
 
 
 def bulk_insert(conn: Connection, rows: list[dict[str, Any]]) -> None:

@@ -33,9 +33,9 @@ from starlette.responses import HTMLResponse, Response
 
 from server.config import ServerSettings
 from server.db.engine import read_tx
-from server.db.tx import in_read_tx
+from server.db.tx import in_read_tx, in_thread
 from server.errors import ServerError
-from server.services import accounts, reform_checks
+from server.services import accounts, reform_checks, report_facts
 from server.services import auth as auth_service
 from server.services.auth import MANAGER_ROLES, REVIEWER_ROLES, Principal
 from server.web.i18n import LANGS, tr
@@ -196,6 +196,8 @@ async def staff(request: Request) -> Web:
     web.token = token
     if request.method == "POST" and not hmac.compare_digest(web.form.get(CSRF_FIELD, ""), web.csrf):
         raise CsrfRejected()
+    # Every staff page may show report figures: they include each push answered before.
+    await in_thread(report_facts.current, web.engine)
     return web
 
 

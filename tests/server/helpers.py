@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from server.config import ServerSettings
+from server.db.engine import make_engine, write_tx
+from server.db.migrate import upgrade
+from server.services import push as push_service
+from server.services.auth import Principal, scope_of
+from server.services.units import import_units
 from shared_schema.hlc import Clock
 from tests.conftest import PASSWORD
+from tests.support.records import DAK_WIL, new_id, record_fields
 from tests.support.records import change as build_change
-from tests.support.records import new_id, record_fields
 from tests.support.server import login
 
 __all__ = [
+    "InProcessPush",
     "change",
     "client",
     "error_code",
@@ -26,6 +34,24 @@ __all__ = [
 ]
 
 _clocks: dict[str, Clock] = {}
+
+
+class InProcessPush:
+    """``push_service.push`` in a write transaction, as the route runs it, for a field officer of
+    Đắk Wil on ``device`` (a migrated database at ``url``, SQLite or PostgreSQL)."""
+
+    def __init__(self, url: str, data_dir: Path, device: str) -> None:
+        self.engine = make_engine(url)
+        upgrade(self.engine)
+        self.settings = ServerSettings(data_dir=data_dir, database_url=url)
+        with write_tx(self.engine) as conn:
+            import_units(conn, source="legacy", under=DAK_WIL)
+            scope = scope_of(conn, [DAK_WIL])
+        self.who = Principal(1, "officer", "field_officer", (DAK_WIL,), device, scope)
+
+    def __call__(self, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        with write_tx(self.engine, serial=True) as conn:
+            return push_service.push(conn, self.settings, self.who, batch)
 
 
 def hlc(device_id: str) -> str:

@@ -15,37 +15,26 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from server.config import ServerSettings
-from server.db.engine import make_engine, write_tx
-from server.db.migrate import upgrade
+from server.db.engine import write_tx
 from server.db.schema import changes
 from server.services import push as push_service
-from server.services.auth import Principal, scope_of
-from server.services.units import import_units
 from shared_schema.hlc import Clock
 from shared_schema.wire import parse_change
-from tests.support.records import DAK_WIL, change, new_id, record_fields
+from tests.server.helpers import InProcessPush
+from tests.support.records import change, new_id, record_fields
 
 DEVICE = "hash-phone-1"
 
 
 @pytest.fixture
 def pushing(tmp_path: Path) -> Any:
-    url = f"sqlite:///{tmp_path}/server.sqlite3"
-    engine = make_engine(url)
-    upgrade(engine)
-    settings = ServerSettings(data_dir=tmp_path, database_url=url)
-    with write_tx(engine) as conn:
-        import_units(conn, source="legacy", under=DAK_WIL)
-        scope = scope_of(conn, [DAK_WIL])
-    who = Principal(1, "officer", "field_officer", (DAK_WIL,), DEVICE, scope)
+    pushing = InProcessPush(f"sqlite:///{tmp_path}/server.sqlite3", tmp_path, DEVICE)
 
     def push(*batch: dict[str, Any]) -> list[dict[str, Any]]:
-        with write_tx(engine, serial=True) as conn:
-            return push_service.push(conn, settings, who, [copy.deepcopy(c) for c in batch])
+        return pushing([copy.deepcopy(c) for c in batch])
 
-    yield push, engine
-    engine.dispose()
+    yield push, pushing.engine
+    pushing.engine.dispose()
 
 
 def _model(clock: Clock) -> dict[str, Any]:

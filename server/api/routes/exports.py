@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import StreamingResponse
 
 from server import exports
-from server.api.deps import CurrentPrincipal, EngineDep, ReadConn, SettingsDep
+from server.api.deps import CurrentPrincipal, EngineDep, ReportConn, SettingsDep
 from server.api.errors import error_responses
 from server.exports.query import (
     EXPORTS,
@@ -86,7 +86,7 @@ def _q(key: str, **schema: object) -> Any:
 def get_export(
     name: str,
     who: CurrentPrincipal,
-    conn: ReadConn,
+    conn: ReportConn,
     engine: EngineDep,
     settings: SettingsDep,
     unit: Annotated[str | None, _q("unit", pattern="^[0-9]{1,10}$")] = None,

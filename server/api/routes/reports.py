@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 
-from server.api.deps import CurrentPrincipal, ReadConn
+from server.api.deps import CurrentPrincipal, ReportConn
 from server.api.errors import error_responses
 from server.api.models import Summary
 from server.services import reports as reports_service
@@ -27,7 +27,7 @@ router = APIRouter(tags=["reports"])
 )
 def summary(
     who: CurrentPrincipal,
-    conn: ReadConn,
+    conn: ReportConn,
     unit: str | None = None,
     plan: str | None = None,
     grouping: Literal["units", "before_2025"] | None = None,

@@ -72,11 +72,12 @@ async def push(
     if len(raw_changes) > settings.max_batch:
         raise ServerError(ErrorCode.BATCH_TOO_LARGE, {"limit": settings.max_batch})
     lang = lang_of(request)
-    results = await in_write_tx(
-        engine,
-        lambda conn: push_service.push(conn, settings, who, raw_changes, lang=lang),
-        serial=True,
-    )
+    with request.app.state.after_pushes.pushing():  # its report facts: once pushes pause
+        results = await in_write_tx(
+            engine,
+            lambda conn: push_service.push(conn, settings, who, raw_changes, lang=lang),
+            serial=True,
+        )
     PUSH_BATCHES.inc()
     for result in results:
         PUSH_CHANGES.labels(str(result.get("status"))).inc()
