@@ -43,7 +43,7 @@ def test_publish_from_the_shell(tmp_path: Path) -> None:
 
     preview = dkst(*args, "--as", "quan", "--dry-run", env=env)
     assert f"preview: {CONTEST_ID} v10 (activity) for 662" in preview.stdout
-    assert "compared with dkst_activity v1" in preview.stdout
+    assert "compared with dkst_activity v2" in preview.stdout
     assert "added: " in preview.stdout and "contestants" in preview.stdout
 
     done = dkst(*args, "--as", "quan", env=env)

@@ -9,7 +9,7 @@ from shared_schema.validation import validate
 
 
 def test_v2_records_are_valid_and_sit_beside_the_demo_records() -> None:
-    wanted = demo._records()
+    wanted = demo.demo_records(demo.NEW_MAP)
     added = demo_v2.records(wanted)
     assert {e for e, _, _ in added} == {"model", "visit", "initiative", "activity", "evidence"}
     forms = load_default_forms()

@@ -91,6 +91,7 @@ def _photo() -> bytes:
 
 def _seed(srv: LiveServer) -> Site:
     from server.db.engine import make_engine
+    from server.services import demo_v2
     from server.services.demo import DemoCommunes, demo_records, seed_records
 
     for username, role, unit in USERS:
@@ -100,7 +101,9 @@ def _seed(srv: LiveServer) -> Site:
     old_map = DemoCommunes("24643", "24640", "xã Đắk Wil")
     engine = make_engine(srv.settings().db_url)
     try:
-        seed_records(engine, srv.settings(), demo_records(old_map, year=2022), "admin")
+        wanted = demo_records(old_map, year=2022)
+        wanted += demo_v2.records(wanted)  # form set v2's records beside them (issue 20)
+        seed_records(engine, srv.settings(), wanted, "admin")
     finally:
         engine.dispose()
 

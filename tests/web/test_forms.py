@@ -35,7 +35,7 @@ def test_upload_preview_diff_and_publish(page: Any, site: Site, tmp_path: Path) 
     assert "Chỉ hiện khi" in text and "số nguyên" in text
     assert page.locator("ul.diff li.added").count() >= 4
     assert page.locator("ul.diff li.removed").count() >= 1
-    assert "dkst_activity v1" in page.locator(".preview h3").first.inner_text()
+    assert "dkst_activity v2" in page.locator(".preview h3").first.inner_text()
     page.locator(".preview").scroll_into_view_if_needed()
     shot(page, "forms-preview", full_page=True)
 
