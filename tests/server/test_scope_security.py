@@ -235,7 +235,11 @@ _PLAN = {
 }
 
 
-PUBLIC = {("GET", "/api/v1/health"), ("POST", "/api/v1/auth/token")}
+PUBLIC = {
+    ("GET", "/api/v1/health"),
+    ("GET", "/api/v1/health/ready"),  # no auth: a load balancer asks it (says nothing of records)
+    ("POST", "/api/v1/auth/token"),
+}
 
 
 def _operations(srv: Any) -> set[tuple[str, str]]:
