@@ -1,10 +1,13 @@
 """A form a province published as an XLSForm, in the app's window with no new code (issue 20):
 after a sync the activity list's "add" opens the published version, its Vietnamese labels, its
 choices and its skip logic, and the record it makes is sent. Runs after test_app.py (one window
-per process), from wherever that left the officer, or from the login screen when run alone."""
+per process) or alone: it signs the app out of whatever server it was on (test_app.py ends with
+its device revoked and its server stopped) and into a server of its own."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +22,24 @@ pytestmark = pytest.mark.ui
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@pytest.fixture(scope="module")
+def own_srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A server of this test's own: the UI session's may be stopped by the time it runs."""
+    data: Path = tmp_path_factory.mktemp("published-form-srv")
+    with support.running_server(data, in_process=True) as s:
+        support.add_user(s, OFFICER, "field_officer", support.DAK_WIL, PW)
+        yield s
+
+
 def _current(app: Any) -> Any:
     return app.sm.current_screen
+
+
+def _sign_in(app: Any, srv: Any) -> None:
+    """From any screen and any account: signed out, then in to ``srv`` as the officer."""
+    app.log_out()
+    wait_until(lambda: _current(app).name == "login", 10, "the sign-in screen")
+    _home(app, srv)
 
 
 def _home(app: Any, srv: Any) -> None:
@@ -54,8 +73,9 @@ def _editor(app: Any, name: str) -> Any:
     return scr.editors[name]
 
 
-def test_the_published_form_is_filled_in_the_app(app: Any, srv: Any) -> None:
-    _home(app, srv)
+def test_the_published_form_is_filled_in_the_app(app: Any, own_srv: Any) -> None:
+    srv = own_srv
+    _sign_in(app, srv)
     support.add_user(srv, "quan.ui", "admin", "67", PW)
     admin = support.login(srv, "quan.ui", PW, "laptop-ui")
     r = admin.post(
