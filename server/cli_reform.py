@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine
 
 from server.db.engine import write_tx
@@ -61,8 +62,6 @@ def _write_choices(path: Path, result: ReformResult) -> None:
             ]
         )
         for c in result.choices:
-            import orjson
-
             reasons = orjson.loads(c["reasons"]) if isinstance(c["reasons"], str) else c["reasons"]
             parts = orjson.loads(c["parts"]) if isinstance(c["parts"], str) else c["parts"]
             w.writerow(

@@ -76,16 +76,6 @@ def unit_moves(
     out: dict[str, UnitMove] = {}
     unplaced: dict[str, str] = {}
 
-    def province_of(code: str) -> str | None:
-        seen = 0
-        node: str | None = code
-        while node is not None and seen < 8:
-            level, parent = table.get(node, ("", None))
-            if level == "province":
-                return node
-            node, seen = parent, seen + 1
-        return None
-
     for code, (level, _parent) in table.items():
         if code in assigned:
             out[code] = UnitMove(code, assigned[code], "assigned", ("assigned",), (assigned[code],))
@@ -98,10 +88,6 @@ def unit_moves(
             elif level == "province":
                 out[code] = UnitMove(code, reform.new_province(code), "whole")
             else:
-                province = province_of(code)
-                if province is None:
-                    unplaced[code] = "its province is not among the server's units"
-                    continue
                 parts = tuple(sorted(reform.parts_of_district(code)))
                 seat = _seat(reform, code, table, names or {}) or (parts[0] if parts else None)
                 if seat is None:

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from server import store
 from server.config import ServerSettings
-from server.db.engine import write_tx
+from server.db.engine import read_tx, write_tx
 from server.services import auth as auth_service
 from server.services import plans, reports
 from server.services.demo import (
@@ -97,9 +97,10 @@ def _plan_2022(engine: Engine) -> str:
 def load_history_demo(engine: Engine, settings: ServerSettings) -> Iterator[str]:
     """The old map's history, the reform, then the new map's demo. A server already on the current
     tree (the reform done) goes straight to the new map's part."""
-    with write_tx(engine) as conn:
+    with read_tx(engine) as conn:
         tree = server_tree(conn)
-    if tree == "current" and _reformed(engine):
+        reformed = store.reform.reformed_at(conn) is not None
+    if tree == "current" and reformed:
         yield "Đã sắp xếp theo bản đồ mới / already reformed"
         yield from load_demo(engine, settings)
         return
@@ -125,8 +126,3 @@ def load_history_demo(engine: Engine, settings: ServerSettings) -> Iterator[str]
     for username, _, before, after in result.users:
         yield f"  {username}: {', '.join(before)} → {', '.join(after)}"
     yield from load_demo(engine, settings)
-
-
-def _reformed(engine: Engine) -> bool:
-    with write_tx(engine) as conn:
-        return store.reform.reformed_at(conn) is not None

@@ -75,21 +75,24 @@ def write(
 ) -> None:
     """Insert the records new to the server, update the state of the others (a push)."""
     insert_rows(conn, records, new_rows)
-    if changed_rows:
-        stmt = (
-            update(records)
-            .where(records.c.record_id == bindparam("b_record_id"))
-            .values(
-                rev=bindparam("rev"),
-                fields=bindparam("fields"),
-                meta=bindparam("meta"),
-                deleted=bindparam("deleted"),
-                deleted_hlc=bindparam("deleted_hlc"),
-                updated_at=bindparam("updated_at"),
-                seq=bindparam("seq"),
-            )
-        )
-        conn.execute(stmt, [{**r, "b_record_id": r["record_id"]} for r in changed_rows])
+    update_by_id(
+        conn,
+        changed_rows,
+        ("rev", "fields", "meta", "deleted", "deleted_hlc", "updated_at", "seq"),
+    )
+
+
+def update_by_id(conn: Connection, rows: list[dict[str, Any]], columns: Iterable[str]) -> None:
+    """Set ``columns`` of each record in ``rows`` (dicts with ``record_id`` and those columns),
+    by one statement the driver runs for every row."""
+    if not rows:
+        return
+    stmt = (
+        update(records)
+        .where(records.c.record_id == bindparam("b_record_id"))
+        .values({c: bindparam(c) for c in columns})
+    )
+    conn.execute(stmt, [{**r, "b_record_id": r["record_id"]} for r in rows])
 
 
 def pull_page(conn: Connection, units_: Iterable[str], *, after: int, limit: int) -> list[Row[Any]]:

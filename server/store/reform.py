@@ -30,6 +30,7 @@ from server.db.schema import (
     units_before_2025,
     user_units,
 )
+from server.store import records as records_store
 from server.store.driver import chunks, insert_rows
 from server.store.units import in_scope_of
 
@@ -137,21 +138,7 @@ def record_batches(
 
 def move_records(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Rows ``{record_id, unit, fields, meta, rev, seq, updated_at}``: the records' new state."""
-    if not rows:
-        return
-    stmt = (
-        update(records)
-        .where(records.c.record_id == bindparam("b_record_id"))
-        .values(
-            unit=bindparam("unit"),
-            fields=bindparam("fields"),
-            meta=bindparam("meta"),
-            rev=bindparam("rev"),
-            seq=bindparam("seq"),
-            updated_at=bindparam("updated_at"),
-        )
-    )
-    conn.execute(stmt, [{**r, "b_record_id": r["record_id"]} for r in rows])
+    records_store.update_by_id(conn, rows, ("unit", "fields", "meta", "rev", "seq", "updated_at"))
 
 
 def follow_evidence_files(conn: Connection, record_ids: Sequence[str] | None = None) -> None:

@@ -135,3 +135,35 @@ def shot(name: str) -> Path:
     target = SHOTS / f"{name}.png"
     shutil.move(written, target)
     return target
+
+
+# ---------------------------------------------------------------------------- a window of its own
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_own_window(script: str, *args: str) -> None:
+    """Run ``script`` (it starts ``mobile.ui.main.run`` and drives it) in a Python process of its
+    own, with its own Kivy window: the suite's window stays with its server. Fails with the
+    script's output when it does."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIVY_")}
+    env.update(PYTHONPATH=str(_ROOT))
+    run = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        env=env,
+        cwd=_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def keep_shot(out: Path, name: str) -> None:
+    """Copy the newest ``<name>*.png`` the window saved into ``out`` beside the suite's shots."""
+    written = sorted(out.glob(f"{name}*.png"))
+    assert written, f"no {name} screenshot"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / f"{name}.png").write_bytes(written[-1].read_bytes())

@@ -7,20 +7,16 @@ UI suite's window stays on its legacy server), and saves ``form-new-map.png`` an
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.mobile.live import PW, login_device
 from tests.support import server as support
-from tests.ui.driver import SHOTS
+from tests.ui.driver import keep_shot, run_own_window
 
 pytestmark = pytest.mark.ui
 
-ROOT = Path(__file__).resolve().parents[2]
 
 # The real start (mobile.ui.main.run); once the window is up, the home screen is saved, then a
 # new model's form, and what the unit field says is written down.
@@ -76,23 +72,10 @@ def test_the_app_words_the_new_map(tmp_path: Path) -> None:
         dev.close()
         out = tmp_path / "out"
         out.mkdir()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("KIVY_")}
-        env.update(PYTHONPATH=str(ROOT))
-        run = subprocess.run(
-            [sys.executable, "-c", DRIVE, str(data), str(out)],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    assert run.returncode == 0, run.stdout + run.stderr
+        run_own_window(DRIVE, str(data), str(out))
     info = json.loads((out / "new-map.json").read_text(encoding="utf-8"))
     assert info["label"] == "Xã, phường, đặc khu *"
     assert info["shown"] == "Xã Đắk Wil"
     assert info["who"].endswith("· Cán bộ hiện trường")
-    SHOTS.mkdir(parents=True, exist_ok=True)
     for name in ("home-new-map", "form-new-map"):
-        written = sorted(out.glob(f"{name}*.png"))
-        assert written, f"no {name} screenshot"
-        (SHOTS / f"{name}.png").write_bytes(written[-1].read_bytes())
+        keep_shot(out, name)

@@ -6,20 +6,16 @@ Jút, Tỉnh Đắk Nông. The app runs in a process of its own and saves ``reco
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.mobile.live import PW, login_device
 from tests.support import server as support
-from tests.ui.driver import SHOTS
+from tests.ui.driver import keep_shot, run_own_window
 
 pytestmark = pytest.mark.ui
 
-ROOT = Path(__file__).resolve().parents[2]
 
 DRIVE = """
 import json, sys, threading, time
@@ -72,21 +68,8 @@ def test_the_app_shows_a_reformed_record_with_its_old_unit(tmp_path: Path) -> No
         dev.close()
         out = tmp_path / "out"
         out.mkdir()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("KIVY_")}
-        env.update(PYTHONPATH=str(ROOT))
-        run = subprocess.run(
-            [sys.executable, "-c", DRIVE, str(data), str(out), model],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    assert run.returncode == 0, run.stdout + run.stderr
+        run_own_window(DRIVE, str(data), str(out), model)
     lines = dict(json.loads((out / "lines.json").read_text(encoding="utf-8")))
     assert lines["Xã, phường, đặc khu"] == "Xã Đắk Wil"
     assert lines["Trước 1/7/2025"] == "Xã Ea Pô (24646), Huyện Cư Jút, Tỉnh Đắk Nông"
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    written = sorted(out.glob("record-reformed*.png"))
-    assert written, "no screenshot"
-    (SHOTS / "record-reformed.png").write_bytes(written[-1].read_bytes())
+    keep_shot(out, "record-reformed")
